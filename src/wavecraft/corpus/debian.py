@@ -1,0 +1,117 @@
+"""Fetch Debian archive packages without root: ``apt-get download`` then ``dpkg -x``.
+
+apt works from package lists kept in the wavecraft cache (``apt/lists``),
+refreshed with ``apt-get update`` when missing or older than a week, so the
+fetch neither needs nor touches the system's apt state.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from tqdm.auto import tqdm
+
+from wavecraft.errors import FetchError
+
+LISTS_MAX_AGE_S = 7 * 24 * 3600
+
+
+def apt_options(state: Path, sources_list: Path | None = None) -> list[str]:
+    """The ``-o`` options that point apt at a private state folder.
+
+    Parameters
+    ----------
+    state : Path
+        Folder for package lists and apt's caches.
+    sources_list : Path, optional
+        A sources.list to use instead of the system's (tests use a local repository).
+
+    Returns
+    -------
+    list of str
+        Arguments to put right after ``apt-get``.
+    """
+    (state / "lists" / "partial").mkdir(parents=True, exist_ok=True)
+    (state / "cache" / "archives" / "partial").mkdir(parents=True, exist_ok=True)
+    options = {
+        "Dir::State::Lists": state / "lists",
+        "Dir::Cache": state / "cache",
+        "Debug::NoLocking": "true",
+        "APT::Sandbox::User": "root" if _is_root() else "",
+    }
+    if sources_list is not None:
+        options["Dir::Etc::SourceList"] = sources_list
+        options["Dir::Etc::SourceParts"] = state / "no-source-parts"
+    return [arg for key, value in options.items() if value != "" for arg in ("-o", f"{key}={value}")]
+
+
+def fetch_packages(packages: Sequence[str], dest: Path, state: Path, sources_list: Path | None = None) -> Path:
+    """Download and unpack Debian packages into ``dest``, atomically.
+
+    Parameters
+    ----------
+    packages : sequence of str
+        Package names.
+    dest : Path
+        Folder that receives the unpacked file trees; it appears only once
+        every package is unpacked.
+    state : Path
+        Private apt state folder (see :func:`apt_options`).
+    sources_list : Path, optional
+        Use this sources.list instead of the system's.
+
+    Returns
+    -------
+    Path
+        ``dest``.
+
+    Raises
+    ------
+    FetchError
+        When apt or dpkg is missing, a package is unknown, or a step fails.
+    """
+    for tool in ("apt-get", "dpkg"):
+        if shutil.which(tool) is None:
+            raise FetchError(f"{tool} not found: packaged corpora need a Debian-based system (try a synthetic: corpus)")
+    options = apt_options(state, sources_list)
+    _update_lists(options, state / "lists")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=f".{dest.name}.", dir=dest.parent) as tmp:
+        debs, tree = Path(tmp) / "debs", Path(tmp) / "tree"
+        debs.mkdir()
+        for package in tqdm(packages, desc="fetching", unit="pkg", leave=False):
+            _run(["apt-get", *options, "download", package], cwd=debs, what=f"downloading {package}")
+        for deb in sorted(debs.glob("*.deb")):
+            _run(["dpkg", "-x", str(deb), str(tree)], cwd=debs, what=f"unpacking {deb.name}")
+        if dest.exists():
+            shutil.rmtree(dest)
+        tree.rename(dest)
+    return dest
+
+
+def _update_lists(options: list[str], lists: Path) -> None:
+    """Run ``apt-get update`` into the private lists when they are missing or stale."""
+    stamps = [p.stat().st_mtime for p in lists.glob("*Packages*")]
+    if stamps and time.time() - max(stamps) < LISTS_MAX_AGE_S:
+        return
+    _run(["apt-get", *options, "-q", "update"], cwd=lists, what="updating package lists")
+
+
+def _run(command: list[str], cwd: Path, what: str) -> None:
+    """Run a command; turn a failure into one FetchError line with apt's own reason."""
+    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
+    if result.returncode != 0:
+        reasons = [line for line in result.stderr.splitlines() if line.startswith("E:")]
+        reason = reasons[0][2:].strip() if reasons else (result.stderr.strip().splitlines() or ["failed"])[-1]
+        raise FetchError(f"{what}: {reason}")
+
+
+def _is_root() -> bool:
+    """Whether this process runs as root (apt then drops to _apt unless told not to)."""
+    return hasattr(os, "geteuid") and os.geteuid() == 0

@@ -1,0 +1,144 @@
+"""Open a corpus from its spec string.
+
+=========================  ==================================================
+spec                        source
+=========================  ==================================================
+``folder:PATH``             any folder of audio; label = first sub-folder
+``drums``, ``speech-en``,   Debian-packaged real corpora (fetched on first use);
+``speech-fr``, ``music``    ``NAME:SUBSET`` for a view such as ``speech-en:digits``
+``synthetic:NAME``          generated ensembles with ground truth
+``url:NAME``                public research sets (``url:sc09``), downloaded and
+                            verified; ``url:https://...#sha256=HEX`` for any archive
+=========================  ==================================================
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from wavecraft.cache import cache_dir
+from wavecraft.corpus import debian
+from wavecraft.corpus.corpus import Corpus
+from wavecraft.corpus.manifest import refresh
+from wavecraft.corpus.packaged import PACKAGED, PackagedCorpus
+from wavecraft.corpus.synthetic import GENERATORS, synthetic_corpus
+from wavecraft.corpus.url import RECIPES, UrlRecipe, fetch_recipe, parse_url_spec
+from wavecraft.errors import CorpusError, UnknownCorpusError
+
+
+@dataclass(frozen=True)
+class CorpusListing:
+    """One row of ``wavecraft corpus list``."""
+
+    spec: str
+    kind: str
+    description: str
+    fetched: bool
+
+
+def open_corpus(spec: str, fetch: bool = True) -> Corpus:
+    """Open a corpus, fetching or generating it first when needed.
+
+    Parameters
+    ----------
+    spec : str
+        See the module docstring.
+    fetch : bool
+        Download packaged and URL corpora that are not in the cache yet; when
+        false, such a corpus raises :class:`CorpusError` instead.
+
+    Returns
+    -------
+    Corpus
+        With an up-to-date manifest.
+
+    Raises
+    ------
+    UnknownCorpusError
+        For an unknown name.
+    CorpusError
+        For a missing folder, a corpus not fetched (``fetch=False``), or a failed fetch.
+    """
+    kind, _, rest = spec.partition(":")
+    if kind == "folder" and rest:
+        return folder_corpus(Path(rest))
+    if kind == "synthetic" and rest:
+        return synthetic_corpus(rest)
+    if kind == "url" and rest:
+        return url_corpus(parse_url_spec(rest), fetch=fetch)
+    if kind in PACKAGED:
+        return packaged_corpus(PACKAGED[kind], subset=rest or None, fetch=fetch)
+    raise UnknownCorpusError(f"unknown corpus {spec!r}; see `wavecraft corpus list`")
+
+
+def folder_corpus(root: Path) -> Corpus:
+    """Any folder of audio, labelled by first sub-folder; the manifest is cached outside the folder."""
+    root = root.expanduser().resolve()
+    if not root.is_dir():
+        raise CorpusError(f"folder:{root}: no such folder")
+    key = hashlib.sha1(str(root).encode()).hexdigest()[:16]
+    manifest_path = cache_dir() / "manifests" / f"folder-{key}.json"
+
+    def label(rel: str) -> tuple[str, dict[str, str]]:
+        parts = PurePosixPath(rel).parts
+        return (parts[0] if len(parts) > 1 else ""), {}
+
+    return Corpus(refresh(f"folder:{root}", root, manifest_path, label))
+
+
+def packaged_corpus(definition: PackagedCorpus, subset: str | None = None, fetch: bool = True) -> Corpus:
+    """A Debian-packaged corpus (fetched into the cache on first use), optionally a named subset of it."""
+    if subset is not None and subset not in definition.subsets:
+        known = ", ".join(f"{definition.name}:{s}" for s in definition.subsets) or "none"
+        raise UnknownCorpusError(f"{definition.name} has no subset {subset!r}; subsets: {known}")
+    corpus_dir = cache_dir() / "corpora" / definition.name
+    tree = corpus_dir / "tree"
+    if not tree.is_dir():
+        if not fetch:
+            raise CorpusError(f"{definition.name} is not fetched yet: run `wavecraft corpus fetch {definition.name}`")
+        debian.fetch_packages(definition.packages, tree, cache_dir() / "apt")
+    audio_dir = tree / definition.audio_dir
+    if not audio_dir.is_dir():
+        raise CorpusError(f"{definition.name}: {definition.audio_dir} missing from the unpacked packages")
+    labeller = definition.labeller(tree, audio_dir)
+    manifest = refresh(
+        definition.name,
+        audio_dir,
+        corpus_dir / "manifest.json",
+        labeller,
+        definition.licence,
+        definition.attribution,
+    )
+    corpus = Corpus(manifest).subset(lambda e: PurePosixPath(e.path).parts[0] not in definition.exclude)
+    return definition.subsets[subset](corpus) if subset else corpus
+
+
+def url_corpus(recipe: UrlRecipe, fetch: bool = True, root: Path | None = None) -> Corpus:
+    """A corpus downloaded from a URL recipe into ``root`` (default ``<cache>/corpora/url/NAME``)."""
+    corpus_dir = root or cache_dir() / "corpora" / "url" / recipe.name
+    if not (corpus_dir / "tree").is_dir() and not fetch:
+        raise CorpusError(f"url:{recipe.name} is not fetched yet: run `wavecraft corpus fetch url:{recipe.name}`")
+    tree = fetch_recipe(recipe, corpus_dir)
+    return Corpus(
+        refresh(f"url:{recipe.name}", tree, corpus_dir / "manifest.json", recipe.labeller, recipe.licence, recipe.attribution)
+    )
+
+
+def list_corpora() -> list[CorpusListing]:
+    """Every named corpus, with whether it is already in the cache."""
+    rows = []
+    for name, definition in PACKAGED.items():
+        fetched = (cache_dir() / "corpora" / name / "tree").is_dir()
+        rows.append(CorpusListing(name, "debian", definition.description, fetched))
+        for subset in definition.subsets:
+            rows.append(CorpusListing(f"{name}:{subset}", "debian", f"subset of {name}", fetched))
+    for name in GENERATORS:
+        rows.append(CorpusListing(f"synthetic:{name}", "synthetic", "generated with ground truth", True))
+    for name, recipe in RECIPES.items():
+        fetched = (cache_dir() / "corpora" / "url" / name / "tree").is_dir()
+        rows.append(CorpusListing(f"url:{name}", "url", recipe.description, fetched))
+    rows.append(CorpusListing("folder:PATH", "folder", "any folder of audio, labelled by sub-folder", True))
+    return rows
+
