@@ -1,0 +1,421 @@
+"""Ensembles of slices: the input of every learner.
+
+Following the statistical-transform literature (Bell & Sejnowski, Olshausen &
+Field, Abdallah & Plumbley), an ensemble is K slices of M samples taken at
+random positions within the files of a corpus, at one sample rate. Files are
+split into training and held-out sets *by file* (or by any tag, such as the
+speaker), so no file contributes to both.
+
+Two ways to draw:
+
+- :func:`ensemble` returns arrays (K x M) for data that fits in memory;
+- :func:`iter_batches` streams mini-batches forever (or for ``n_batches``)
+  with memory bounded by one decoded file plus a shuffle buffer, whatever the
+  corpus size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from wavecraft import audio
+from wavecraft.corpus.corpus import Corpus
+from wavecraft.corpus.manifest import Entry
+from wavecraft.errors import InvalidParameterError, SilentAudioError
+
+Center = Literal["ensemble", "slice", "none"]
+Split = Literal["train", "held_out", "all"]
+
+
+@dataclass(frozen=True)
+class Ensemble:
+    """Slices drawn from a corpus, split by file.
+
+    Attributes
+    ----------
+    train, held_out : np.ndarray
+        float32, shape ``(K, M)``; centred as ``center`` says.
+    mean : float
+        The number subtracted from every sample of both sets when
+        ``center="ensemble"`` (the DC of the training slices), else 0.
+    center : str
+        ``"ensemble"``, ``"slice"`` or ``"none"``.
+    sample_rate, slice_len, seed : int
+        How the slices were drawn.
+    train_files, held_out_files : tuple of str
+        Entry paths of each side (disjoint).
+    train_origin, held_out_origin : np.ndarray
+        ``(K, 2)`` int arrays: index into the files tuple, and start sample.
+    """
+
+    train: np.ndarray
+    held_out: np.ndarray
+    mean: float
+    center: str
+    sample_rate: int
+    slice_len: int
+    seed: int
+    train_files: tuple[str, ...]
+    held_out_files: tuple[str, ...]
+    train_origin: np.ndarray
+    held_out_origin: np.ndarray
+
+
+def split_by_file(
+    corpus: Corpus, held_out: float = 0.2, seed: int = 0, group: str | None = None
+) -> tuple[list[Entry], list[Entry]]:
+    """Split a corpus into training and held-out entries, never splitting a file (or group).
+
+    Groups (files, or the values of tag ``group``) are shuffled with ``seed``
+    and moved to the held-out side until it holds about ``held_out`` of the
+    total duration.
+
+    Parameters
+    ----------
+    corpus : Corpus
+        The files.
+    held_out : float
+        Fraction of the duration to hold out, in [0, 1).
+    seed : int
+        Shuffle seed.
+    group : str, optional
+        A tag whose value keeps files together (e.g. ``"speaker"``, ``"kit"``).
+
+    Returns
+    -------
+    train, held_out : list of Entry
+        Disjoint, together all entries, each sorted by path.
+    """
+    if not 0.0 <= held_out < 1.0:
+        raise InvalidParameterError(f"held_out must be in [0, 1), not {held_out}")
+    if len(corpus) == 0:
+        raise InvalidParameterError(f"corpus {corpus.name} has no usable audio files")
+    key = (lambda e: e.tags.get(group, e.path)) if group else (lambda e: e.path)
+    durations: dict[str, float] = {}
+    for entry in corpus:
+        durations[key(entry)] = durations.get(key(entry), 0.0) + entry.duration
+    groups = sorted(durations)
+    order = np.random.default_rng(seed).permutation(len(groups))
+    target, total, chosen = held_out * sum(durations.values()), 0.0, set()
+    for i in order:
+        if total >= target or len(chosen) == len(groups) - 1:
+            break
+        chosen.add(groups[i])
+        total += durations[groups[i]]
+    train = [e for e in corpus if key(e) not in chosen]
+    rest = [e for e in corpus if key(e) in chosen]
+    return train, rest
+
+
+def ensemble(
+    corpus: Corpus,
+    n_slices: int,
+    slice_len: int,
+    sample_rate: int | None = None,
+    held_out: float = 0.2,
+    seed: int = 0,
+    center: Center = "ensemble",
+    silence_db: float | None = None,
+    normalize: audio.Normalization = None,
+    group: str | None = None,
+) -> Ensemble:
+    """Draw a seeded ensemble of slices, split by file into training and held-out sets.
+
+    Parameters
+    ----------
+    corpus : Corpus
+        Where the slices come from.
+    n_slices : int
+        Total number of slices; ``round(held_out * n_slices)`` of them come
+        from the held-out files, the rest from the training files.
+    slice_len : int
+        M, samples per slice.
+    sample_rate : int, optional
+        Resample every file to this rate; default: the corpus's most common rate.
+    held_out : float
+        Fraction of the corpus duration (whole files) held out.
+    seed : int
+        Same seed, same corpus, same slices.
+    center : {"ensemble", "slice", "none"}
+        ``ensemble`` subtracts one number, the mean of every sample of every
+        training slice, from both sets (default); ``slice`` subtracts each
+        slice's own mean; ``none`` leaves them.
+    silence_db : float, optional
+        Skip slices whose RMS is below this level in dBFS (e.g. ``-50``).
+    normalize : {"peak", "rms", None}
+        Per-file level normalisation before slicing.
+    group : str, optional
+        Split by this tag instead of by file (e.g. ``"speaker"``).
+
+    Returns
+    -------
+    Ensemble
+        Slices in random order, with their origins.
+
+    Raises
+    ------
+    InvalidParameterError
+        For sizes that cannot be drawn.
+    SilentAudioError
+        When no file has a slice above ``silence_db``.
+    """
+    if n_slices < 1 or slice_len < 1:
+        raise InvalidParameterError("n_slices and slice_len must be positive")
+    sample_rate = sample_rate or _common_rate(corpus)
+    train_entries, held_entries = split_by_file(corpus, held_out, seed, group)
+    n_held = int(round(held_out * n_slices)) if held_entries else 0
+    train_rng, held_rng = np.random.default_rng(seed).spawn(2)
+    draw = dict(corpus=corpus, slice_len=slice_len, sr=sample_rate, silence_db=silence_db, normalize=normalize)
+    train, train_origin = _draw(entries=train_entries, n=n_slices - n_held, rng=train_rng, **draw)
+    held, held_origin = _draw(entries=held_entries, n=n_held, rng=held_rng, **draw)
+    mean = float(train.mean(dtype=np.float64)) if center == "ensemble" else 0.0
+    train, held = (_center(x, center, mean) for x in (train, held))
+    return Ensemble(
+        train=train,
+        held_out=held,
+        mean=mean,
+        center=center,
+        sample_rate=sample_rate,
+        slice_len=slice_len,
+        seed=seed,
+        train_files=tuple(e.path for e in train_entries),
+        held_out_files=tuple(e.path for e in held_entries),
+        train_origin=train_origin,
+        held_out_origin=held_origin,
+    )
+
+
+def iter_batches(
+    corpus: Corpus,
+    batch_size: int,
+    slice_len: int,
+    sample_rate: int | None = None,
+    split: Split = "train",
+    held_out: float = 0.2,
+    seed: int = 0,
+    center: Center | float = "none",
+    silence_db: float | None = None,
+    normalize: audio.Normalization = None,
+    group: str | None = None,
+    n_batches: int | None = None,
+    shuffle_buffer: int = 4096,
+    density: float = 1.0,
+) -> Iterator[np.ndarray]:
+    """Stream mini-batches of slices with bounded memory.
+
+    Files are visited in a fresh random order every epoch and decoded one at
+    a time; each contributes about ``density * length / slice_len`` slices
+    at random positions to a shuffle buffer, from which batches are drawn at
+    random. Peak memory is one decoded file plus ``shuffle_buffer`` slices,
+    whatever the size of the corpus.
+
+    Parameters
+    ----------
+    corpus : Corpus
+        Where the slices come from.
+    batch_size, slice_len : int
+        Batch shape ``(batch_size, slice_len)``.
+    sample_rate : int, optional
+        Target rate; default the corpus's most common rate.
+    split : {"train", "held_out", "all"}
+        Which side of :func:`split_by_file` (same ``held_out``, ``seed`` and
+        ``group`` give the same files as :func:`ensemble`).
+    held_out, seed, group
+        As for :func:`split_by_file`; ``seed`` also drives the draws.
+    center : {"slice", "none"} or float
+        Per-slice mean removal, none, or a number to subtract (for instance
+        ``Ensemble.mean``). ``"ensemble"`` is refused: a stream has no
+        complete ensemble to average.
+    silence_db, normalize
+        As for :func:`ensemble`.
+    n_batches : int, optional
+        Stop after this many batches; default: never stop.
+    shuffle_buffer : int
+        Slices held for shuffling across files.
+    density : float
+        Slices drawn per ``slice_len`` samples of audio, per epoch.
+
+    Yields
+    ------
+    np.ndarray
+        float32 ``(batch_size, slice_len)``.
+    """
+    if center == "ensemble":
+        raise InvalidParameterError("iter_batches cannot centre on an ensemble mean; pass a number or 'slice'")
+    if batch_size < 1 or slice_len < 1 or shuffle_buffer < batch_size:
+        raise InvalidParameterError("need batch_size >= 1, slice_len >= 1 and shuffle_buffer >= batch_size")
+    sample_rate = sample_rate or _common_rate(corpus)
+    train, rest = split_by_file(corpus, held_out, seed, group)
+    entries = {"train": train, "held_out": rest, "all": list(corpus)}[split]
+    if not entries:
+        raise InvalidParameterError(f"the {split} split of {corpus.name} has no files")
+    rng = np.random.default_rng(seed)
+    mode, offset = (center, 0.0) if isinstance(center, str) else ("ensemble", float(center))
+    buffer = _ShuffleBuffer(shuffle_buffer, slice_len, rng)
+    produced = 0
+    while True:
+        any_slice = False
+        for index in rng.permutation(len(entries)):
+            entry = entries[index]
+            count = max(1, int(round(density * _usable(entry, slice_len, sample_rate) / slice_len)))
+            slices, _ = _file_slices(corpus, entry, count, slice_len, sample_rate, silence_db, normalize, rng)
+            any_slice |= len(slices) > 0
+            buffer.push(slices)
+            while (batch := buffer.pop(batch_size)) is not None:
+                yield _center(batch, mode, offset)
+                produced += 1
+                if n_batches is not None and produced >= n_batches:
+                    return
+        if not any_slice:
+            raise SilentAudioError(f"{corpus.name}: no slice of {slice_len} samples above the silence threshold")
+
+
+class _ShuffleBuffer:
+    """A fixed-size reservoir: each incoming slice evicts a random resident, which becomes output.
+
+    Output order is a random interleaving of the input, mixing slices from
+    many files, with memory fixed at ``size`` slices plus the evicted ones
+    not yet batched.
+    """
+
+    def __init__(self, size: int, slice_len: int, rng: np.random.Generator) -> None:
+        self.slots = np.empty((size, slice_len), np.float32)
+        self.filled = 0
+        self.rng = rng
+        self.ready: list[np.ndarray] = []
+        self.n_ready = 0
+
+    def push(self, slices: np.ndarray) -> None:
+        """Add slices; once the reservoir is full, as many random residents move to the output."""
+        size = len(self.slots)
+        take = min(size - self.filled, len(slices))
+        self.slots[self.filled : self.filled + take] = slices[:take]
+        self.filled += take
+        for start in range(take, len(slices), size):
+            chunk = slices[start : start + size]
+            evict = self.rng.choice(size, size=len(chunk), replace=False)
+            self.ready.append(self.slots[evict].copy())
+            self.slots[evict] = chunk
+            self.n_ready += len(chunk)
+
+    def pop(self, count: int) -> np.ndarray | None:
+        """``count`` output slices, or ``None`` while fewer are ready."""
+        if self.n_ready < count:
+            return None
+        ready = np.concatenate(self.ready)
+        self.ready = [ready[count:]]
+        self.n_ready -= count
+        return ready[:count]
+
+
+def valid_starts(signal: np.ndarray, slice_len: int, silence_db: float | None) -> np.ndarray:
+    """Start positions of every slice of ``signal`` whose RMS is at least ``silence_db`` dBFS.
+
+    Parameters
+    ----------
+    signal : np.ndarray
+        Mono samples.
+    slice_len : int
+        M.
+    silence_db : float, optional
+        Threshold; ``None`` accepts every position.
+
+    Returns
+    -------
+    np.ndarray
+        Sorted int64 positions (empty when the signal is shorter than M).
+    """
+    n = signal.shape[-1] - slice_len + 1
+    if n <= 0:
+        return np.empty(0, np.int64)
+    if silence_db is None:
+        return np.arange(n)
+    energy = np.concatenate([[0.0], np.cumsum(np.square(signal, dtype=np.float64))])
+    mean_square = (energy[slice_len:] - energy[:-slice_len]) / slice_len
+    return np.flatnonzero(mean_square >= 10 ** (silence_db / 10))
+
+
+def _file_slices(
+    corpus: Corpus,
+    entry: Entry,
+    count: int,
+    slice_len: int,
+    sr: int,
+    silence_db: float | None,
+    normalize: audio.Normalization,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Decode one file and cut ``count`` slices at random valid positions: ``(slices, starts)``."""
+    signal, _ = corpus.load(entry, sr=sr, normalize=normalize)
+    starts = valid_starts(signal, slice_len, silence_db)
+    if starts.size == 0:
+        return np.empty((0, slice_len), np.float32), starts
+    starts = np.sort(rng.choice(starts, size=count, replace=True))
+    windows = np.lib.stride_tricks.sliding_window_view(signal, slice_len)
+    return windows[starts].astype(np.float32), starts
+
+
+def _draw(
+    corpus: Corpus,
+    entries: Sequence[Entry],
+    n: int,
+    slice_len: int,
+    sr: int,
+    silence_db: float | None,
+    normalize: audio.Normalization,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Draw ``n`` slices over ``entries``, in proportion to usable length, decoding each file once per pass.
+
+    Files found to hold no valid slice are dropped and their share is
+    redrawn among the others in a further pass.
+    """
+    out = np.empty((n, slice_len), np.float32)
+    origin = np.empty((n, 2), np.int64)
+    weights = np.array([_usable(e, slice_len, sr) for e in entries], dtype=np.float64)
+    filled = 0
+    while filled < n:
+        if weights.sum() <= 0:
+            what = "above the silence threshold" if silence_db is not None else "(every file is shorter)"
+            raise SilentAudioError(f"{corpus.name}: no slice of {slice_len} samples {what}")
+        counts = rng.multinomial(n - filled, weights / weights.sum())
+        for index in np.flatnonzero(counts):
+            slices, starts = _file_slices(
+                corpus, entries[index], counts[index], slice_len, sr, silence_db, normalize, rng
+            )
+            if len(slices) == 0:
+                weights[index] = 0.0
+                continue
+            out[filled : filled + len(slices)] = slices
+            origin[filled : filled + len(slices)] = np.column_stack([np.full(len(starts), index), starts])
+            filled += len(slices)
+    order = rng.permutation(n)
+    return out[order], origin[order]
+
+
+def _usable(entry: Entry, slice_len: int, sr: int) -> float:
+    """How many slice start positions an entry offers at rate ``sr`` (0 if it is too short)."""
+    return max(0.0, entry.duration * sr - slice_len + 1)
+
+
+def _center(slices: np.ndarray, mode: str, mean: float) -> np.ndarray:
+    """Remove the ensemble mean, each slice's mean, or nothing."""
+    if mode == "ensemble":
+        return slices - np.float32(mean)
+    if mode == "slice":
+        return slices - slices.mean(axis=1, keepdims=True)
+    if mode == "none":
+        return slices
+    raise InvalidParameterError(f"center must be 'ensemble', 'slice' or 'none', not {mode!r}")
+
+
+def _common_rate(corpus: Corpus) -> int:
+    """The sample rate most files of the corpus have."""
+    rates = corpus.info().sample_rates
+    if not rates:
+        raise InvalidParameterError(f"corpus {corpus.name} has no usable audio files")
+    return int(next(iter(rates)))
