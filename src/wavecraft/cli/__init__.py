@@ -1,0 +1,69 @@
+"""The ``wavecraft`` command.
+
+Each command group lives in its own module and registers its sub-parser;
+:func:`main` dispatches and turns every :class:`~wavecraft.WavecraftError`
+into one line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from wavecraft import __version__
+from wavecraft.cli import audio as audio_cmd
+from wavecraft.cli import corpus as corpus_cmd
+from wavecraft.cli import demo as demo_cmd
+from wavecraft.errors import WavecraftError
+
+EXIT_USAGE = 2
+
+
+class Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors are one line and exit code 2."""
+
+    def error(self, message: str) -> None:  # noqa: D102 - argparse hook
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full ``wavecraft`` parser with every command group."""
+    parser = Parser(
+        prog="wavecraft",
+        description="Machine learning on raw audio: corpora, learned bases, neural filter banks, raw-audio GANs.",
+    )
+    parser.add_argument("--version", action="version", version=f"wavecraft {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    for module in (demo_cmd, corpus_cmd, audio_cmd):
+        module.register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        Arguments without the program name; default ``sys.argv[1:]``.
+
+    Returns
+    -------
+    int
+        0 on success, 2 for bad input, 130 when interrupted.
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "run", None):
+        parser.print_help()
+        return EXIT_USAGE if args.command is None else 0
+    try:
+        return args.run(args) or 0
+    except WavecraftError as err:
+        print(f"wavecraft: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("wavecraft: interrupted", file=sys.stderr)
+        return 130
+
