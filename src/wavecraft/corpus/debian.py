@@ -2,7 +2,9 @@
 
 apt works from package lists kept in the wavecraft cache (``apt/lists``),
 refreshed with ``apt-get update`` when missing or older than a week, so the
-fetch neither needs nor touches the system's apt state.
+fetch neither needs nor touches the system's apt state. The sources are the
+system's, or the sources.list named by ``$WAVECRAFT_APT_SOURCES`` (a mirror,
+or a local repository).
 """
 
 from __future__ import annotations
@@ -64,7 +66,8 @@ def fetch_packages(packages: Sequence[str], dest: Path, state: Path, sources_lis
     state : Path
         Private apt state folder (see :func:`apt_options`).
     sources_list : Path, optional
-        Use this sources.list instead of the system's.
+        Use this sources.list instead of the system's; default
+        ``$WAVECRAFT_APT_SOURCES`` when set.
 
     Returns
     -------
@@ -79,6 +82,8 @@ def fetch_packages(packages: Sequence[str], dest: Path, state: Path, sources_lis
     for tool in ("apt-get", "dpkg"):
         if shutil.which(tool) is None:
             raise FetchError(f"{tool} not found: packaged corpora need a Debian-based system (try a synthetic: corpus)")
+    if sources_list is None and os.environ.get("WAVECRAFT_APT_SOURCES"):
+        sources_list = Path(os.environ["WAVECRAFT_APT_SOURCES"])
     options = apt_options(state, sources_list)
     _update_lists(options, state / "lists")
     dest.parent.mkdir(parents=True, exist_ok=True)

@@ -15,6 +15,7 @@ spec                        source
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -73,9 +74,9 @@ def open_corpus(spec: str, fetch: bool = True) -> Corpus:
     raise UnknownCorpusError(f"unknown corpus {spec!r}; see `wavecraft corpus list`")
 
 
-def folder_corpus(root: Path) -> Corpus:
+def folder_corpus(root: str | os.PathLike) -> Corpus:
     """Any folder of audio, labelled by first sub-folder; the manifest is cached outside the folder."""
-    root = root.expanduser().resolve()
+    root = Path(root).expanduser().resolve()
     if not root.is_dir():
         raise CorpusError(f"folder:{root}: no such folder")
     key = hashlib.sha1(str(root).encode()).hexdigest()[:16]

@@ -12,6 +12,7 @@ Any archive can be fetched ad hoc as ``url:https://host/file.tar.gz#sha256=HEX``
 from __future__ import annotations
 
 import hashlib
+import http.client
 import re
 import shutil
 import tarfile
@@ -153,12 +154,14 @@ def download(url: str, dest: Path, sha256: str) -> Path:
                 while chunk := response.read(CHUNK):
                     out.write(chunk)
                     bar.update(len(chunk))
+            if total is not None and part.stat().st_size < total:
+                raise http.client.IncompleteRead(b"", total - part.stat().st_size)
     except urllib.error.HTTPError as err:
         if err.code == 416 and offset:  # nothing left to fetch: the part is complete
             pass
         else:
             raise FetchError(f"{url}: HTTP {err.code} {err.reason}") from None
-    except (urllib.error.URLError, OSError) as err:
+    except (urllib.error.URLError, http.client.HTTPException, OSError) as err:
         reason = getattr(err, "reason", err)
         raise FetchError(f"{url}: download interrupted ({reason}); run the fetch again to resume") from None
     actual = _sha256(part)

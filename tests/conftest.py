@@ -1,0 +1,42 @@
+"""Shared fixtures: an isolated cache per test and small real audio files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+
+@pytest.fixture(autouse=True)
+def isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point WAVECRAFT_CACHE at a fresh folder so no test sees another's cache or the user's."""
+    cache = tmp_path_factory.mktemp("cache")
+    monkeypatch.setenv("WAVECRAFT_CACHE", str(cache))
+    return cache
+
+
+def tone(freq: float = 440.0, sr: int = 16_000, seconds: float = 0.5, amplitude: float = 0.5) -> np.ndarray:
+    """A float32 sine."""
+    t = np.arange(int(sr * seconds)) / sr
+    return (amplitude * np.sin(2 * np.pi * freq * t)).astype(np.float32)
+
+
+def write_wav(path: Path, signal: np.ndarray, sr: int = 16_000, subtype: str = "PCM_16") -> Path:
+    """Write a real WAV (or FLAC/OGG by suffix) with soundfile, making parent folders."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sf.write(str(path), np.asarray(signal).T, sr, subtype=subtype)
+    return path
+
+
+@pytest.fixture
+def sound_folder(tmp_path: Path) -> Path:
+    """A folder corpus: kick/ and snare/ sub-folders with 3 and 2 noise bursts of different lengths."""
+    rng = np.random.default_rng(0)
+    root = tmp_path / "sounds"
+    for label, count in (("kick", 3), ("snare", 2)):
+        for i in range(count):
+            noise = 0.3 * rng.standard_normal(8000 + 1000 * i).astype(np.float32)
+            write_wav(root / label / f"{label}{i}.wav", noise)
+    return root
