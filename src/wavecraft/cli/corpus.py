@@ -78,6 +78,7 @@ def describe(info: CorpusInfo, n_labels: int) -> str:
         "rates       " + ", ".join(f"{rate} Hz x{count}" for rate, count in info.sample_rates.items()),
         "channels    " + ", ".join(f"{ch} ch x{count}" for ch, count in info.channels.items()),
         "licences    " + "; ".join(f"{lic} x{count}" for lic, count in info.licences.items()),
+        *(f"{'tag ' + name:<12}" + ", ".join(f"{v or '(none)'} x{c}" for v, c in counts.items()) for name, counts in info.tags.items()),
         f"labels      {len(info.labels)} distinct",
     ]
     shown = list(info.labels.items())[:n_labels]

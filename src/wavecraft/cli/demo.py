@@ -79,6 +79,8 @@ def run(args: argparse.Namespace) -> int:
     for row in rows:
         info, (ens, seconds) = row.corpus.info(), ensembles[row.requested]
         top = ", ".join(f"{label} {count}" for label, count in list(info.labels.items())[:3])
+        if max(info.labels.values()) == 1:
+            top = f"{len(info.labels)} labels, one file each"
         table.append((row.corpus.name, info.files, info.duration / 60, ens.sample_rate, f"{ens.train.shape[0]}+{ens.held_out.shape[0]}", row.seconds + seconds, top))
     print(format_table(("corpus", "files", "minutes", "rate", "slices", "seconds", "top labels"), table))
     summary = {

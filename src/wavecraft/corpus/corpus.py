@@ -12,6 +12,8 @@ import numpy as np
 from wavecraft import audio
 from wavecraft.corpus.manifest import Entry, Manifest
 
+MAX_TAG_VALUES = 30
+
 
 @dataclass(frozen=True)
 class CorpusInfo:
@@ -27,6 +29,9 @@ class CorpusInfo:
         Total seconds.
     sample_rates, channels, labels, licences : dict
         Histograms: value -> number of files.
+    tags : dict
+        Tag name -> histogram of its values, for tags with at most
+        :data:`MAX_TAG_VALUES` distinct values (``kit``, ``category``, ...).
     skipped : int
         Audio-suffixed files that could not be used.
     """
@@ -38,6 +43,7 @@ class CorpusInfo:
     channels: dict[int, int]
     labels: dict[str, int]
     licences: dict[str, int]
+    tags: dict[str, dict[str, int]]
     skipped: int
 
     def to_dict(self) -> dict:
@@ -50,6 +56,7 @@ class CorpusInfo:
             "channels": {str(k): v for k, v in self.channels.items()},
             "labels": self.labels,
             "licences": self.licences,
+            "tags": self.tags,
             "skipped": self.skipped,
         }
 
@@ -109,6 +116,8 @@ class Corpus:
         def histogram(values) -> dict:
             return dict(sorted(Counter(values).items(), key=lambda kv: (-kv[1], str(kv[0]))))
 
+        tag_names = sorted({key for e in self.entries for key in e.tags})
+        tags = {key: histogram(e.tags[key] for e in self.entries if key in e.tags) for key in tag_names}
         return CorpusInfo(
             name=self.name,
             files=len(self.entries),
@@ -117,5 +126,6 @@ class Corpus:
             channels=histogram(e.channels for e in self.entries),
             labels=histogram(e.label for e in self.entries),
             licences=histogram(e.licence for e in self.entries),
+            tags={key: counts for key, counts in tags.items() if len(counts) <= MAX_TAG_VALUES},
             skipped=len(self.manifest.skipped),
         )

@@ -167,15 +167,16 @@ def scan(
         Fresh rows, sorted by path.
     """
     previous = {e.path: e for e in cached.entries} if cached else {}
-    entries, skipped = [], {}
-    files = list(files)
-    for file in tqdm(files, desc=f"indexing {name}", unit="file", leave=False, disable=len(files) < 200):
+    entries, skipped, to_probe = [], {}, []
+    for file in files:
         rel = file.relative_to(root).as_posix()
         stat = file.stat()
         old = previous.get(rel)
         if old is not None and old.size == stat.st_size and old.mtime_ns == stat.st_mtime_ns:
             entries.append(old)
-            continue
+        else:
+            to_probe.append((file, rel, stat))
+    for file, rel, stat in tqdm(to_probe, desc=f"indexing {name}", unit="file", leave=False, disable=len(to_probe) < 200):
         try:
             header = audio.info(file)
         except AudioError as err:
