@@ -16,6 +16,7 @@ Two ways to draw:
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -286,7 +287,7 @@ class _ShuffleBuffer:
         self.slots = np.empty((size, slice_len), np.float32)
         self.filled = 0
         self.rng = rng
-        self.ready: list[np.ndarray] = []
+        self.ready: deque[np.ndarray] = deque()
         self.n_ready = 0
 
     def push(self, slices: np.ndarray) -> None:
@@ -306,10 +307,17 @@ class _ShuffleBuffer:
         """``count`` output slices, or ``None`` while fewer are ready."""
         if self.n_ready < count:
             return None
-        ready = np.concatenate(self.ready)
-        self.ready = [ready[count:]]
+        parts, need = [], count
+        while need:
+            head = self.ready[0]
+            parts.append(head[:need])
+            if len(head) > need:
+                self.ready[0] = head[need:]
+            else:
+                self.ready.popleft()
+            need -= len(parts[-1])
         self.n_ready -= count
-        return ready[:count]
+        return np.concatenate(parts)
 
 
 def valid_starts(signal: np.ndarray, slice_len: int, silence_db: float | None) -> np.ndarray:
