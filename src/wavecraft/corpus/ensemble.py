@@ -170,9 +170,9 @@ def ensemble(
     train_entries, held_entries = split_by_file(corpus, held_out, seed, group)
     n_held = int(round(held_out * n_slices)) if held_entries else 0
     train_rng, held_rng = np.random.default_rng(seed).spawn(2)
-    draw = dict(corpus=corpus, slice_len=slice_len, sr=sample_rate, silence_db=silence_db, normalize=normalize)
-    train, train_origin = _draw(entries=train_entries, n=n_slices - n_held, rng=train_rng, **draw)
-    held, held_origin = _draw(entries=held_entries, n=n_held, rng=held_rng, **draw)
+    slicer = _Slicer(corpus, slice_len, sample_rate, silence_db, normalize)
+    train, train_origin = slicer.draw(train_entries, n_slices - n_held, train_rng)
+    held, held_origin = slicer.draw(held_entries, n_held, held_rng)
     mean = float(train.mean(dtype=np.float64)) if center == "ensemble" else 0.0
     train, held = (_center(x, center, mean) for x in (train, held))
     return Ensemble(
@@ -256,6 +256,7 @@ def iter_batches(
         raise InvalidParameterError(f"the {split} split of {corpus.name} has no files")
     rng = np.random.default_rng(seed)
     mode, offset = (center, 0.0) if isinstance(center, str) else ("ensemble", float(center))
+    slicer = _Slicer(corpus, slice_len, sample_rate, silence_db, normalize)
     buffer = _ShuffleBuffer(shuffle_buffer, slice_len, rng)
     produced = 0
     while True:
@@ -263,7 +264,7 @@ def iter_batches(
         for index in rng.permutation(len(entries)):
             entry = entries[index]
             count = max(1, int(round(density * _usable(entry, slice_len, sample_rate) / slice_len)))
-            slices, _ = _file_slices(corpus, entry, count, slice_len, sample_rate, silence_db, normalize, rng)
+            slices, _ = slicer.cut(entry, count, rng)
             any_slice |= len(slices) > 0
             buffer.push(slices)
             while (batch := buffer.pop(batch_size)) is not None:
@@ -272,7 +273,7 @@ def iter_batches(
                 if n_batches is not None and produced >= n_batches:
                     return
         if not any_slice:
-            raise SilentAudioError(f"{corpus.name}: no slice of {slice_len} samples above the silence threshold")
+            raise slicer.no_slice_error()
 
 
 class _ShuffleBuffer:
@@ -347,62 +348,55 @@ def valid_starts(signal: np.ndarray, slice_len: int, silence_db: float | None) -
     return np.flatnonzero(mean_square >= 10 ** (silence_db / 10))
 
 
-def _file_slices(
-    corpus: Corpus,
-    entry: Entry,
-    count: int,
-    slice_len: int,
-    sr: int,
-    silence_db: float | None,
-    normalize: audio.Normalization,
-    rng: np.random.Generator,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Decode one file and cut ``count`` slices at random valid positions: ``(slices, starts)``."""
-    signal, _ = corpus.load(entry, sr=sr, normalize=normalize)
-    starts = valid_starts(signal, slice_len, silence_db)
-    if starts.size == 0:
-        return np.empty((0, slice_len), np.float32), starts
-    starts = np.sort(rng.choice(starts, size=count, replace=True))
-    windows = np.lib.stride_tricks.sliding_window_view(signal, slice_len)
-    return windows[starts].astype(np.float32), starts
+@dataclass(frozen=True)
+class _Slicer:
+    """How slices are cut from a corpus: length, rate, silence threshold, level normalisation."""
 
+    corpus: Corpus
+    slice_len: int
+    sr: int
+    silence_db: float | None
+    normalize: audio.Normalization
 
-def _draw(
-    corpus: Corpus,
-    entries: Sequence[Entry],
-    n: int,
-    slice_len: int,
-    sr: int,
-    silence_db: float | None,
-    normalize: audio.Normalization,
-    rng: np.random.Generator,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Draw ``n`` slices over ``entries``, in proportion to usable length, decoding each file once per pass.
+    def cut(self, entry: Entry, count: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """Decode one file and cut ``count`` slices at random valid positions: ``(slices, starts)``."""
+        signal, _ = self.corpus.load(entry, sr=self.sr, normalize=self.normalize)
+        starts = valid_starts(signal, self.slice_len, self.silence_db)
+        if starts.size == 0:
+            return np.empty((0, self.slice_len), np.float32), starts
+        starts = np.sort(rng.choice(starts, size=count, replace=True))
+        windows = np.lib.stride_tricks.sliding_window_view(signal, self.slice_len)
+        return windows[starts].astype(np.float32), starts
 
-    Files found to hold no valid slice are dropped and their share is
-    redrawn among the others in a further pass.
-    """
-    out = np.empty((n, slice_len), np.float32)
-    origin = np.empty((n, 2), np.int64)
-    weights = np.array([_usable(e, slice_len, sr) for e in entries], dtype=np.float64)
-    filled = 0
-    while filled < n:
-        if weights.sum() <= 0:
-            what = "above the silence threshold" if silence_db is not None else "(every file is shorter)"
-            raise SilentAudioError(f"{corpus.name}: no slice of {slice_len} samples {what}")
-        counts = rng.multinomial(n - filled, weights / weights.sum())
-        for index in np.flatnonzero(counts):
-            slices, starts = _file_slices(
-                corpus, entries[index], counts[index], slice_len, sr, silence_db, normalize, rng
-            )
-            if len(slices) == 0:
-                weights[index] = 0.0
-                continue
-            out[filled : filled + len(slices)] = slices
-            origin[filled : filled + len(slices)] = np.column_stack([np.full(len(starts), index), starts])
-            filled += len(slices)
-    order = rng.permutation(n)
-    return out[order], origin[order]
+    def draw(self, entries: Sequence[Entry], n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """Draw ``n`` slices over ``entries`` in proportion to usable length, decoding each file once per pass.
+
+        Files found to hold no valid slice are dropped and their share is
+        redrawn among the others in a further pass.
+        """
+        out = np.empty((n, self.slice_len), np.float32)
+        origin = np.empty((n, 2), np.int64)
+        weights = np.array([_usable(e, self.slice_len, self.sr) for e in entries], dtype=np.float64)
+        filled = 0
+        while filled < n:
+            if weights.sum() <= 0:
+                raise self.no_slice_error()
+            counts = rng.multinomial(n - filled, weights / weights.sum())
+            for index in np.flatnonzero(counts):
+                slices, starts = self.cut(entries[index], counts[index], rng)
+                if len(slices) == 0:
+                    weights[index] = 0.0
+                    continue
+                out[filled : filled + len(slices)] = slices
+                origin[filled : filled + len(slices)] = np.column_stack([np.full(len(starts), index), starts])
+                filled += len(slices)
+        order = rng.permutation(n)
+        return out[order], origin[order]
+
+    def no_slice_error(self) -> SilentAudioError:
+        """The error for a set of files that offers no slice at all."""
+        why = "above the silence threshold" if self.silence_db is not None else "(every file is shorter)"
+        return SilentAudioError(f"{self.corpus.name}: no slice of {self.slice_len} samples {why}")
 
 
 def _usable(entry: Entry, slice_len: int, sr: int) -> float:

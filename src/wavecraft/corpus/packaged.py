@@ -84,10 +84,20 @@ def digits_subset(corpus: Corpus) -> Corpus:
     return digits.relabel(lambda e: e.label.removeprefix("digits/"))
 
 
-_SPEECH_ATTRIBUTION = {
-    "en": "Allison Smith (voice), Digium, Inc. - Asterisk core sounds",
-    "fr": "June Wallack (voice), Digium, Inc. - Asterisk core sounds",
-}
+def speech_corpus(language: str, voice: str, description: str, speaker: str) -> PackagedCorpus:
+    """The Asterisk core prompts of one language (``en``, ``fr``): one speaker, 8 kHz, subset ``digits``."""
+    return PackagedCorpus(
+        name=f"speech-{language}",
+        packages=(f"asterisk-core-sounds-{language}-wav",),
+        audio_dir=f"usr/share/asterisk/sounds/{voice}",
+        description=f"{description} telephone prompts, one female speaker, 8 kHz, labelled by prompt; subset :digits",
+        licence="CC-BY-SA-3.0",
+        attribution=f"{speaker} (voice), Digium, Inc. - Asterisk core sounds",
+        labeller=prompt_labeller,
+        exclude=("silence",),
+        subsets={"digits": digits_subset},
+    )
+
 
 PACKAGED: dict[str, PackagedCorpus] = {
     c.name: c
@@ -101,28 +111,8 @@ PACKAGED: dict[str, PackagedCorpus] = {
             attribution="Hydrogen drum kit authors (see each kit's drumkit.xml)",
             labeller=hydrogen_labeller,
         ),
-        PackagedCorpus(
-            name="speech-en",
-            packages=("asterisk-core-sounds-en-wav",),
-            audio_dir="usr/share/asterisk/sounds/en_US_f_Allison",
-            description="English telephone prompts, one female speaker, 8 kHz, labelled by prompt; subset :digits",
-            licence="CC-BY-SA-3.0",
-            attribution=_SPEECH_ATTRIBUTION["en"],
-            labeller=prompt_labeller,
-            exclude=("silence",),
-            subsets={"digits": digits_subset},
-        ),
-        PackagedCorpus(
-            name="speech-fr",
-            packages=("asterisk-core-sounds-fr-wav",),
-            audio_dir="usr/share/asterisk/sounds/fr_CA_f_June",
-            description="French telephone prompts, one female speaker, 8 kHz, labelled by prompt; subset :digits",
-            licence="CC-BY-SA-3.0",
-            attribution=_SPEECH_ATTRIBUTION["fr"],
-            labeller=prompt_labeller,
-            exclude=("silence",),
-            subsets={"digits": digits_subset},
-        ),
+        speech_corpus("en", "en_US_f_Allison", "English", "Allison Smith"),
+        speech_corpus("fr", "fr_CA_f_June", "French", "June Wallack"),
         PackagedCorpus(
             name="music",
             packages=("asterisk-moh-opsound-wav",),
