@@ -66,6 +66,18 @@ def test_bad_audio_is_one_line_and_exit_2(tmp_path: Path, make, message: str) ->
     assert result.stdout == ""
 
 
+def test_silent_and_nan_audio_through_the_cli(tmp_path: Path) -> None:
+    silent = write_wav(tmp_path / "silent.wav", np.zeros(1000, np.float32))
+    result = wavecraft("audio", "convert", str(silent), str(tmp_path / "out.wav"), "--normalize", "peak")
+    assert result.returncode == 2 and "silent" in result.stderr and result.stderr.count("\n") == 1
+    assert not (tmp_path / "out.wav").exists()
+    signal = tone()
+    signal[10] = np.nan
+    nan = write_wav(tmp_path / "nan.wav", signal, subtype="FLOAT")
+    result = wavecraft("audio", "info", str(nan))
+    assert result.returncode == 2 and "NaN" in result.stderr and result.stderr.count("\n") == 1
+
+
 def test_bad_option_is_one_line_and_exit_2() -> None:
     result = wavecraft("audio", "convert", "a.wav", "b.wav", "--rate", "fast")
     assert result.returncode == 2 and result.stderr.count("\n") == 1 and "invalid int value" in result.stderr

@@ -83,3 +83,19 @@ def test_bad_specs(tmp_path: Path) -> None:
         open_corpus("speech-en:letters")
     with pytest.raises(CorpusError, match="not fetched"):
         open_corpus("drums", fetch=False)
+
+
+def test_folder_labels_told_otherwise(sound_folder: Path, tmp_path: Path) -> None:
+    write_wav(sound_folder / "kick" / "909" / "deep.wav", tone())
+    assert {e.path: e.label for e in folder_corpus(sound_folder, label="parent")}["kick/909/deep.wav"] == "909"
+    assert {e.path: e.label for e in folder_corpus(sound_folder)}["kick/909/deep.wav"] == "kick"
+    assert {e.label for e in folder_corpus(sound_folder, label="none")} == {""}
+    table = tmp_path / "labels.csv"
+    table.write_text("path,label\nkick/kick0.wav,boom\nsnare/snare1.wav,crack\n")
+    labels = {e.path: e.label for e in folder_corpus(sound_folder, label=table)}
+    assert labels["kick/kick0.wav"] == "boom" and labels["snare/snare1.wav"] == "crack" and labels["kick/kick1.wav"] == ""
+
+
+def test_labels_are_recomputed_even_when_headers_come_from_the_cache(sound_folder: Path) -> None:
+    assert folder_corpus(sound_folder, label="none").entries[0].label == ""
+    assert folder_corpus(sound_folder, label="top").entries[0].label == "kick"  # not the cached ""

@@ -60,8 +60,10 @@ def run_info(args: argparse.Namespace) -> int:
 
 
 def run_convert(args: argparse.Namespace) -> int:
-    """Load with the requested rate, channels and level; save atomically."""
-    signal, rate = audio.load(args.input, sr=args.rate, channels=args.channels, normalize=args.normalize)
+    """Load with the requested rate, channels and level (silence cannot be normalised); save atomically."""
+    signal, rate = audio.load(
+        args.input, sr=args.rate, channels=args.channels, normalize=args.normalize, require_nonsilent=bool(args.normalize)
+    )
     audio.save(args.output, signal, rate, force=args.force, subtype=args.subtype)
     print(f"wrote {args.output} ({rate} Hz, {signal.shape[-1] / rate:.2f} s)")
     return 0

@@ -143,7 +143,10 @@ def scan(
     attribution: str = "",
     cached: Manifest | None = None,
 ) -> Manifest:
-    """Build a manifest, re-probing only files that are new or changed since ``cached``.
+    """Build a manifest, re-probing only the audio headers of files new or changed since ``cached``.
+
+    Labels are recomputed for every file (labelling is cheap), so a changed
+    labeller never leaves stale labels behind.
 
     Parameters
     ----------
@@ -154,10 +157,10 @@ def scan(
     files : iterable of Path
         The audio files.
     labeller : callable
-        ``relative_path -> (label, tags)``.
+        ``relative_path -> (label, tags)``; the tags ``licence`` and
+        ``attribution`` override the defaults for that file.
     licence, attribution : str
-        Defaults for every entry (a labeller may override per file through
-        the ``licence`` / ``attribution`` tags).
+        Defaults for every entry.
     cached : Manifest, optional
         A previous manifest of the same corpus.
 
@@ -167,13 +170,13 @@ def scan(
         Fresh rows, sorted by path.
     """
     previous = {e.path: e for e in cached.entries} if cached else {}
-    entries, skipped, to_probe = [], {}, []
+    headers, skipped, to_probe = {}, {}, []
     for file in files:
         rel = file.relative_to(root).as_posix()
         stat = file.stat()
         old = previous.get(rel)
         if old is not None and old.size == stat.st_size and old.mtime_ns == stat.st_mtime_ns:
-            entries.append(old)
+            headers[rel] = (old.duration, old.sample_rate, old.channels, old.frames, old.size, old.mtime_ns)
         else:
             to_probe.append((file, rel, stat))
     for file, rel, stat in tqdm(to_probe, desc=f"indexing {name}", unit="file", leave=False, disable=len(to_probe) < 200):
@@ -182,24 +185,30 @@ def scan(
         except AudioError as err:
             skipped[rel] = str(err).removeprefix(f"{file}: ")
             continue
+        headers[rel] = (
+            round(header.duration, 6), header.sample_rate, header.channels, header.frames, stat.st_size, stat.st_mtime_ns
+        )
+    entries = []
+    for rel in sorted(headers):
+        duration, sample_rate, channels, frames, size, mtime_ns = headers[rel]
         label, tags = labeller(rel)
         tags = dict(tags)
         entries.append(
             Entry(
                 path=rel,
                 label=label,
-                duration=round(header.duration, 6),
-                sample_rate=header.sample_rate,
-                channels=header.channels,
-                frames=header.frames,
+                duration=duration,
+                sample_rate=sample_rate,
+                channels=channels,
+                frames=frames,
                 licence=tags.pop("licence", licence),
                 attribution=tags.pop("attribution", attribution),
                 tags=tags,
-                size=stat.st_size,
-                mtime_ns=stat.st_mtime_ns,
+                size=size,
+                mtime_ns=mtime_ns,
             )
         )
-    return Manifest(name, root, sorted(entries, key=lambda e: e.path), skipped)
+    return Manifest(name, root, entries, skipped)
 
 
 def refresh(

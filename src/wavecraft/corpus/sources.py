@@ -14,19 +14,24 @@ spec                        source
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Literal
 
 from wavecraft.cache import cache_dir
 from wavecraft.corpus import debian
 from wavecraft.corpus.corpus import Corpus
-from wavecraft.corpus.manifest import refresh
+from wavecraft.corpus.manifest import Labeller, refresh
 from wavecraft.corpus.packaged import PACKAGED, PackagedCorpus
 from wavecraft.corpus.synthetic import GENERATORS, synthetic_corpus
 from wavecraft.corpus.url import RECIPES, UrlRecipe, fetch_recipe, parse_url_spec
-from wavecraft.errors import CorpusError, UnknownCorpusError
+from wavecraft.errors import CorpusError, InvalidParameterError, UnknownCorpusError
+
+
+FolderLabel = Literal["top", "parent", "none"] | str | os.PathLike
 
 
 @dataclass(frozen=True)
@@ -74,19 +79,47 @@ def open_corpus(spec: str, fetch: bool = True) -> Corpus:
     raise UnknownCorpusError(f"unknown corpus {spec!r}; see `wavecraft corpus list`")
 
 
-def folder_corpus(root: str | os.PathLike) -> Corpus:
-    """Any folder of audio, labelled by first sub-folder; the manifest is cached outside the folder."""
+def folder_corpus(root: str | os.PathLike, label: FolderLabel = "top") -> Corpus:
+    """Any folder of audio; the manifest is cached outside the folder.
+
+    Parameters
+    ----------
+    root : path-like
+        The folder.
+    label : {"top", "parent", "none"} or path-like
+        ``top`` (default): the first sub-folder under ``root``
+        (``kick/909/a.wav`` -> ``kick``); ``parent``: the folder holding the
+        file (-> ``909``); ``none``: no labels; a path: a CSV file with
+        columns ``path`` (relative to ``root``) and ``label``.
+
+    Returns
+    -------
+    Corpus
+        Named ``folder:ROOT``.
+    """
     root = Path(root).expanduser().resolve()
     if not root.is_dir():
         raise CorpusError(f"folder:{root}: no such folder")
     key = hashlib.sha1(str(root).encode()).hexdigest()[:16]
     manifest_path = cache_dir() / "manifests" / f"folder-{key}.json"
+    return Corpus(refresh(f"folder:{root}", root, manifest_path, folder_labeller(label)))
 
-    def label(rel: str) -> tuple[str, dict[str, str]]:
-        parts = PurePosixPath(rel).parts
-        return (parts[0] if len(parts) > 1 else ""), {}
 
-    return Corpus(refresh(f"folder:{root}", root, manifest_path, label))
+def folder_labeller(label: FolderLabel) -> Labeller:
+    """The labeller of a folder corpus for one of :func:`folder_corpus`'s ``label`` choices."""
+    if label == "top":
+        return lambda rel: (PurePosixPath(rel).parts[0] if "/" in rel else "", {})
+    if label == "parent":
+        return lambda rel: (PurePosixPath(rel).parent.name, {})
+    if label == "none":
+        return lambda rel: ("", {})
+    table = Path(label)
+    try:
+        with open(table, newline="", encoding="utf-8") as f:
+            labels = {row["path"]: row["label"] for row in csv.DictReader(f)}
+    except (OSError, KeyError, csv.Error) as err:
+        raise InvalidParameterError(f"{table}: need a CSV file with columns path,label ({err})") from None
+    return lambda rel: (labels.get(rel, ""), {})
 
 
 def packaged_corpus(definition: PackagedCorpus, subset: str | None = None, fetch: bool = True) -> Corpus:
