@@ -1,0 +1,47 @@
+"""What every learned transform shares: ``components_`` (W), ``mixing_`` (A), ``mean_``, and a Basis out of them."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from wavecraft.bases.basis import Basis
+
+
+class LearnedTransform(TransformerMixin, BaseEstimator):
+    """Base of the learned estimators: linear encode ``W (x - mean)``, decode ``A s + mean``.
+
+    Subclasses set ``components_`` (N x M), ``mixing_`` (M x N) and ``mean_``
+    (M,) in ``fit``. A subclass with a non-linear encoder (sparse coding)
+    overrides :meth:`transform`.
+    """
+
+    def transform(self, X: np.ndarray) -> np.ndarray:
+        """Coefficients ``(X - mean_) @ components_.T``, shape ``(n_samples, N)``."""
+        check_is_fitted(self, "components_")
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        return (X - self.mean_) @ self.components_.T.astype(X.dtype, copy=False)
+
+    def inverse_transform(self, X: np.ndarray) -> np.ndarray:
+        """Slices ``X @ mixing_.T + mean_``, shape ``(n_samples, M)``."""
+        check_is_fitted(self, "mixing_")
+        X = np.asarray(X)
+        return X @ self.mixing_.T.astype(X.dtype if X.dtype in (np.float32, np.float64) else np.float64) + self.mean_
+
+    def to_basis(self, sample_rate: int = 0, provenance: dict | None = None) -> Basis:
+        """The fitted transform as a :class:`Basis` (W = ``components_``, A = ``mixing_``; the mean is not part of it)."""
+        check_is_fitted(self, "components_")
+        params = {k: v for k, v in self.get_params().items() if isinstance(v, (int, float, str, bool, type(None)))}
+        facts = {"method": self._method_name(), "params": params, **(provenance or {})}
+        return Basis(
+            np.asarray(self.components_, np.float64),
+            np.asarray(self.mixing_, np.float64),
+            sample_rate,
+            self._method_name(),
+            facts,
+        )
+
+    def _method_name(self) -> str:
+        """Short name used for bases: the class name in lower case, or the ICA solver."""
+        return type(self).__name__.lower()
