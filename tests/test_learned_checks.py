@@ -4,9 +4,19 @@ from __future__ import annotations
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from wavecraft.bases.ica import ICA
 from wavecraft.bases.pca import PCA
 
+ESTIMATORS = [
+    PCA(),
+    PCA(n_components=2, whiten=True),
+    PCA(n_components=0.9),
+    ICA(max_iter=50),
+    ICA(n_components=2, solver="infomax", max_iter=20),
+    ICA(solver="orthonormal-l1", max_iter=20),
+]
 
-@parametrize_with_checks([PCA(), PCA(n_components=2, whiten=True), PCA(n_components=0.9)])
+
+@parametrize_with_checks(ESTIMATORS)
 def test_sklearn_compatible(estimator, check) -> None:
     check(estimator)
