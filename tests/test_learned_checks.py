@@ -6,6 +6,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from wavecraft.bases.ica import ICA
 from wavecraft.bases.pca import PCA
+from wavecraft.bases.sparse import SparseCoding
 
 ESTIMATORS = [
     PCA(),
@@ -14,6 +15,8 @@ ESTIMATORS = [
     ICA(max_iter=50),
     ICA(n_components=2, solver="infomax", max_iter=20),
     ICA(solver="orthonormal-l1", max_iter=20),
+    SparseCoding(max_iter=2, random_state=0),
+    SparseCoding(n_components=8, alpha=0.01, max_iter=2, random_state=0),
 ]
 
 
