@@ -16,7 +16,10 @@ from conftest import tone, write_wav
 from wavecraft import __version__
 from wavecraft.cli import build_parser, main
 
-COMMANDS = [[], ["demo"], ["corpus"], ["corpus", "list"], ["corpus", "fetch"], ["corpus", "info"], ["audio"], ["audio", "info"], ["audio", "convert"]]
+COMMANDS = [
+    [], ["demo"], ["corpus"], ["corpus", "list"], ["corpus", "fetch"], ["corpus", "info"],
+    ["learn"], ["compare"], ["resynth"], ["audio"], ["audio", "info"], ["audio", "convert"],
+]
 
 
 def wavecraft(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -123,7 +126,7 @@ def test_corpus_info_on_a_folder(sound_folder: Path, capsys: pytest.CaptureFixtu
 
 def test_demo_offline_writes_summary_and_refuses_to_overwrite(tmp_path: Path) -> None:
     out = tmp_path / "demo"
-    first = wavecraft("demo", "--offline", "--out", str(out))
+    first = wavecraft("demo", "--offline", "--out", str(out), "--slices", "2000")
     assert first.returncode == 0, first.stderr
     summary = json.loads((out / "summary.json").read_text())
     names = [c["info"]["name"] for c in summary["corpora"]]
@@ -131,15 +134,18 @@ def test_demo_offline_writes_summary_and_refuses_to_overwrite(tmp_path: Path) ->
     for corpus in summary["corpora"]:
         assert corpus["ensemble"]["train_shape"] == [1600, 256] and corpus["ensemble"]["held_out_shape"] == [400, 256]
     assert "synthetic:drum-machine" in first.stdout
-    second = wavecraft("demo", "--offline", "--out", str(out))
+    for name, comparison in summary["comparisons"].items():
+        assert (out / f"compare-{name}" / "index.html").is_file()
+        assert [row["method"] for row in comparison["bases"]] == ["dft", "dct", "dwt:db4", "pca", "ica", "sparse"]
+    second = wavecraft("demo", "--offline", "--out", str(out), "--slices", "2000")
     assert second.returncode == 2 and "--force" in second.stderr
-    assert wavecraft("demo", "--offline", "--out", str(out), "--force").returncode == 0
+    assert wavecraft("demo", "--offline", "--out", str(out), "--slices", "2000", "--force").returncode == 0
 
 
 def test_demo_falls_back_to_synthetic_when_fetching_fails(tmp_path: Path) -> None:
     broken = tmp_path / "sources.list"
     broken.write_text(f"deb [trusted=yes] file:{tmp_path / 'no-repo'} ./\n")
-    result = wavecraft("demo", "--out", str(tmp_path / "demo"), env={"WAVECRAFT_APT_SOURCES": str(broken)})
+    result = wavecraft("demo", "--out", str(tmp_path / "demo"), "--slices", "1000", env={"WAVECRAFT_APT_SOURCES": str(broken)})
     assert result.returncode == 0, result.stderr
     assert "drums: fetch failed" in result.stdout and "synthetic stand-in" in result.stdout
     summary = json.loads((tmp_path / "demo" / "summary.json").read_text())

@@ -68,13 +68,42 @@ def n_frames(length: int, M: int, hop: int) -> int:  # noqa: N803
     return (length + M - hop - 1) // hop + 1 if length > 0 else 0
 
 
-def encode(
-    signal: np.ndarray, basis: Basis, hop: int | None = None, analysis_window: WindowName | np.ndarray = "rect"
+def frame_signal(
+    signal: np.ndarray, M: int, hop: int | None = None, analysis_window: WindowName | np.ndarray = "rect"  # noqa: N803
 ) -> np.ndarray:
-    """Coefficients of every frame of a 1-D signal.
+    """Windowed frames of a 1-D signal, as :func:`encode` analyses them.
 
     The signal is padded with ``M - hop`` zeros in front and enough at the end
     that every sample lies in as many frames as any other.
+
+    Parameters
+    ----------
+    signal : np.ndarray
+        Shape ``(n,)``.
+    M : int
+        Frame length.
+    hop : int, optional
+        H, samples between frames; default M.
+    analysis_window : str or array
+        See :func:`window`.
+
+    Returns
+    -------
+    np.ndarray
+        Shape ``(frames, M)``, in the dtype of ``signal`` (float32 stays float32).
+    """
+    signal = np.asarray(signal)
+    hop = _check_hop(M, hop)
+    if signal.ndim != 1:
+        raise InvalidParameterError(f"encode takes a 1-D signal, not shape {signal.shape}")
+    dtype = signal.dtype if signal.dtype in (np.float32, np.float64) else np.float64
+    return _frames(signal.astype(dtype, copy=False), M, hop) * window(analysis_window, M).astype(dtype)
+
+
+def encode(
+    signal: np.ndarray, basis: Basis, hop: int | None = None, analysis_window: WindowName | np.ndarray = "rect"
+) -> np.ndarray:
+    """Coefficients of every frame of a 1-D signal: a strided convolution with the rows of W.
 
     Parameters
     ----------
@@ -92,14 +121,8 @@ def encode(
     np.ndarray
         Shape ``(frames, N)``, in the dtype of ``signal`` (float32 stays float32).
     """
-    signal = np.asarray(signal)
-    hop = _check_hop(basis.M, hop)
-    if signal.ndim != 1:
-        raise InvalidParameterError(f"encode takes a 1-D signal, not shape {signal.shape}")
-    dtype = signal.dtype if signal.dtype in (np.float32, np.float64) else np.float64
-    frames = _frames(signal.astype(dtype, copy=False), basis.M, hop)
-    W = (basis.W * window(analysis_window, basis.M)).astype(dtype)
-    return frames @ W.T
+    frames = frame_signal(signal, basis.M, hop, analysis_window)
+    return frames @ basis.W.T.astype(frames.dtype)
 
 
 def decode(

@@ -1,8 +1,11 @@
 """``wavecraft demo``: the main job on built-in defaults.
 
 Fetches the default real corpora (or, where fetching is impossible, stands in
-a synthetic corpus for each and says so), indexes them, draws a seeded
-ensemble of slices from each, prints a table and writes ``summary.json``.
+a synthetic corpus for each and says so), indexes them and draws a seeded
+ensemble of slices from each; then compares six bases (DFT, DCT, DWT, PCA,
+ICA, sparse coding) on the drums and on English speech, writing a report
+for each (``compare-drums/index.html``, ``compare-speech-en/index.html``).
+Prints tables and writes ``summary.json``.
 """
 
 from __future__ import annotations
@@ -13,10 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wavecraft import __version__
+from wavecraft.analysis.comparison import compare_bases
 from wavecraft.atomic import check_writable
+from wavecraft.cli.bases import DEFAULT_METHODS, held_out_excerpt, summary_table
 from wavecraft.cli.output import format_table, write_summary
 from wavecraft.corpus import Corpus, ensemble, open_corpus
 from wavecraft.errors import FetchError
+from wavecraft.report.comparison import write_comparison
 
 #: Real corpus -> synthetic stand-in when the Debian archive cannot be reached.
 DEFAULT_CORPORA = {
@@ -28,6 +34,10 @@ DEFAULT_CORPORA = {
 SLICE_LEN = 256
 N_SLICES = 2000
 SILENCE_DB = -50.0
+#: The comparisons: corpus -> sample rate of its slices.
+COMPARISONS = {"drums": 16_000, "speech-en": 8000}
+COMPARE_WINDOW = 128
+COMPARE_SLICES = 20_000
 
 
 @dataclass(frozen=True)
@@ -47,6 +57,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     demo.add_argument("--force", action="store_true", help="overwrite an existing summary.json")
     demo.add_argument("--offline", action="store_true", help="use the synthetic stand-ins without trying to fetch")
     demo.add_argument("--seed", type=int, default=0, help="seed of the ensembles (default 0)")
+    demo.add_argument(
+        "--slices", type=int, default=COMPARE_SLICES, help=f"slices drawn for each comparison (default {COMPARE_SLICES})"
+    )
     demo.set_defaults(run=run)
 
 
@@ -63,6 +76,8 @@ def open_or_stand_in(name: str, offline: bool) -> tuple[Corpus, str]:
 def run(args: argparse.Namespace) -> int:
     """Fetch, index, draw, report."""
     check_writable(args.out / "summary.json", args.force)
+    for name in COMPARISONS:
+        check_writable(args.out / f"compare-{name}", args.force)
     started = time.perf_counter()
     rows, ensembles = [], {}
     for name in DEFAULT_CORPORA:
@@ -101,9 +116,28 @@ def run(args: argparse.Namespace) -> int:
             for row in rows
         ],
     }
+    summary["comparisons"] = {
+        row.requested: run_comparison(row.requested, row.corpus, args) for row in rows if row.requested in COMPARISONS
+    }
+    summary["seconds"] = round(time.perf_counter() - started, 2)
     path = write_summary(args.out, summary, force=args.force)
     print(f"wrote {path} in {summary['seconds']:.1f} s")
     return 0
+
+
+def run_comparison(name: str, corpus: Corpus, args: argparse.Namespace) -> dict:
+    """Compare the default bases on the corpus opened for ``name``; write ``compare-NAME``; print the table."""
+    t0 = time.perf_counter()
+    sample_rate = COMPARISONS[name]
+    ens = ensemble(corpus, args.slices, COMPARE_WINDOW, sample_rate=sample_rate, seed=args.seed, silence_db=SILENCE_DB)
+    results = compare_bases(ens, DEFAULT_METHODS.split(","), seed=args.seed)
+    keep = COMPARE_WINDOW // 16
+    keeps = [1, keep, COMPARE_WINDOW // 4]
+    out = args.out / f"compare-{name}"
+    summary = write_comparison(out, corpus.name, ens, results, held_out_excerpt(corpus, ens), keep, keeps, force=args.force)
+    print(f"\n{corpus.name} at {sample_rate} Hz, M = {COMPARE_WINDOW}: {time.perf_counter() - t0:.1f} s, report {out / 'index.html'}")
+    print(summary_table(summary, keeps))
+    return {"report": str(out / "index.html"), "seconds": round(time.perf_counter() - t0, 2), "bases": summary["bases"]}
 
 
 def ensemble_summary(ens) -> dict:

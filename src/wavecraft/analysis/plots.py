@@ -1,0 +1,130 @@
+"""PNG figures of bases and their comparison (matplotlib, Agg backend, written atomically)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.collections import LineCollection  # noqa: E402
+import numpy as np  # noqa: E402
+
+from wavecraft.analysis.ratedistortion import RateDistortion  # noqa: E402
+from wavecraft.analysis.timefrequency import TimeFrequency  # noqa: E402
+from wavecraft.atomic import atomic_path  # noqa: E402
+from wavecraft.bases.basis import Basis  # noqa: E402
+
+PLOT_SNR_CAP_DB = 80.0
+
+
+def save_figure(figure: plt.Figure, path: str | os.PathLike, force: bool = True) -> Path:
+    """Write a figure as PNG atomically and close it."""
+    with atomic_path(path, force=force) as tmp:
+        figure.savefig(tmp, format="png", dpi=110, bbox_inches="tight")
+    plt.close(figure)
+    return Path(path)
+
+
+def plot_functions(basis: Basis, path: str | os.PathLike, count: int = 64, columns: int = 8) -> Path:
+    """Grids of the first ``count`` synthesis functions: waveforms (left) and magnitude responses (right).
+
+    Each grid is one set of axes with one line per cell (a LineCollection),
+    which draws in a fraction of the time of one axes per function.
+    """
+    functions = basis.A.T[:count]
+    rows = int(np.ceil(len(functions) / columns))
+    n_fft = max(256, 4 * basis.M)
+    peak = np.max(np.abs(functions), axis=1, keepdims=True)
+    waves = 0.45 * functions / np.where(peak > 0, peak, 1.0)
+    magnitude = 20 * np.log10(np.abs(np.fft.rfft(functions, n_fft, axis=1)) + 1e-12)
+    magnitude = np.clip(magnitude - magnitude.max(axis=1, keepdims=True), -60.0, 0.0) / 60.0 * 0.9 + 0.45
+    figure, (left, right) = plt.subplots(1, 2, figsize=(14, 1.1 * rows + 1), layout="constrained")
+    for ax, traces, colour, title in (
+        (left, waves, "tab:blue", "waveforms"),
+        (right, magnitude, "tab:red", f"magnitude, 0 to -60 dB, 0 to {(basis.sample_rate or 1) / 2:g} Hz"),
+    ):
+        x = np.linspace(0.05, 0.95, traces.shape[1])
+        cells = np.arange(len(traces))
+        offsets = np.column_stack([cells % columns, -(cells // columns)]).astype(float)
+        segments = [np.column_stack([x + dx, trace + dy]) for trace, (dx, dy) in zip(traces, offsets)]
+        ax.add_collection(LineCollection(segments, colors=colour, linewidths=0.8))
+        ax.set_xlim(0, columns)
+        ax.set_ylim(-rows + 0.5, 0.5)
+        ax.set_xticks(np.arange(columns + 1))
+        ax.set_yticks(-np.arange(rows + 1) + 0.5)
+        ax.tick_params(labelbottom=False, labelleft=False, length=0)
+        ax.grid(True, color="0.8")
+        ax.set_title(title)
+    figure.suptitle(f"{basis.name}: the first {len(functions)} synthesis functions, in component order")
+    return save_figure(figure, path)
+
+
+def plot_tiling(measures: Mapping[str, TimeFrequency], path: str | os.PathLike) -> Path:
+    """Time spread against bandwidth of every function of every basis, one colour per basis."""
+    figure, ax = plt.subplots(figsize=(7, 5))
+    for name, tf in measures.items():
+        ax.scatter(tf.time_spread * 1e3, tf.bandwidth, s=10, alpha=0.6, label=name)
+    ax.set_xlabel("temporal spread (ms)")
+    ax.set_ylabel("bandwidth (Hz)")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_title("Time-frequency tiling: identity bottom-right, Fourier top-left")
+    ax.legend(fontsize=8)
+    return save_figure(figure, path)
+
+
+def plot_rate_distortion(curves: Mapping[str, RateDistortion], path: str | os.PathLike) -> Path:
+    """Two panels: SNR against coefficients kept per slice, and SNR against entropy rate."""
+    figure, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5))
+    for name, rd in curves.items():
+        left.plot(rd.k, rd.snr_k, label=name)
+        order = np.argsort(rd.bits_per_sample)
+        right.plot(rd.bits_per_sample[order], rd.snr_bits[order], marker=".", label=name)
+    left.set_xscale("log")
+    left.set_ylim(0, PLOT_SNR_CAP_DB)  # k = N is exact (hundreds of dB) and would flatten the rest
+    left.set_xlabel("coefficients kept per slice (k)")
+    right.set_xlabel("entropy of quantised coefficients (bits per sample)")
+    for ax in (left, right):
+        ax.set_ylabel("SNR on held-out slices (dB)")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    return save_figure(figure, path)
+
+
+def plot_kurtosis(values: Mapping[str, np.ndarray], path: str | os.PathLike) -> Path:
+    """Excess kurtosis of each coefficient, per basis, in component order."""
+    figure, ax = plt.subplots(figsize=(8, 4))
+    for name, k in values.items():
+        ax.plot(np.arange(1, len(k) + 1), k, lw=1, label=name)
+    ax.set_yscale("symlog")
+    ax.set_xlabel("component")
+    ax.set_ylabel("excess kurtosis of coefficients")
+    ax.legend(fontsize=8)
+    return save_figure(figure, path)
+
+
+def plot_explained_variance(ratio: np.ndarray, path: str | os.PathLike) -> Path:
+    """Cumulative explained variance of PCA components."""
+    figure, ax = plt.subplots(figsize=(6, 4))
+    ax.plot(np.arange(1, len(ratio) + 1), np.cumsum(ratio))
+    ax.set_xlabel("components")
+    ax.set_ylabel("cumulative explained variance")
+    ax.set_ylim(0, 1.02)
+    ax.grid(alpha=0.3)
+    return save_figure(figure, path)
+
+
+def plot_histograms(histograms: Mapping[str, tuple[np.ndarray, np.ndarray]], path: str | os.PathLike) -> Path:
+    """Amplitude densities (log scale), e.g. of the ensemble and of each basis's coefficients."""
+    figure, ax = plt.subplots(figsize=(7, 4))
+    for name, (density, edges) in histograms.items():
+        centres = (edges[:-1] + edges[1:]) / 2
+        ax.semilogy(centres / (edges[-1] or 1), np.maximum(density, 1e-6), lw=1, label=name)
+    ax.set_xlabel("amplitude (relative to each range)")
+    ax.set_ylabel("density")
+    ax.legend(fontsize=8)
+    return save_figure(figure, path)

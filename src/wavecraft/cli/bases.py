@@ -1,0 +1,142 @@
+"""``wavecraft learn | compare | resynth``: learn a basis, compare bases, resynthesise with one."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+
+from wavecraft import audio
+from wavecraft.analysis.comparison import compare_bases
+from wavecraft.analysis.ratedistortion import keep_largest, snr_db
+from wavecraft.atomic import check_writable
+from wavecraft.bases.basis import Basis
+from wavecraft.bases.methods import LEARNED, METHODS_HELP, make_coder, parse_method
+from wavecraft.bases.shorttime import decode, encode
+from wavecraft.cli.output import format_table
+from wavecraft.corpus import Corpus, Ensemble, ensemble, open_corpus
+from wavecraft.errors import InvalidParameterError
+from wavecraft.report.comparison import EXCERPT_SECONDS, write_comparison
+
+DEFAULT_METHODS = "dft,dct,dwt:db4,pca,ica,sparse"
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    """Add ``learn``, ``compare`` and ``resynth``."""
+    learn = commands.add_parser("learn", help="learn a basis (PCA, ICA, sparse coding) from a corpus", description=__doc__)
+    learn.add_argument("corpus", metavar="CORPUS", help="e.g. speech-en, drums, folder:./sounds")
+    learn.add_argument("--method", default="ica", help="pca, ica or sparse (default ica)")
+    learn.add_argument("--solver", default=None, help="ICA solver: fastica (default), infomax, orthonormal-l1")
+    _add_ensemble_options(learn)
+    learn.add_argument("--components", type=int, default=None, help="N (default M)")
+    learn.add_argument("--alpha", type=float, default=0.1, help="sparse coding: λ relative to the slices' RMS (default 0.1)")
+    learn.add_argument("--out", type=Path, required=True, help="the basis .npz to write")
+    learn.add_argument("--force", action="store_true", help="overwrite --out")
+    learn.set_defaults(run=run_learn)
+
+    compare = commands.add_parser("compare", help="compare bases on held-out slices; writes an HTML report")
+    compare.add_argument("corpus", metavar="CORPUS")
+    compare.add_argument("--methods", default=DEFAULT_METHODS, help=f"comma-separated: {METHODS_HELP} (default {DEFAULT_METHODS})")
+    _add_ensemble_options(compare)
+    compare.add_argument("--components", type=int, default=None, help="N of the learned bases (default M)")
+    compare.add_argument("--keep", type=int, default=None, help="coefficients per frame in the audio examples (default M/16)")
+    compare.add_argument("--out", type=Path, required=True, help="report folder")
+    compare.add_argument("--force", action="store_true", help="replace --out")
+    compare.set_defaults(run=run_compare)
+
+    resynth = commands.add_parser("resynth", help="rebuild a file from the K largest coefficients of each frame")
+    resynth.add_argument("basis", type=Path, metavar="BASIS", help="a basis .npz (from learn or compare)")
+    resynth.add_argument("input", metavar="IN")
+    resynth.add_argument("output", metavar="OUT")
+    resynth.add_argument("--keep", type=int, required=True, help="coefficients kept per frame")
+    resynth.add_argument("--hop", type=int, default=None, help="hop H (default M/2, with sqrt-Hann windows; M uses rectangular)")
+    resynth.add_argument("--force", action="store_true", help="overwrite OUT")
+    resynth.set_defaults(run=run_resynth)
+
+
+def _add_ensemble_options(parser: argparse.ArgumentParser) -> None:
+    """The options that say how slices are drawn."""
+    parser.add_argument("--window", type=int, default=128, help="M, samples per slice (default 128)")
+    parser.add_argument("--sr", type=int, default=8000, help="sample rate of the slices (default 8000)")
+    parser.add_argument("--slices", type=int, default=20_000, help="K, slices drawn, 20%% of them held out (default 20000)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the draw and of the learners (default 0)")
+    parser.add_argument("--silence-db", type=float, default=-50.0, help="skip slices quieter than this RMS (dBFS, default -50)")
+
+
+def draw(args: argparse.Namespace) -> tuple[Corpus, Ensemble]:
+    """Open the corpus and draw the ensemble the options describe."""
+    if args.window < 2 or args.slices < 10:
+        raise InvalidParameterError("need --window >= 2 and --slices >= 10")
+    corpus = open_corpus(args.corpus)
+    ens = ensemble(corpus, args.slices, args.window, sample_rate=args.sr, seed=args.seed, silence_db=args.silence_db)
+    return corpus, ens
+
+
+def run_learn(args: argparse.Namespace) -> int:
+    """Fit one learned basis and save it."""
+    name, _ = parse_method(args.method)
+    if name not in LEARNED:
+        raise InvalidParameterError(f"learn takes pca, ica or sparse; {args.method} is explicit (see `wavecraft compare`)")
+    spec = f"ica:{args.solver}" if name == "ica" and args.solver else args.method
+    check_writable(args.out, args.force)
+    corpus, ens = draw(args)
+    coder = make_coder(spec, args.window, args.sr, ens.train, args.components, args.seed, args.alpha)
+    basis = Basis(coder.basis.W, coder.basis.A, args.sr, coder.basis.name, {**coder.basis.provenance, "corpus": corpus.name})
+    basis.save(args.out, force=args.force)
+    held = coder.encode(ens.held_out)
+    snr = snr_db(ens.held_out, coder.estimator.inverse_transform(held) if name == "sparse" else basis.synthesize(held))
+    print(f"wrote {args.out}: {spec}, N={basis.N}, M={basis.M}, {args.sr} Hz, fitted in {coder.fit_seconds:.1f} s, held-out SNR {snr:.1f} dB")
+    return 0
+
+
+def run_compare(args: argparse.Namespace) -> int:
+    """Compare bases and write the report."""
+    specs = [s.strip() for s in args.methods.split(",") if s.strip()]
+    for spec in specs:
+        parse_method(spec)
+    check_writable(args.out, args.force)
+    corpus, ens = draw(args)
+    keep = args.keep or max(1, args.window // 16)
+    results = compare_bases(ens, specs, args.components, args.seed)
+    excerpt = held_out_excerpt(corpus, ens)
+    keeps = sorted({1, keep, max(1, args.window // 4)})
+    summary = write_comparison(args.out, corpus.name, ens, results, excerpt, keep, keeps, force=args.force)
+    print(summary_table(summary, keeps))
+    print(f"wrote {args.out / 'index.html'}")
+    return 0
+
+
+def summary_table(summary: dict, keeps: list[int]) -> str:
+    """The printed table of a comparison."""
+    columns = ["method", "N", "mean_time_spread_ms", "mean_bandwidth_hz", "median_kurtosis", *[f"snr_k{k}_db" for k in keeps], "snr_1bit_db"]
+    return format_table(columns, [[row[c] for c in columns] for row in summary["bases"]])
+
+
+def held_out_excerpt(corpus: Corpus, ens: Ensemble) -> np.ndarray:
+    """The loudest few seconds of the longest held-out file (or training file, when nothing is held out)."""
+    names = ens.held_out_files or ens.train_files
+    entry = max((e for e in corpus if e.path in set(names)), key=lambda e: e.duration)
+    signal, _ = corpus.load(entry, sr=ens.sample_rate)
+    length = min(signal.size, int(EXCERPT_SECONDS * ens.sample_rate))
+    if signal.size > length:
+        energy = np.convolve(signal.astype(np.float64) ** 2, np.ones(length), mode="valid")
+        start = int(np.argmax(energy))
+        signal = signal[start : start + length]
+    return signal - np.float32(ens.mean)
+
+
+def run_resynth(args: argparse.Namespace) -> int:
+    """Keep the K largest coefficients of each frame and rebuild the file."""
+    basis = Basis.load(args.basis)
+    if not 1 <= args.keep <= basis.N:
+        raise InvalidParameterError(f"--keep must be in [1, N={basis.N}]")
+    check_writable(args.output, args.force)
+    signal, rate = audio.load(args.input, sr=basis.sample_rate or None)
+    hop = args.hop or max(1, basis.M // 2)
+    window = "rect" if hop == basis.M else "sqrt-hann"
+    coefficients = keep_largest(encode(signal, basis, hop, window), basis.A, args.keep)
+    rebuilt = decode(coefficients, basis, hop, window, length=signal.size)
+    audio.save(args.output, rebuilt, rate, force=args.force, subtype="FLOAT")
+    print(f"wrote {args.output}: {args.keep} of {basis.N} coefficients per frame, SNR {snr_db(signal, rebuilt):.1f} dB")
+    return 0

@@ -1,0 +1,159 @@
+"""Write a basis comparison: summary.json, CSV tables, PNG figures, audio examples and index.html."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from wavecraft import audio
+from wavecraft.analysis import plots
+from wavecraft.analysis.coefficients import amplitude_histogram
+from wavecraft.analysis.comparison import BasisResult
+from wavecraft.analysis.ratedistortion import keep_largest, snr_db
+from wavecraft.atomic import atomic_path, write_text
+from wavecraft.bases.shorttime import decode, frame_signal
+from wavecraft.corpus.ensemble import Ensemble
+from wavecraft.report.html import Report
+
+EXCERPT_SECONDS = 4.0
+
+
+def resynthesize(signal: np.ndarray, result: BasisResult, keep: int) -> np.ndarray:
+    """A signal rebuilt from each frame's ``keep`` most important coefficients (sqrt-Hann, hop M/2)."""
+    basis = result.coder.basis
+    hop = max(1, basis.M // 2)
+    frames = frame_signal(signal, basis.M, hop, "sqrt-hann")
+    coefficients = keep_largest(result.coder.encode(frames), basis.A, keep)
+    return decode(coefficients, basis, hop, "sqrt-hann", length=signal.size)
+
+
+def write_comparison(
+    out_dir: Path,
+    corpus_name: str,
+    ens: Ensemble,
+    results: Sequence[BasisResult],
+    excerpt: np.ndarray,
+    keep: int,
+    report_keeps: Sequence[int],
+    force: bool = False,
+) -> dict:
+    """Write every output of ``wavecraft compare`` into ``out_dir`` (built aside, renamed into place).
+
+    Parameters
+    ----------
+    out_dir : Path
+        The report folder; replaced only with ``force``.
+    corpus_name : str
+        For titles.
+    ens : Ensemble
+        The slices compared.
+    results : sequence of BasisResult
+        From :func:`wavecraft.analysis.comparison.compare_bases`.
+    excerpt : np.ndarray
+        A held-out signal at the ensemble's rate, for the audio examples.
+    keep : int
+        Coefficients kept per frame in the audio examples.
+    report_keeps : sequence of int
+        The k at which the summary table reports SNR.
+    force : bool
+        Replace an existing ``out_dir``.
+
+    Returns
+    -------
+    dict
+        The summary written to ``summary.json``.
+    """
+    with atomic_path(out_dir, force=force) as tmp:
+        (tmp / "bases").mkdir(parents=True)
+        (tmp / "figures").mkdir()
+        (tmp / "audio").mkdir()
+        rows = [r.row(report_keeps) for r in results]
+        clips = [("original", "audio/original.wav")]
+        audio.save(tmp / "audio" / "original.wav", excerpt, ens.sample_rate, subtype="FLOAT")
+        for result, row in zip(results, rows):
+            slug = result.spec.replace(":", "-")
+            result.coder.basis.save(tmp / "bases" / f"{slug}.npz")
+            plots.plot_functions(result.coder.basis, tmp / "figures" / f"functions-{slug}.png")
+            rebuilt = resynthesize(excerpt, result, keep)
+            row[f"excerpt_snr_k{keep}_db"] = round(snr_db(excerpt, rebuilt), 3)
+            audio.save(tmp / "audio" / f"{slug}-k{keep}.wav", rebuilt, ens.sample_rate, subtype="FLOAT")
+            clips.append((f"{result.spec}, {keep} of {result.coder.basis.N} per frame ({row[f'excerpt_snr_k{keep}_db']:.1f} dB)", f"audio/{slug}-k{keep}.wav"))
+        plots.plot_tiling({r.spec: r.localisation for r in results}, tmp / "figures" / "tiling.png")
+        plots.plot_rate_distortion({r.spec: r.rate_distortion for r in results}, tmp / "figures" / "rate_distortion.png")
+        plots.plot_kurtosis({r.spec: r.kurtosis for r in results}, tmp / "figures" / "kurtosis.png")
+        histograms = {"ensemble samples": amplitude_histogram(ens.held_out)}
+        histograms.update({r.spec: amplitude_histogram(r.coder.encode(ens.held_out[:2000])) for r in results})
+        plots.plot_histograms(histograms, tmp / "figures" / "amplitudes.png")
+        pca = next((r.coder.estimator for r in results if r.spec == "pca"), None)
+        if pca is not None:
+            plots.plot_explained_variance(pca.all_explained_variance_ratio_, tmp / "figures" / "explained_variance.png")
+        write_text(tmp / "bases.csv", _csv(rows))
+        write_text(tmp / "rate_distortion.csv", _csv(_curve_rows(results)))
+        summary = {
+            "corpus": corpus_name,
+            "sample_rate": ens.sample_rate,
+            "slice_len": ens.slice_len,
+            "train_slices": int(len(ens.train)),
+            "held_out_slices": int(len(ens.held_out)),
+            "seed": ens.seed,
+            "keep": keep,
+            "bases": rows,
+        }
+        write_text(tmp / "summary.json", json.dumps(summary, indent=2) + "\n")
+        _report(corpus_name, ens, rows, clips, pca is not None).save(tmp / "index.html")
+    return summary
+
+
+def _csv(rows: Sequence[dict]) -> str:
+    """Rows of dicts with the same keys as CSV text."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def _curve_rows(results: Sequence[BasisResult]) -> list[dict]:
+    """Long-format rows of both rate–distortion curves."""
+    rows = []
+    for r in results:
+        rd = r.rate_distortion
+        rows += [{"method": r.spec, "curve": "best_k", "x": int(k), "snr_db": round(float(s), 4)} for k, s in zip(rd.k, rd.snr_k)]
+        rows += [
+            {"method": r.spec, "curve": "entropy_bits_per_sample", "x": round(float(b), 5), "snr_db": round(float(s), 4)}
+            for b, s in zip(rd.bits_per_sample, rd.snr_bits)
+        ]
+    return rows
+
+
+def _report(corpus_name: str, ens: Ensemble, rows: list[dict], clips: list, has_pca: bool) -> Report:
+    """The index.html page."""
+    page = Report(f"Bases compared on {corpus_name}")
+    page.paragraph(
+        f"{len(ens.train)} training and {len(ens.held_out)} held-out slices of {ens.slice_len} samples at "
+        f"{ens.sample_rate} Hz (split by file, seed {ens.seed}). Learned bases are fitted on the training slices; "
+        "every measure is taken on held-out slices."
+    )
+    page.heading("Summary")
+    page.table(list(rows[0]), [list(r.values()) for r in rows])
+    page.heading("Listen")
+    page.paragraph("A held-out excerpt rebuilt from each frame's most important coefficients (sqrt-Hann frames, hop M/2).")
+    page.players(clips)
+    page.heading("Rate-distortion")
+    page.image("figures/rate_distortion.png", "SNR against coefficients kept per slice, and against entropy rate")
+    page.heading("Time-frequency tiling")
+    page.image("figures/tiling.png", "temporal spread against bandwidth of every synthesis function")
+    page.heading("Sparsity")
+    page.image("figures/kurtosis.png", "excess kurtosis of each coefficient")
+    page.image("figures/amplitudes.png", "amplitude densities of the samples and of each basis's coefficients")
+    if has_pca:
+        page.image("figures/explained_variance.png", "PCA: cumulative explained variance")
+    page.heading("Basis functions")
+    for row in rows:
+        page.image(f"figures/functions-{row['method'].replace(':', '-')}.png", row["method"])
+    return page
