@@ -89,3 +89,12 @@ def test_gratings_give_band_pass_sinusoid_like_functions(solver: str) -> None:
 def test_bad_parameters(laplace_mixture, bad: dict) -> None:
     with pytest.raises(ValueError):
         ICA(**bad).fit(laplace_mixture[0])
+
+
+def test_infomax_restarts_with_a_smaller_step_when_heavy_tails_blow_it_up() -> None:
+    rng = np.random.default_rng(0)
+    mixing = rng.uniform(-1, 1, (6, 6))
+    X = rng.standard_t(2, size=(20_000, 6)) @ mixing.T  # infinite variance: the step of 1.0 diverges
+    ica = ICA(solver="infomax", learning_rate=1.0, random_state=0).fit(X)
+    assert ica.learning_rate_ < 1.0
+    assert amari_distance(ica.components_, mixing) < 0.05

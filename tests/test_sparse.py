@@ -53,3 +53,14 @@ def test_overcomplete_dictionary_has_bounded_atoms_and_sparse_codes(impulse_slic
 def test_objective_helper_matches_its_definition() -> None:
     X, D, S = np.ones((2, 3)), np.eye(3), np.full((2, 3), 0.5)
     assert sparse_objective(X, D, S, alpha=0.2) == pytest.approx(0.5 * 3 * 0.25 + 0.2 * 1.5)
+
+
+def test_learns_from_a_stream_of_batches() -> None:
+    from wavecraft.corpus import iter_batches
+
+    corpus = synthetic_corpus("impulses", n_files=8, duration=2.0)
+    batches = iter_batches(corpus, 256, 32, split="all", n_batches=60, silence_db=-60, shuffle_buffer=2048)
+    sc = SparseCoding(alpha=0.1, random_state=0).fit_batches(batches)
+    assert len(sc.objective_) == 60 and np.mean(sc.objective_[-10:]) < np.mean(sc.objective_[:10])
+    energy = sc.mixing_**2 / np.sum(sc.mixing_**2, axis=0)
+    assert np.mean(energy.max(axis=0) >= 0.9) >= 0.75  # on the way to single-sample atoms after 60 batches

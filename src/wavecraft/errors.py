@@ -53,6 +53,10 @@ class UnsupportedAudioError(AudioError):
     """The sample rate or channel layout is one wavecraft cannot handle."""
 
 
+class ConvergenceError(WavecraftError):
+    """A learner could not converge on the data it was given."""
+
+
 class CorpusError(WavecraftError):
     """A corpus could not be opened, fetched or described."""
 

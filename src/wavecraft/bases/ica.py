@@ -37,9 +37,12 @@ from sklearn.utils.validation import validate_data
 
 from wavecraft.bases.learned import LearnedTransform
 from wavecraft.bases.pca import PCA
+from wavecraft.errors import ConvergenceError
 
 SOLVERS = ("fastica", "infomax", "orthonormal-l1")
 KURTOSIS_SAMPLES = 10_000
+MAX_RESTARTS = 8
+BLOWUP = 1e6
 FUNS = ("logcosh", "cube")
 
 
@@ -81,6 +84,8 @@ class ICA(LearnedTransform):
         (N, M) PCA whitening matrix K.
     n_iter_ : int
         Iterations (or epochs) run.
+    learning_rate_ : float
+        Infomax only: the initial step that converged (halved after each divergence).
     """
 
     def __init__(
@@ -119,7 +124,9 @@ class ICA(LearnedTransform):
             R, self.n_iter_ = _fastica(Z, R, self.fun, self.max_iter, self.tol)
         elif self.solver == "infomax":
             lr = 0.1 if self.learning_rate is None else self.learning_rate
-            R, self.n_iter_ = _infomax(Z, np.eye(n), self.extended, self.max_iter, self.tol, lr, self.batch_size, rng)
+            R, self.n_iter_, self.learning_rate_ = _infomax_with_restarts(
+                Z, self.extended, self.max_iter, self.tol, lr, self.batch_size, rng
+            )
         else:
             lr = 0.1 if self.learning_rate is None else self.learning_rate
             R, self.n_iter_ = _orthonormal_l1(Z, R, self.max_iter, self.tol, lr, self.batch_size, rng)
@@ -185,16 +192,35 @@ def _minibatches(n: int, batch_size: int, rng: np.random.Generator):
     return (order[i : i + batch_size] for i in range(0, n, batch_size))
 
 
+def _infomax_with_restarts(
+    Z: np.ndarray, extended: bool, max_epochs: int, tol: float, lr: float, batch_size: int, rng
+) -> tuple[np.ndarray, int, float]:
+    """Run Infomax from the whitened axes; when it diverges, halve the step and start again (as EEGLAB's runica does).
+
+    Raises
+    ------
+    ConvergenceError
+        When it still diverges after :data:`MAX_RESTARTS` halvings.
+    """
+    for _ in range(MAX_RESTARTS + 1):
+        R, epochs = _infomax(Z, np.eye(Z.shape[1]), extended, max_epochs, tol, lr, batch_size, rng)
+        if R is not None:
+            return R, epochs, lr
+        lr /= 2
+    raise ConvergenceError(f"Infomax diverged even with a learning rate of {lr * 2:.2g}; whiten or rescale the data")
+
+
 def _infomax(
     Z: np.ndarray, R: np.ndarray, extended: bool, max_epochs: int, tol: float, lr: float, batch_size: int, rng
-) -> tuple[np.ndarray, int]:
+) -> tuple[np.ndarray | None, int]:
     """Natural-gradient (extended) Infomax on whitened data, mini-batch, with an annealed step.
 
     It starts from the whitened (PCA) axes, as EEGLAB's runica does: from a
     random rotation, near-Gaussian mixtures can be given the wrong sign by the
     extended rule and settle in a sub-Gaussian direction. The signs are
     estimated once per epoch on up to :data:`KURTOSIS_SAMPLES` slices: per
-    mini-batch they are too noisy for very sparse sources.
+    mini-batch they are too noisy for very sparse sources. Returns ``None``
+    for R when the weights blow up (heavy-tailed data with too large a step).
     """
     n, d = Z.shape
     eye = np.eye(d)
@@ -203,12 +229,13 @@ def _infomax(
         R_old = R.copy()
         if extended:
             k = _gaussianity_signs(Z[rng.choice(n, size=min(n, KURTOSIS_SAMPLES), replace=False)] @ R.T)
-        for index in _minibatches(n, batch_size, rng):
-            U = Z[index] @ R.T
-            gradient = eye - ((k * np.tanh(U)).T @ U + U.T @ U) / len(index)
-            R = R + lr * gradient @ R
-        if not np.isfinite(R).all():
-            raise FloatingPointError("Infomax diverged; lower the learning rate")
+        with np.errstate(over="ignore", invalid="ignore"):
+            for index in _minibatches(n, batch_size, rng):
+                U = Z[index] @ R.T
+                gradient = eye - ((k * np.tanh(U)).T @ U + U.T @ U) / len(index)
+                R = R + lr * gradient @ R
+                if not np.isfinite(R).all() or np.abs(R).max() > BLOWUP:
+                    return None, epoch
         change = np.linalg.norm(R - R_old) / np.linalg.norm(R_old)
         if change < tol:
             return R, epoch

@@ -10,6 +10,7 @@ matrix: :meth:`SparseCoding.transform` runs the encoder.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from numbers import Integral
 
 import numpy as np
@@ -129,34 +130,62 @@ class SparseCoding(LearnedTransform):
         self.random_state = random_state
 
     def fit(self, X: np.ndarray, y: None = None) -> SparseCoding:
-        """Learn the dictionary from slices of shape ``(n_samples, M)``."""
+        """Learn the dictionary from slices of shape ``(n_samples, M)``, ``max_iter`` epochs of mini-batches."""
         self._check_params()
         X = validate_data(self, X, dtype=[np.float64, np.float32])
-        rng = check_random_state(self.random_state)
-        self.mean_ = X.mean(axis=0)
+        self._start(X)
         X = X - self.mean_
-        n, m = X.shape
-        k = self.n_components or m
-        dictionary = X[rng.choice(n, size=k, replace=n < k)].T.astype(np.float64) + 1e-3 * rng.standard_normal((m, k))
-        dictionary /= np.maximum(np.linalg.norm(dictionary, axis=0), 1e-12)
-        code_stats, data_stats = np.zeros((k, k)), np.zeros((m, k))
-        self.objective_ = []
         for _ in range(self.max_iter):
-            losses = []
-            order = rng.permutation(n)
-            for start in range(0, n, self.batch_size):
-                batch = X[order[start : start + self.batch_size]]
-                codes, _ = fista(batch, dictionary, self.alpha, self.code_iter, self.tol)
-                losses.append(sparse_objective(batch, dictionary, codes, self.alpha))
-                code_stats = self.forget * code_stats + codes.T @ codes / len(batch)
-                data_stats = self.forget * data_stats + batch.T @ codes / len(batch)
-                dictionary = _update_dictionary(dictionary, code_stats, data_stats, rng)
-            dictionary = _restart_duplicates(dictionary, batch, codes)
+            order = self._rng.permutation(len(X))
+            losses = [self._learn(X[order[i : i + self.batch_size]]) for i in range(0, len(X), self.batch_size)]
             self.objective_.append(float(np.mean(losses)))
-        self.mixing_ = dictionary
-        self.components_ = dictionary.T.copy()
         self.n_iter_ = self.max_iter
         return self
+
+    def partial_fit(self, X: np.ndarray, y: None = None) -> SparseCoding:
+        """One dictionary update from one batch; the first batch also sets ``mean_`` and the initial atoms."""
+        first = not hasattr(self, "mixing_")
+        if first:
+            self._check_params()
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=first)
+        if first:
+            self._start(X)
+        self.objective_.append(self._learn(X - self.mean_))
+        self.n_iter_ = len(self.objective_)
+        return self
+
+    def fit_batches(self, batches: Iterable[np.ndarray]) -> SparseCoding:
+        """Learn from a stream of batches (e.g. :func:`wavecraft.corpus.iter_batches` with ``n_batches``)."""
+        for batch in batches:
+            self.partial_fit(batch)
+        return self
+
+    def _start(self, X: np.ndarray) -> None:
+        """Mean, initial atoms (data slices plus a little noise, unit norm) and empty statistics."""
+        self._rng = check_random_state(self.random_state)
+        self.mean_ = X.mean(axis=0)
+        n, m = X.shape
+        k = self.n_components or m
+        atoms = (X - self.mean_)[self._rng.choice(n, size=k, replace=n < k)].T.astype(np.float64)
+        atoms += 1e-3 * self._rng.standard_normal((m, k))
+        self._set_dictionary(atoms / np.maximum(np.linalg.norm(atoms, axis=0), 1e-12))
+        self._code_stats, self._data_stats = np.zeros((k, k)), np.zeros((m, k))
+        self.objective_ = []
+
+    def _learn(self, batch: np.ndarray) -> float:
+        """Code a centred batch, update the statistics and the dictionary; return the batch's objective."""
+        codes, _ = fista(batch, self.mixing_, self.alpha, self.code_iter, self.tol)
+        loss = sparse_objective(batch, self.mixing_, codes, self.alpha)
+        self._code_stats = self.forget * self._code_stats + codes.T @ codes / len(batch)
+        self._data_stats = self.forget * self._data_stats + batch.T @ codes / len(batch)
+        dictionary = _update_dictionary(self.mixing_, self._code_stats, self._data_stats, self._rng)
+        self._set_dictionary(_restart_duplicates(dictionary, batch, codes))
+        return loss
+
+    def _set_dictionary(self, dictionary: np.ndarray) -> None:
+        """Store A as ``mixing_`` and its atoms as the rows of ``components_``."""
+        self.mixing_ = dictionary
+        self.components_ = dictionary.T.copy()
 
     def transform(self, X: np.ndarray) -> np.ndarray:
         """Sparse codes by FISTA, shape ``(n_samples, N)``."""
