@@ -13,7 +13,6 @@ far the solutions are from each other.
 
 from __future__ import annotations
 
-import argparse
 import time
 import warnings
 
@@ -21,10 +20,9 @@ import numpy as np
 import picard
 import sklearn.decomposition
 
+from common import draw_slices, slice_parser
 from wavecraft.bases.ica import ICA
 from wavecraft.bases.pca import PCA
-from wavecraft.corpus import ensemble, open_corpus
-from wavecraft.errors import WavecraftError
 from wavecraft.metrics import amari_distance
 
 
@@ -42,21 +40,11 @@ def timed(fn):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--corpus", default="speech-en")
-    parser.add_argument("--slices", type=int, default=100_000)
-    parser.add_argument("--window", type=int, default=128)
-    parser.add_argument("--sr", type=int, default=8000)
-    args = parser.parse_args()
-    try:
-        corpus = open_corpus(args.corpus)
-    except WavecraftError as err:
-        print(f"{args.corpus} unavailable ({err}); using synthetic:tones")
-        corpus = open_corpus("synthetic:tones")
-    X = ensemble(corpus, args.slices, args.window, sample_rate=args.sr, held_out=0.0, seed=0, silence_db=-50).train
-    Z = PCA(whiten=True).fit(X.astype(np.float64)).transform(X.astype(np.float64))
+    args = slice_parser(__doc__, 100_000).parse_args()
+    name, X = draw_slices(args)
+    Z = PCA(whiten=True).fit(X).transform(X)
     n = Z.shape[1]
-    print(f"{corpus.name}: {Z.shape[0]} slices x {n} samples at {args.sr} Hz, whitened once; 2 CPU cores")
+    print(f"{name}: {Z.shape[0]} slices x {n} samples at {args.sr} Hz, whitened once; 2 CPU cores")
 
     rows = []
     for solver in ("fastica", "infomax", "orthonormal-l1"):

@@ -10,16 +10,14 @@ convergence, so the encoder used during learning does not bias the score.
 
 from __future__ import annotations
 
-import argparse
 import time
 import warnings
 
 import numpy as np
 import sklearn.decomposition
 
+from common import draw_slices, slice_parser
 from wavecraft.bases.sparse import SparseCoding, fista, sparse_objective
-from wavecraft.corpus import ensemble, open_corpus
-from wavecraft.errors import WavecraftError
 
 
 def score(X: np.ndarray, dictionary: np.ndarray, alpha: float) -> float:
@@ -29,21 +27,12 @@ def score(X: np.ndarray, dictionary: np.ndarray, alpha: float) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--corpus", default="speech-en")
-    parser.add_argument("--slices", type=int, default=20_000)
-    parser.add_argument("--window", type=int, default=128)
-    parser.add_argument("--sr", type=int, default=8000)
+    parser = slice_parser(__doc__, 20_000)
     parser.add_argument("--alpha", type=float, default=0.1)
     args = parser.parse_args()
-    try:
-        corpus = open_corpus(args.corpus)
-    except WavecraftError as err:
-        print(f"{args.corpus} unavailable ({err}); using synthetic:tones")
-        corpus = open_corpus("synthetic:tones")
-    X = ensemble(corpus, args.slices, args.window, sample_rate=args.sr, held_out=0.0, seed=0, silence_db=-50).train
-    X = (X / X.std()).astype(np.float64)
-    print(f"{corpus.name}: {X.shape[0]} slices x {X.shape[1]}, unit variance, λ = {args.alpha}, N = M; 2 CPU cores")
+    name, X = draw_slices(args)
+    X = X / X.std()
+    print(f"{name}: {X.shape[0]} slices x {X.shape[1]}, unit variance, λ = {args.alpha}, N = M; 2 CPU cores")
     print(f"{'method':<34}{'epochs':>7}{'seconds':>9}{'objective':>11}")
     results = []
     for epochs in (1, 3, 10):

@@ -1,0 +1,31 @@
+"""What the benchmarks share: the slice options and the draw from a corpus (synthetic stand-in when unavailable)."""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+
+from wavecraft.corpus import ensemble, open_corpus
+from wavecraft.errors import WavecraftError
+
+
+def slice_parser(description: str, slices: int) -> argparse.ArgumentParser:
+    """A parser with --corpus, --slices, --window and --sr."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--corpus", default="speech-en")
+    parser.add_argument("--slices", type=int, default=slices)
+    parser.add_argument("--window", type=int, default=128)
+    parser.add_argument("--sr", type=int, default=8000)
+    return parser
+
+
+def draw_slices(args: argparse.Namespace) -> tuple[str, np.ndarray]:
+    """The corpus's name and ``args.slices`` float64 slices (no held-out part, seed 0, -50 dBFS silence skipped)."""
+    try:
+        corpus = open_corpus(args.corpus)
+    except WavecraftError as err:
+        print(f"{args.corpus} unavailable ({err}); using synthetic:tones")
+        corpus = open_corpus("synthetic:tones")
+    ens = ensemble(corpus, args.slices, args.window, sample_rate=args.sr, held_out=0.0, seed=0, silence_db=-50)
+    return corpus.name, ens.train.astype(np.float64)
