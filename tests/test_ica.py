@@ -98,3 +98,22 @@ def test_infomax_restarts_with_a_smaller_step_when_heavy_tails_blow_it_up() -> N
     ica = ICA(solver="infomax", learning_rate=1.0, random_state=0).fit(X)
     assert ica.learning_rate_ < 1.0
     assert amari_distance(ica.components_, mixing) < 0.05
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_learns_from_a_replayable_stream(laplace_mixture, solver: str) -> None:
+    X, mixing = laplace_mixture
+    chunks = np.array_split(X, 5)  # FastICA steps once per batch: keep batches large
+    ica = ICA(solver=solver, random_state=0).fit_batches(lambda: iter(chunks if solver == "fastica" else np.array_split(X, 80)))
+    assert amari_distance(ica.components_, mixing) < 0.05
+    assert ica.n_features_in_ == 6
+
+
+def test_stream_from_a_corpus_finds_the_impulses() -> None:
+    from wavecraft.corpus import iter_batches
+
+    corpus = synthetic_corpus("impulses", n_files=16, duration=2.0)
+    ica = ICA(solver="infomax", random_state=0, max_iter=100).fit_batches(
+        lambda: iter_batches(corpus, 256, 32, split="all", n_batches=60, silence_db=-60, shuffle_buffer=2048, seed=1)
+    )
+    assert single_sample_fraction(ica.mixing_) >= 0.9

@@ -15,20 +15,25 @@ Solvers:
 ``infomax``
     Natural-gradient Infomax (Bell & Sejnowski; Amari), mini-batch:
     ΔR = η (I - K tanh(u) uᵀ - u uᵀ) R with K = diag(±1) chosen per component
-    from the sign of E[sech²u] E[u²] - E[u tanh u] (the extended rule of Lee,
-    Girolami & Sejnowski, which also separates sub-Gaussian sources); with
-    ``extended=False``, K = I (super-Gaussian sources only).
+    from the sign of E[sech²u] E[u²] - E[u tanh u] over the previous epoch
+    (the extended rule of Lee, Girolami & Sejnowski, which also separates
+    sub-Gaussian sources); with ``extended=False``, K = I (super-Gaussian
+    sources only). Starts from the whitened axes; when heavy-tailed data blow
+    the weights up, it starts again with half the step.
 ``orthonormal-l1``
     min E||R z||₁ subject to R Rᵀ = I: mini-batch gradient steps on the L1 norm
     interleaved with symmetric decorrelation.
 
-Components are ordered by their contribution to the data variance (squared
+Every solver runs in epochs over batches of whitened slices, so
+:meth:`ICA.fit_batches` learns from a replayable stream as :meth:`ICA.fit`
+learns from an array. Components are ordered by their contribution to the data variance (squared
 norm of their ``mixing_`` column; the coefficients have unit variance), and
 signed so the largest entry of each ``mixing_`` column is positive.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from numbers import Integral
 
 import numpy as np
@@ -40,7 +45,6 @@ from wavecraft.bases.pca import PCA
 from wavecraft.errors import ConvergenceError
 
 SOLVERS = ("fastica", "infomax", "orthonormal-l1")
-KURTOSIS_SAMPLES = 10_000
 MAX_RESTARTS = 8
 BLOWUP = 1e6
 FUNS = ("logcosh", "cube")
@@ -117,19 +121,47 @@ class ICA(LearnedTransform):
         rng = check_random_state(self.random_state)
         pca = PCA(n_components=self.n_components, whiten=True).fit(X)
         Z = pca.transform(X)
-        n = Z.shape[1]
+
+        def epoch() -> Iterable[np.ndarray]:
+            if self.solver == "fastica":  # the fixed point uses every slice at each step
+                return (Z,)
+            order = rng.permutation(len(Z))
+            return (Z[order[i : i + self.batch_size]] for i in range(0, len(Z), self.batch_size))
+
+        return self._finish(pca, self._solve(epoch, pca.n_components_, rng))
+
+    def fit_batches(self, make_batches: Callable[[], Iterable[np.ndarray]]) -> ICA:
+        """Fit from a stream that can be replayed: ``make_batches()`` returns a fresh iterable of batches each call.
+
+        One pass whitens (streamed PCA); every epoch of the solver is one more
+        pass. FastICA then takes one fixed-point step per batch (use batches of
+        thousands of slices); Infomax and orthonormal-L1 take their usual
+        mini-batch steps. Example: ``lambda: iter_batches(corpus, 4096, 128, n_batches=25)``.
+        """
+        self._check_params()
+        rng = check_random_state(self.random_state)
+        pca = PCA(n_components=self.n_components, whiten=True).fit_batches(make_batches())
+        self.n_features_in_ = pca.n_features_in_
+        return self._finish(pca, self._solve(lambda: (pca.transform(b) for b in make_batches()), pca.n_components_, rng))
+
+    def _solve(self, epoch: Callable[[], Iterable[np.ndarray]], n: int, rng: np.random.Generator) -> np.ndarray:
+        """Run the solver over epochs of whitened batches; return R (n x n)."""
+        lr = 0.1 if self.learning_rate is None else self.learning_rate
+        if self.solver == "infomax":
+            for _ in range(MAX_RESTARTS + 1):  # on divergence, halve the step and start again, as EEGLAB's runica does
+                R, self.n_iter_ = _run_epochs(epoch, np.eye(n), _InfomaxStep(self.extended, lr), self.max_iter, self.tol)
+                if R is not None:
+                    self.learning_rate_ = lr
+                    return R
+                lr /= 2
+            raise ConvergenceError(f"Infomax diverged even with a learning rate of {lr * 2:.2g}; whiten or rescale the data")
         q, r = np.linalg.qr(rng.standard_normal((n, n)))
-        R = q * np.sign(np.diag(r))
-        if self.solver == "fastica":
-            R, self.n_iter_ = _fastica(Z, R, self.fun, self.max_iter, self.tol)
-        elif self.solver == "infomax":
-            lr = 0.1 if self.learning_rate is None else self.learning_rate
-            R, self.n_iter_, self.learning_rate_ = _infomax_with_restarts(
-                Z, self.extended, self.max_iter, self.tol, lr, self.batch_size, rng
-            )
-        else:
-            lr = 0.1 if self.learning_rate is None else self.learning_rate
-            R, self.n_iter_ = _orthonormal_l1(Z, R, self.max_iter, self.tol, lr, self.batch_size, rng)
+        step = _FastICAStep(self.fun) if self.solver == "fastica" else _OrthonormalL1Step(lr)
+        R, self.n_iter_ = _run_epochs(epoch, q * np.sign(np.diag(r)), step, self.max_iter, self.tol)
+        return R
+
+    def _finish(self, pca: PCA, R: np.ndarray) -> ICA:
+        """Set the attributes from the whitening and the rotation: order by variance contribution, fix signs."""
         W = R @ pca.components_
         A = pca.mixing_ @ np.linalg.inv(R)
         order = np.argsort(-np.sum(A**2, axis=0), kind="stable")
@@ -166,104 +198,129 @@ def symmetric_decorrelation(R: np.ndarray) -> np.ndarray:
     return (eigenvectors / np.sqrt(eigenvalues)) @ eigenvectors.T @ R
 
 
-def _fastica(Z: np.ndarray, R: np.ndarray, fun: str, max_iter: int, tol: float) -> tuple[np.ndarray, int]:
-    """Symmetric FastICA on whitened data Z (n_samples, N)."""
-    n = len(Z)
-    Zt = Z.astype(np.float64, copy=False)
-    for iteration in range(1, max_iter + 1):
-        U = Zt @ R.T
-        if fun == "logcosh":
+def _run_epochs(
+    epoch: Callable[[], Iterable[np.ndarray]], R: np.ndarray, step, max_epochs: int, tol: float
+) -> tuple[np.ndarray | None, int]:
+    """Apply ``step`` to every batch of every epoch until an epoch changes R by less than ``tol``.
+
+    Returns ``(None, epoch)`` when the step reports a blow-up.
+    """
+    for count in range(1, max_epochs + 1):
+        R_old = R
+        step.start_epoch()
+        for Z in epoch():
+            R = step(R, Z)
+            if R is None:
+                return None, count
+        if step.change(R_old, R) < tol:
+            return R, count
+        step.end_epoch()
+    return R, max_epochs
+
+
+class _FastICAStep:
+    """Symmetric fixed point: R <- E[g(Rz) zᵀ] - diag(E[g'(Rz)]) R, then symmetric decorrelation."""
+
+    def __init__(self, fun: str) -> None:
+        self.fun = fun
+
+    def start_epoch(self) -> None:
+        """Nothing to prepare."""
+
+    def end_epoch(self) -> None:
+        """Nothing to anneal."""
+
+    def __call__(self, R: np.ndarray, Z: np.ndarray) -> np.ndarray:
+        U = Z @ R.T
+        if self.fun == "logcosh":
             g = np.tanh(U)
             g_prime_mean = 1.0 - np.mean(g * g, axis=0)
         else:
             g = U**3
             g_prime_mean = 3.0 * np.mean(U * U, axis=0)
-        R_new = symmetric_decorrelation(g.T @ Zt / n - g_prime_mean[:, None] * R)
-        change = np.max(np.abs(np.abs(np.einsum("ij,ij->i", R_new, R)) - 1.0))
-        R = R_new
-        if change < tol:
-            return R, iteration
-    return R, max_iter
+        return symmetric_decorrelation(g.T @ Z / len(Z) - g_prime_mean[:, None] * R)
+
+    @staticmethod
+    def change(R_old: np.ndarray, R: np.ndarray) -> float:
+        """How far the rows turned: max |1 - |<r_new, r_old>||."""
+        return float(np.max(np.abs(np.abs(np.einsum("ij,ij->i", R, R_old)) - 1.0)))
 
 
-def _minibatches(n: int, batch_size: int, rng: np.random.Generator):
-    """Index arrays of one shuffled epoch."""
-    order = rng.permutation(n)
-    return (order[i : i + batch_size] for i in range(0, n, batch_size))
-
-
-def _infomax_with_restarts(
-    Z: np.ndarray, extended: bool, max_epochs: int, tol: float, lr: float, batch_size: int, rng
-) -> tuple[np.ndarray, int, float]:
-    """Run Infomax from the whitened axes; when it diverges, halve the step and start again (as EEGLAB's runica does).
-
-    Raises
-    ------
-    ConvergenceError
-        When it still diverges after :data:`MAX_RESTARTS` halvings.
-    """
-    for _ in range(MAX_RESTARTS + 1):
-        R, epochs = _infomax(Z, np.eye(Z.shape[1]), extended, max_epochs, tol, lr, batch_size, rng)
-        if R is not None:
-            return R, epochs, lr
-        lr /= 2
-    raise ConvergenceError(f"Infomax diverged even with a learning rate of {lr * 2:.2g}; whiten or rescale the data")
-
-
-def _infomax(
-    Z: np.ndarray, R: np.ndarray, extended: bool, max_epochs: int, tol: float, lr: float, batch_size: int, rng
-) -> tuple[np.ndarray | None, int]:
-    """Natural-gradient (extended) Infomax on whitened data, mini-batch, with an annealed step.
+class _InfomaxStep:
+    """Natural-gradient (extended) Infomax: ΔR = η (I - K tanh(u) uᵀ - u uᵀ) R, η annealed by 0.95 per epoch.
 
     It starts from the whitened (PCA) axes, as EEGLAB's runica does: from a
-    random rotation, near-Gaussian mixtures can be given the wrong sign by the
-    extended rule and settle in a sub-Gaussian direction. The signs are
-    estimated once per epoch on up to :data:`KURTOSIS_SAMPLES` slices: per
-    mini-batch they are too noisy for very sparse sources. Returns ``None``
-    for R when the weights blow up (heavy-tailed data with too large a step).
+    random rotation, near-Gaussian mixtures can be given the wrong sign by
+    the extended rule and settle in a sub-Gaussian direction. The signs K
+    come from statistics accumulated over the whole previous epoch (per
+    mini-batch they are too noisy for very sparse sources); the first epoch
+    treats every component as super-Gaussian.
     """
-    n, d = Z.shape
-    eye = np.eye(d)
-    k = np.ones(d)
-    for epoch in range(1, max_epochs + 1):
-        R_old = R.copy()
-        if extended:
-            k = _gaussianity_signs(Z[rng.choice(n, size=min(n, KURTOSIS_SAMPLES), replace=False)] @ R.T)
+
+    def __init__(self, extended: bool, lr: float) -> None:
+        self.extended = extended
+        self.lr = lr
+        self.signs: np.ndarray | None = None
+        self.sums: np.ndarray | None = None
+
+    def start_epoch(self) -> None:
+        """Turn the previous epoch's statistics into signs; start new sums."""
+        if self.extended and self.sums is not None:
+            self.signs = _gaussianity_signs(self.sums)
+        self.sums = None
+
+    def end_epoch(self) -> None:
+        """Anneal the step."""
+        self.lr *= 0.95
+
+    def __call__(self, R: np.ndarray, Z: np.ndarray) -> np.ndarray | None:
+        d = R.shape[0]
+        k = np.ones(d) if self.signs is None else self.signs
         with np.errstate(over="ignore", invalid="ignore"):
-            for index in _minibatches(n, batch_size, rng):
-                U = Z[index] @ R.T
-                gradient = eye - ((k * np.tanh(U)).T @ U + U.T @ U) / len(index)
-                R = R + lr * gradient @ R
-                if not np.isfinite(R).all() or np.abs(R).max() > BLOWUP:
-                    return None, epoch
-        change = np.linalg.norm(R - R_old) / np.linalg.norm(R_old)
-        if change < tol:
-            return R, epoch
-        lr *= 0.95
-    return R, max_epochs
+            U = Z @ R.T
+            T = np.tanh(U)
+            R = R + self.lr * (np.eye(d) - ((k * T).T @ U + U.T @ U) / len(Z)) @ R
+            if self.extended:
+                batch = np.stack([np.sum(1.0 - T * T, axis=0), np.sum(U * U, axis=0), np.sum(U * T, axis=0), np.full(d, len(Z))])
+                self.sums = batch if self.sums is None else self.sums + batch
+        if not np.isfinite(R).all() or np.abs(R).max() > BLOWUP:
+            return None
+        return R
+
+    @staticmethod
+    def change(R_old: np.ndarray, R: np.ndarray) -> float:
+        """Relative change of the matrix."""
+        return float(np.linalg.norm(R - R_old) / np.linalg.norm(R_old))
 
 
-def _gaussianity_signs(U: np.ndarray) -> np.ndarray:
-    """+1 for super-Gaussian, -1 for sub-Gaussian components: sign(E[sech²u] E[u²] - E[u tanh u])."""
-    T = np.tanh(U)
-    k = np.sign(np.mean(1.0 - T * T, axis=0) * np.mean(U * U, axis=0) - np.mean(U * T, axis=0))
+class _OrthonormalL1Step:
+    """min E|Rz|₁ s.t. R Rᵀ = I: a gradient step on the L1 norm, then symmetric decorrelation; η annealed by 0.9 per epoch."""
+
+    def __init__(self, lr: float) -> None:
+        self.lr = lr
+
+    def start_epoch(self) -> None:
+        """Nothing to prepare."""
+
+    def end_epoch(self) -> None:
+        """Anneal the step."""
+        self.lr *= 0.9
+
+    def __call__(self, R: np.ndarray, Z: np.ndarray) -> np.ndarray:
+        return symmetric_decorrelation(R - self.lr * np.sign(Z @ R.T).T @ Z / len(Z))
+
+    @staticmethod
+    def change(R_old: np.ndarray, R: np.ndarray) -> float:
+        """Root-mean-square change per row."""
+        return float(np.linalg.norm(R - R_old) / np.sqrt(len(R)))
+
+
+def _gaussianity_signs(sums: np.ndarray) -> np.ndarray:
+    """+1 for super-Gaussian, -1 for sub-Gaussian components: sign(E[sech²u] E[u²] - E[u tanh u]).
+
+    ``sums`` holds per component the sums of sech²u, u², u tanh u and the count.
+    """
+    sech2, square, u_tanh, count = sums / sums[3]
+    k = np.sign(sech2 * square - u_tanh)
     k[k == 0] = 1.0
     return k
-
-
-def _orthonormal_l1(
-    Z: np.ndarray, R: np.ndarray, max_epochs: int, tol: float, lr: float, batch_size: int, rng
-) -> tuple[np.ndarray, int]:
-    """min E|Rz|₁ s.t. R Rᵀ = I by mini-batch gradient steps and symmetric decorrelation."""
-    n = len(Z)
-    for epoch in range(1, max_epochs + 1):
-        R_old = R.copy()
-        for index in _minibatches(n, batch_size, rng):
-            Zb = Z[index]
-            gradient = np.sign(Zb @ R.T).T @ Zb / len(index)
-            R = symmetric_decorrelation(R - lr * gradient)
-        change = np.linalg.norm(R - R_old) / np.sqrt(len(R))
-        if change < tol:
-            return R, epoch
-        lr *= 0.9
-    return R, max_epochs
