@@ -87,9 +87,8 @@ class Basis:
     def save(self, path: str | os.PathLike, force: bool = False) -> Path:
         """Write the basis to an ``.npz`` file atomically (refusing to overwrite without ``force``)."""
         meta = {"format": FORMAT_VERSION, "name": self.name, "sample_rate": self.sample_rate, "provenance": self.provenance}
-        with atomic_path(path, force=force) as tmp:
-            with open(tmp, "wb") as f:
-                np.savez(f, W=self.W, A=self.A, meta=np.array(json.dumps(meta)))
+        with atomic_path(path, force=force) as tmp, open(tmp, "wb") as f:
+            np.savez(f, W=self.W, A=self.A, meta=np.array(json.dumps(meta)))
         return Path(path)
 
     @classmethod

@@ -104,7 +104,7 @@ def dwt_basis(M: int, wavelet: str = "db4", level: int | None = None, sample_rat
         raise InvalidParameterError(f"wavelet {wavelet!r} is not orthogonal; the DWT basis needs haar, dbN, symN or coifN")
     max_level = pywt.dwt_max_level(M, wave.dec_len)
     level = max_level if level is None else level
-    if not 1 <= level or M % (2**level):
+    if level < 1 or M % (2**level):
         raise InvalidParameterError(f"dwt level {level} needs M divisible by 2**level; M = {M}")
     columns = [np.concatenate(pywt.wavedec(e, wave, mode="periodization", level=level)) for e in np.eye(M)]
     W = np.array(columns).T

@@ -320,7 +320,7 @@ def _gaussianity_signs(sums: np.ndarray) -> np.ndarray:
 
     ``sums`` holds per component the sums of sech²u, u², u tanh u and the count.
     """
-    sech2, square, u_tanh, count = sums / sums[3]
+    sech2, square, u_tanh, _ = sums / sums[3]
     k = np.sign(sech2 * square - u_tanh)
     k[k == 0] = 1.0
     return k
