@@ -70,6 +70,7 @@ def make_coder(
     seed: int = 0,
     alpha: float = 0.1,
     max_iter: int | None = None,
+    provenance: dict | None = None,
 ) -> Coder:
     """Build the coder of one method.
 
@@ -92,6 +93,8 @@ def make_coder(
     max_iter : int, optional
         Iterations (ICA) or epochs (sparse coding); default the estimator's
         (ICA) or 3 epochs (sparse coding).
+    provenance : dict, optional
+        Extra facts recorded in a learned basis (e.g. the corpus).
 
     Returns
     -------
@@ -118,6 +121,7 @@ def make_coder(
     started = time.perf_counter()
     estimator.fit(train)
     seconds = time.perf_counter() - started
-    basis = estimator.to_basis(sample_rate, {"spec": spec, "training_slices": int(len(train)), "seed": seed})
+    facts = {"spec": spec, "training_slices": len(train), "seed": seed, **(provenance or {})}
+    basis = estimator.to_basis(sample_rate, facts)
     encode = estimator.transform if name == "sparse" else basis.analyze
     return Coder(basis, encode, estimator, seconds)

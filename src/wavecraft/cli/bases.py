@@ -81,8 +81,10 @@ def run_learn(args: argparse.Namespace) -> int:
     spec = f"ica:{args.solver}" if name == "ica" and args.solver else args.method
     check_writable(args.out, args.force)
     corpus, ens = draw(args)
-    coder = make_coder(spec, args.window, args.sr, ens.train, args.components, args.seed, args.alpha)
-    basis = Basis(coder.basis.W, coder.basis.A, args.sr, coder.basis.name, {**coder.basis.provenance, "corpus": corpus.name})
+    coder = make_coder(
+        spec, args.window, args.sr, ens.train, args.components, args.seed, args.alpha, provenance={"corpus": corpus.name}
+    )
+    basis = coder.basis
     basis.save(args.out, force=args.force)
     held = coder.encode(ens.held_out)
     snr = snr_db(ens.held_out, coder.estimator.inverse_transform(held) if name == "sparse" else basis.synthesize(held))
@@ -97,14 +99,31 @@ def run_compare(args: argparse.Namespace) -> int:
         parse_method(spec)
     check_writable(args.out, args.force)
     corpus, ens = draw(args)
-    keep = args.keep or max(1, args.window // 16)
-    results = compare_bases(ens, specs, args.components, args.seed)
-    excerpt = held_out_excerpt(corpus, ens)
-    keeps = sorted({1, keep, max(1, args.window // 4)})
-    summary = write_comparison(args.out, corpus.name, ens, results, excerpt, keep, keeps, force=args.force)
-    print(summary_table(summary, keeps))
+    compare_and_report(corpus, ens, specs, args.out, args.keep, args.components, args.force)
     print(f"wrote {args.out / 'index.html'}")
     return 0
+
+
+def compare_and_report(
+    corpus: Corpus,
+    ens: Ensemble,
+    specs: list[str],
+    out: Path,
+    keep: int | None = None,
+    components: int | None = None,
+    force: bool = False,
+) -> dict:
+    """Compare bases on an ensemble, write the report folder, print the table; return the summary.
+
+    ``keep`` (coefficients per frame in the audio examples) defaults to M/16;
+    the table reports SNR at k = 1, ``keep`` and M/4.
+    """
+    keep = keep or max(1, ens.slice_len // 16)
+    keeps = sorted({1, keep, max(1, ens.slice_len // 4)})
+    results = compare_bases(ens, specs, components, ens.seed)
+    summary = write_comparison(out, corpus.name, ens, results, held_out_excerpt(corpus, ens), keep, keeps, force=force)
+    print(summary_table(summary, keeps))
+    return summary
 
 
 def summary_table(summary: dict, keeps: list[int]) -> str:

@@ -16,13 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wavecraft import __version__
-from wavecraft.analysis.comparison import compare_bases
 from wavecraft.atomic import check_writable
-from wavecraft.cli.bases import DEFAULT_METHODS, held_out_excerpt, summary_table
+from wavecraft.cli.bases import DEFAULT_METHODS, compare_and_report
 from wavecraft.cli.output import format_table, write_summary
 from wavecraft.corpus import Corpus, ensemble, open_corpus
 from wavecraft.errors import FetchError
-from wavecraft.report.comparison import write_comparison
 
 #: Real corpus -> synthetic stand-in when the Debian archive cannot be reached.
 DEFAULT_CORPORA = {
@@ -128,15 +126,10 @@ def run(args: argparse.Namespace) -> int:
 def run_comparison(name: str, corpus: Corpus, args: argparse.Namespace) -> dict:
     """Compare the default bases on the corpus opened for ``name``; write ``compare-NAME``; print the table."""
     t0 = time.perf_counter()
-    sample_rate = COMPARISONS[name]
-    ens = ensemble(corpus, args.slices, COMPARE_WINDOW, sample_rate=sample_rate, seed=args.seed, silence_db=SILENCE_DB)
-    results = compare_bases(ens, DEFAULT_METHODS.split(","), seed=args.seed)
-    keep = COMPARE_WINDOW // 16
-    keeps = [1, keep, COMPARE_WINDOW // 4]
+    ens = ensemble(corpus, args.slices, COMPARE_WINDOW, sample_rate=COMPARISONS[name], seed=args.seed, silence_db=SILENCE_DB)
     out = args.out / f"compare-{name}"
-    summary = write_comparison(out, corpus.name, ens, results, held_out_excerpt(corpus, ens), keep, keeps, force=args.force)
-    print(f"\n{corpus.name} at {sample_rate} Hz, M = {COMPARE_WINDOW}: {time.perf_counter() - t0:.1f} s, report {out / 'index.html'}")
-    print(summary_table(summary, keeps))
+    print(f"\n{corpus.name} at {ens.sample_rate} Hz, M = {COMPARE_WINDOW}, report {out / 'index.html'}")
+    summary = compare_and_report(corpus, ens, DEFAULT_METHODS.split(","), out, force=args.force)
     return {"report": str(out / "index.html"), "seconds": round(time.perf_counter() - t0, 2), "bases": summary["bases"]}
 
 
