@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from wavecraft.bases.basis import Basis
+
+
+class StreamFit:
+    """``fit_batches`` for estimators that learn one batch at a time with ``partial_fit``."""
+
+    def fit_batches(self, batches: Iterable[np.ndarray]) -> StreamFit:
+        """Learn from a stream of batches (e.g. :func:`wavecraft.corpus.iter_batches` with ``n_batches``)."""
+        for batch in batches:
+            self.partial_fit(batch)
+        return self
 
 
 class LearnedTransform(TransformerMixin, BaseEstimator):

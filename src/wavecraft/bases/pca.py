@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.utils.validation import validate_data
 
-from wavecraft.bases.learned import LearnedTransform
+from wavecraft.bases.learned import LearnedTransform, StreamFit
 
 
-class PCA(LearnedTransform):
+class PCA(StreamFit, LearnedTransform):
     """PCA by eigendecomposition of the slice covariance, accumulated batch by batch.
 
     Parameters
@@ -63,12 +62,6 @@ class PCA(LearnedTransform):
             self._reset()
         self._accumulate(X)
         return self._solve() if self.n_samples_seen_ >= 2 else self
-
-    def fit_batches(self, batches: Iterable[np.ndarray]) -> PCA:
-        """Fit from a stream of batches (e.g. :func:`wavecraft.corpus.iter_batches` with ``n_batches``)."""
-        for batch in batches:
-            self.partial_fit(batch)
-        return self
 
     def _check_params(self) -> None:
         """Raise ValueError unless n_components is None, an int >= 1, or a float in (0, 1)."""

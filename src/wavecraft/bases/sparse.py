@@ -10,7 +10,6 @@ matrix: :meth:`SparseCoding.transform` runs the encoder.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from numbers import Integral
 
 import numpy as np
@@ -18,7 +17,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from wavecraft.bases.basis import Basis
-from wavecraft.bases.learned import LearnedTransform
+from wavecraft.bases.learned import LearnedTransform, StreamFit
 
 
 def soft_threshold(x: np.ndarray, threshold: float) -> np.ndarray:
@@ -75,7 +74,7 @@ def sparse_objective(X: np.ndarray, dictionary: np.ndarray, codes: np.ndarray, a
     return float(0.5 * np.sum(residual**2) / len(X) + alpha * np.sum(np.abs(codes)) / len(X))
 
 
-class SparseCoding(LearnedTransform):
+class SparseCoding(StreamFit, LearnedTransform):
     """Olshausen & Field sparse coding as a scikit-learn transformer.
 
     Parameters
@@ -152,12 +151,6 @@ class SparseCoding(LearnedTransform):
             self._start(X)
         self.objective_.append(self._learn(X - self.mean_))
         self.n_iter_ = len(self.objective_)
-        return self
-
-    def fit_batches(self, batches: Iterable[np.ndarray]) -> SparseCoding:
-        """Learn from a stream of batches (e.g. :func:`wavecraft.corpus.iter_batches` with ``n_batches``)."""
-        for batch in batches:
-            self.partial_fit(batch)
         return self
 
     def _start(self, X: np.ndarray) -> None:
