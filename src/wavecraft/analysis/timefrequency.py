@@ -2,7 +2,8 @@
 
 For each function h of M samples: the temporal centroid and spread are the
 mean and standard deviation of time under the normalised squared Hilbert
-envelope |h + i H{h}|²; the spectral centroid and bandwidth are the mean and
+envelope |h + i H{h}|² (computed with zero padding, not circularly, and
+restricted to the M samples); the spectral centroid and bandwidth are the mean and
 standard deviation of frequency under the normalised power spectrum
 (zero-padded to ``n_fft``). Plotting spread against bandwidth places a basis
 between the identity (short in time, wide in frequency) and the Fourier basis
@@ -57,7 +58,8 @@ def time_frequency(functions: np.ndarray, sample_rate: int = 0, n_fft: int | Non
     m = functions.shape[1]
     n_fft = n_fft or max(512, 4 * m)
     rate = float(sample_rate) if sample_rate else 1.0
-    envelope = np.abs(scipy.signal.hilbert(functions, axis=1)) ** 2
+    # zero-padded so the analytic signal of a function near an edge does not wrap around to the other edge
+    envelope = np.abs(scipy.signal.hilbert(functions, N=4 * m, axis=1)[:, :m]) ** 2
     t = np.arange(m) / rate
     t_centroid, t_spread = _moments(envelope, t)
     power = np.abs(np.fft.rfft(functions, n=n_fft, axis=1)) ** 2
