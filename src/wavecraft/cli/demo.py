@@ -50,7 +50,9 @@ class DemoRow:
 
 def register(commands: argparse._SubParsersAction) -> None:
     """Add the ``demo`` command."""
-    demo = commands.add_parser("demo", help="fetch the default corpora and draw ensembles from them", description=__doc__)
+    demo = commands.add_parser(
+        "demo", help="fetch the default corpora, draw ensembles, compare six bases on drums and speech", description=__doc__
+    )
     demo.add_argument("--out", type=Path, default=Path("wavecraft-demo"), help="output folder (default ./wavecraft-demo)")
     demo.add_argument("--force", action="store_true", help="overwrite an existing summary.json")
     demo.add_argument("--offline", action="store_true", help="use the synthetic stand-ins without trying to fetch")
