@@ -120,7 +120,7 @@ class ICA(LearnedTransform):
         X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
         rng = check_random_state(self.random_state)
         pca = PCA(n_components=self.n_components, whiten=True).fit(X)
-        Z = pca.transform(X)
+        Z = pca.transform(X).astype(X.dtype, copy=False)  # float32 slices: float32 products, twice as fast
 
         def epoch() -> Iterable[np.ndarray]:
             if self.solver == "fastica":  # the fixed point uses every slice at each step
@@ -142,7 +142,10 @@ class ICA(LearnedTransform):
         rng = check_random_state(self.random_state)
         pca = PCA(n_components=self.n_components, whiten=True).fit_batches(make_batches())
         self.n_features_in_ = pca.n_features_in_
-        return self._finish(pca, self._solve(lambda: (pca.transform(b) for b in make_batches()), pca.n_components_, rng))
+        def epoch() -> Iterable[np.ndarray]:
+            return (pca.transform(b).astype(np.result_type(b.dtype, np.float32), copy=False) for b in make_batches())
+
+        return self._finish(pca, self._solve(epoch, pca.n_components_, rng))
 
     def _solve(self, epoch: Callable[[], Iterable[np.ndarray]], n: int, rng: np.random.Generator) -> np.ndarray:
         """Run the solver over epochs of whitened batches; return R (n x n)."""
@@ -231,14 +234,14 @@ class _FastICAStep:
         """Nothing to anneal."""
 
     def __call__(self, R: np.ndarray, Z: np.ndarray) -> np.ndarray:
-        U = Z @ R.T
+        U = Z @ R.T.astype(Z.dtype)
         if self.fun == "logcosh":
             g = np.tanh(U)
-            g_prime_mean = 1.0 - np.mean(g * g, axis=0)
+            g_prime_mean = 1.0 - np.mean(g * g, axis=0, dtype=np.float64)
         else:
             g = U**3
-            g_prime_mean = 3.0 * np.mean(U * U, axis=0)
-        return symmetric_decorrelation(g.T @ Z / len(Z) - g_prime_mean[:, None] * R)
+            g_prime_mean = 3.0 * np.mean(U * U, axis=0, dtype=np.float64)
+        return symmetric_decorrelation((g.T @ Z).astype(np.float64) / len(Z) - g_prime_mean[:, None] * R)
 
     @staticmethod
     def change(R_old: np.ndarray, R: np.ndarray) -> float:
@@ -277,11 +280,13 @@ class _InfomaxStep:
         d = R.shape[0]
         k = np.ones(d) if self.signs is None else self.signs
         with np.errstate(over="ignore", invalid="ignore"):
-            U = Z @ R.T
+            U = Z @ R.T.astype(Z.dtype)
             T = np.tanh(U)
-            R = R + self.lr * (np.eye(d) - ((k * T).T @ U + U.T @ U) / len(Z)) @ R
+            moments = ((k.astype(Z.dtype) * T).T @ U + U.T @ U).astype(np.float64) / len(Z)
+            R = R + self.lr * (np.eye(d) - moments) @ R
             if self.extended:
-                batch = np.stack([np.sum(1.0 - T * T, axis=0), np.sum(U * U, axis=0), np.sum(U * T, axis=0), np.full(d, len(Z))])
+                sums = [np.sum(1.0 - T * T, axis=0), np.sum(U * U, axis=0), np.sum(U * T, axis=0), np.full(d, len(Z))]
+                batch = np.stack([np.asarray(x, np.float64) for x in sums])
                 self.sums = batch if self.sums is None else self.sums + batch
         if not np.isfinite(R).all() or np.abs(R).max() > BLOWUP:
             return None
@@ -307,7 +312,8 @@ class _OrthonormalL1Step:
         self.lr *= 0.9
 
     def __call__(self, R: np.ndarray, Z: np.ndarray) -> np.ndarray:
-        return symmetric_decorrelation(R - self.lr * np.sign(Z @ R.T).T @ Z / len(Z))
+        gradient = (np.sign(Z @ R.T.astype(Z.dtype)).T @ Z).astype(np.float64) / len(Z)
+        return symmetric_decorrelation(R - self.lr * gradient)
 
     @staticmethod
     def change(R_old: np.ndarray, R: np.ndarray) -> float:
