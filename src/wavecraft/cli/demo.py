@@ -54,7 +54,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         "demo", help="fetch the default corpora, draw ensembles, compare six bases on drums and speech", description=__doc__
     )
     demo.add_argument("--out", type=Path, default=Path("wavecraft-demo"), help="output folder (default ./wavecraft-demo)")
-    demo.add_argument("--force", action="store_true", help="overwrite an existing summary.json")
+    demo.add_argument("--force", action="store_true", help="replace an existing summary.json and reports")
     demo.add_argument("--offline", action="store_true", help="use the synthetic stand-ins without trying to fetch")
     demo.add_argument("--seed", type=int, default=0, help="seed of the ensembles (default 0)")
     demo.add_argument(
