@@ -127,7 +127,7 @@ def packaged_corpus(definition: PackagedCorpus, subset: str | None = None, fetch
     if subset is not None and subset not in definition.subsets:
         known = ", ".join(f"{definition.name}:{s}" for s in definition.subsets) or "none"
         raise UnknownCorpusError(f"{definition.name} has no subset {subset!r}; subsets: {known}")
-    corpus_dir = cache_dir() / "corpora" / definition.name
+    corpus_dir = packaged_dir(definition.name)
     tree = corpus_dir / "tree"
     if not tree.is_dir():
         if not fetch:
@@ -151,7 +151,7 @@ def packaged_corpus(definition: PackagedCorpus, subset: str | None = None, fetch
 
 def url_corpus(recipe: UrlRecipe, fetch: bool = True, root: Path | None = None) -> Corpus:
     """A corpus downloaded from a URL recipe into ``root`` (default ``<cache>/corpora/url/NAME``)."""
-    corpus_dir = root or cache_dir() / "corpora" / "url" / recipe.name
+    corpus_dir = root or url_dir(recipe.name)
     if not (corpus_dir / "tree").is_dir() and not fetch:
         raise CorpusError(f"url:{recipe.name} is not fetched yet: run `wavecraft corpus fetch url:{recipe.name}`")
     tree = fetch_recipe(recipe, corpus_dir)
@@ -160,18 +160,28 @@ def url_corpus(recipe: UrlRecipe, fetch: bool = True, root: Path | None = None) 
     )
 
 
+def packaged_dir(name: str) -> Path:
+    """Cache folder of a Debian-packaged corpus (its unpacked ``tree`` and manifest)."""
+    return cache_dir() / "corpora" / name
+
+
+def url_dir(name: str) -> Path:
+    """Cache folder of a URL-recipe corpus (its ``tree``, manifest and partial download)."""
+    return cache_dir() / "corpora" / "url" / name
+
+
 def list_corpora() -> list[CorpusListing]:
     """Every named corpus, with whether it is already in the cache."""
     rows = []
     for name, definition in PACKAGED.items():
-        fetched = (cache_dir() / "corpora" / name / "tree").is_dir()
+        fetched = (packaged_dir(name) / "tree").is_dir()
         rows.append(CorpusListing(name, "debian", definition.description, fetched))
         for subset in definition.subsets:
             rows.append(CorpusListing(f"{name}:{subset}", "debian", f"subset of {name}", fetched))
     for name in GENERATORS:
         rows.append(CorpusListing(f"synthetic:{name}", "synthetic", "generated with ground truth", True))
     for name, recipe in RECIPES.items():
-        fetched = (cache_dir() / "corpora" / "url" / name / "tree").is_dir()
+        fetched = (url_dir(name) / "tree").is_dir()
         rows.append(CorpusListing(f"url:{name}", "url", recipe.description, fetched))
     rows.append(CorpusListing("folder:PATH", "folder", "any folder of audio, labelled by sub-folder", True))
     return rows
