@@ -20,12 +20,16 @@ def slice_parser(description: str, slices: int) -> argparse.ArgumentParser:
     return parser
 
 
-def draw_slices(args: argparse.Namespace) -> tuple[str, np.ndarray]:
-    """The corpus's name and ``args.slices`` float64 slices (no held-out part, seed 0, -50 dBFS silence skipped)."""
+def draw_slices(args: argparse.Namespace, corpus_name: str | None = None, gain: str = "none") -> tuple[str, np.ndarray]:
+    """The corpus's name and ``args.slices`` float64 slices (no held-out part, seed 0, -50 dBFS silence skipped).
+
+    ``corpus_name`` overrides ``args.corpus``; ``gain`` is passed to :func:`wavecraft.corpus.ensemble`.
+    """
+    corpus_name = corpus_name or args.corpus
     try:
-        corpus = open_corpus(args.corpus)
+        corpus = open_corpus(corpus_name)
     except WavecraftError as err:
-        print(f"{args.corpus} unavailable ({err}); using synthetic:tones")
+        print(f"{corpus_name} unavailable ({err}); using synthetic:tones")
         corpus = open_corpus("synthetic:tones")
-    ens = ensemble(corpus, args.slices, args.window, sample_rate=args.sr, held_out=0.0, seed=0, silence_db=-50)
+    ens = ensemble(corpus, args.slices, args.window, sample_rate=args.sr, held_out=0.0, seed=0, silence_db=-50, gain=gain)
     return corpus.name, ens.train.astype(np.float64)

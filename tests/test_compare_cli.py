@@ -53,7 +53,7 @@ def test_compare_writes_a_complete_report(tmp_path: Path, capsys: pytest.Capture
     assert main(args) == 0
     summary = json.loads((out / "summary.json").read_text())
     assert [row["method"] for row in summary["bases"]] == ["dct", "dwt:haar", "pca", "ica", "sparse"]
-    assert summary["train_slices"] + summary["held_out_slices"] == 3000
+    assert summary["train_slices"] + summary["held_out_slices"] == 3000 and summary["gain"] == "none"
     for row in summary["bases"]:
         assert row["snr_k1_db"] < row["snr_k8_db"], row  # more coefficients, more faithful
         assert (out / "bases" / f"{row['method'].replace(':', '-')}.npz").is_file()
@@ -65,4 +65,6 @@ def test_compare_writes_a_complete_report(tmp_path: Path, capsys: pytest.Capture
     assert lines[0] == "method,curve,x,snr_db" and len(lines) > 5 * 32
     assert "dwt:haar" in capsys.readouterr().out
     assert main(args) == 2  # no overwrite without --force
-    assert main([*args, "--force"]) == 0
+    assert main([*args, "--force", "--gain", "slice"]) == 0
+    assert json.loads((out / "summary.json").read_text())["gain"] == "slice"
+    assert "scaled to unit RMS" in (out / "index.html").read_text()

@@ -67,6 +67,26 @@ def test_centering_modes(tones) -> None:
         ensemble(tones, 10, 32, center="median")
 
 
+def test_slice_gain_scales_every_slice_to_unit_rms(tmp_path: Path) -> None:
+    write_wav(tmp_path / "loud.wav", tone(440.0, 8000, 1.0, amplitude=0.9), 8000)
+    write_wav(tmp_path / "quiet.wav", tone(300.0, 8000, 1.0, amplitude=0.001), 8000)
+    write_wav(tmp_path / "zeros.wav", np.zeros(8000, np.float32), 8000)
+    corpus = folder_corpus(tmp_path)
+    raw = ensemble(corpus, 300, 64, seed=3, held_out=0.0, center="slice")
+    gained = ensemble(corpus, 300, 64, seed=3, held_out=0.0, center="slice", gain="slice")
+    assert raw.gain == "none" and gained.gain == "slice"
+    rms = np.sqrt(np.mean(raw.train.astype(np.float64) ** 2, axis=1))
+    live = rms > 0
+    assert live.sum() > 100 and (~live).sum() > 20, "loud, quiet and all-zero slices are all drawn"
+    np.testing.assert_allclose(np.sqrt(np.mean(gained.train[live].astype(np.float64) ** 2, axis=1)), 1.0, rtol=1e-5)
+    np.testing.assert_allclose(gained.train[live] * rms[live, None], raw.train[live], rtol=1e-4, atol=1e-7)
+    np.testing.assert_array_equal(gained.train[~live], 0.0)  # silence stays silence, no NaN
+    batch = next(iter_batches(corpus, 32, 64, held_out=0.0, center="slice", gain="slice", silence_db=-80))
+    np.testing.assert_allclose(np.sqrt(np.mean(batch.astype(np.float64) ** 2, axis=1)), 1.0, rtol=1e-5)
+    with pytest.raises(InvalidParameterError, match="gain"):
+        ensemble(corpus, 10, 64, gain="peak")
+
+
 def test_resampled_ensemble(tones) -> None:
     ens = ensemble(tones, 100, 50, sample_rate=8000, seed=0)
     assert ens.sample_rate == 8000 and ens.train.shape == (80, 50)

@@ -62,6 +62,12 @@ def _add_ensemble_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--slices", type=int, default=20_000, help="K, slices drawn, 20%% of them held out (default 20000)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the draw and of the learners (default 0)")
     parser.add_argument("--silence-db", type=float, default=-50.0, help="skip slices quieter than this RMS (dBFS, default -50)")
+    parser.add_argument(
+        "--gain",
+        choices=["none", "slice"],
+        default="none",
+        help="slice: scale every slice to unit RMS so quiet and loud slices weigh alike (default none)",
+    )
 
 
 def draw(args: argparse.Namespace) -> tuple[Corpus, Ensemble]:
@@ -69,7 +75,9 @@ def draw(args: argparse.Namespace) -> tuple[Corpus, Ensemble]:
     if args.window < 2 or args.slices < 10:
         raise InvalidParameterError("need --window >= 2 and --slices >= 10")
     corpus = open_corpus(args.corpus)
-    ens = ensemble(corpus, args.slices, args.window, sample_rate=args.sr, seed=args.seed, silence_db=args.silence_db)
+    ens = ensemble(
+        corpus, args.slices, args.window, sample_rate=args.sr, seed=args.seed, silence_db=args.silence_db, gain=args.gain
+    )
     return corpus, ens
 
 

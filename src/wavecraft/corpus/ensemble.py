@@ -29,6 +29,7 @@ from wavecraft.corpus.manifest import Entry
 from wavecraft.errors import InvalidParameterError, SilentAudioError
 
 Center = Literal["ensemble", "slice", "none"]
+Gain = Literal["none", "slice"]
 Split = Literal["train", "held_out", "all"]
 
 
@@ -45,6 +46,8 @@ class Ensemble:
         ``center="ensemble"`` (the DC of the training slices), else 0.
     center : str
         ``"ensemble"``, ``"slice"`` or ``"none"``.
+    gain : str
+        ``"slice"`` when every slice was scaled to unit RMS, else ``"none"``.
     sample_rate, slice_len, seed : int
         How the slices were drawn.
     train_files, held_out_files : tuple of str
@@ -57,6 +60,7 @@ class Ensemble:
     held_out: np.ndarray
     mean: float
     center: str
+    gain: str
     sample_rate: int
     slice_len: int
     seed: int
@@ -123,6 +127,7 @@ def ensemble(
     silence_db: float | None = None,
     normalize: audio.Normalization = None,
     group: str | None = None,
+    gain: Gain = "none",
 ) -> Ensemble:
     """Draw a seeded ensemble of slices, split by file into training and held-out sets.
 
@@ -151,6 +156,12 @@ def ensemble(
         Per-file level normalisation before slicing.
     group : str, optional
         Split by this tag instead of by file (e.g. ``"speaker"``).
+    gain : {"none", "slice"}
+        ``slice`` scales every slice, after centring, to unit RMS (gain
+        normalisation): each slice then weighs the same in a fit, a quiet
+        consonant as much as a loud vowel. Without it, loudness changes
+        dominate the higher-order statistics of speech and ICA learns global,
+        sinusoid-like functions; with it, localised ones (see the README).
 
     Returns
     -------
@@ -174,12 +185,13 @@ def ensemble(
     train, train_origin = slicer.draw(train_entries, n_slices - n_held, train_rng)
     held, held_origin = slicer.draw(held_entries, n_held, held_rng)
     mean = float(train.mean(dtype=np.float64)) if center == "ensemble" else 0.0
-    train, held = (_center(x, center, mean) for x in (train, held))
+    train, held = (_scale(_center(x, center, mean), gain) for x in (train, held))
     return Ensemble(
         train=train,
         held_out=held,
         mean=mean,
         center=center,
+        gain=gain,
         sample_rate=sample_rate,
         slice_len=slice_len,
         seed=seed,
@@ -205,6 +217,7 @@ def iter_batches(
     n_batches: int | None = None,
     shuffle_buffer: int = 4096,
     density: float = 1.0,
+    gain: Gain = "none",
 ) -> Iterator[np.ndarray]:
     """Stream mini-batches of slices with bounded memory.
 
@@ -231,7 +244,7 @@ def iter_batches(
         Per-slice mean removal, none, or a number to subtract (for instance
         ``Ensemble.mean``). ``"ensemble"`` is refused: a stream has no
         complete ensemble to average.
-    silence_db, normalize
+    silence_db, normalize, gain
         As for :func:`ensemble`.
     n_batches : int, optional
         Stop after this many batches; default: never stop.
@@ -268,7 +281,7 @@ def iter_batches(
             any_slice |= len(slices) > 0
             buffer.push(slices)
             while (batch := buffer.pop(batch_size)) is not None:
-                yield _center(batch, mode, offset)
+                yield _scale(_center(batch, mode, offset), gain)
                 produced += 1
                 if n_batches is not None and produced >= n_batches:
                     return
@@ -413,6 +426,16 @@ def _center(slices: np.ndarray, mode: str, mean: float) -> np.ndarray:
     if mode == "none":
         return slices
     raise InvalidParameterError(f"center must be 'ensemble', 'slice' or 'none', not {mode!r}")
+
+
+def _scale(slices: np.ndarray, gain: str) -> np.ndarray:
+    """Scale each slice to unit RMS (all-zero slices stay zero), or leave them."""
+    if gain == "slice":
+        rms = np.sqrt(np.mean(np.square(slices, dtype=np.float64), axis=1, keepdims=True))
+        return (slices / np.where(rms > 0, rms, 1.0)).astype(np.float32)
+    if gain == "none":
+        return slices
+    raise InvalidParameterError(f"gain must be 'none' or 'slice', not {gain!r}")
 
 
 def _common_rate(corpus: Corpus) -> int:

@@ -101,6 +101,7 @@ def write_comparison(
             "train_slices": int(len(ens.train)),
             "held_out_slices": int(len(ens.held_out)),
             "seed": ens.seed,
+            "gain": ens.gain,
             "keep": keep,
             "bases": rows,
         }
@@ -136,8 +137,9 @@ def _report(corpus_name: str, ens: Ensemble, rows: list[dict], clips: list, has_
     page = Report(f"Bases compared on {corpus_name}")
     page.paragraph(
         f"{len(ens.train)} training and {len(ens.held_out)} held-out slices of {ens.slice_len} samples at "
-        f"{ens.sample_rate} Hz (split by file, seed {ens.seed}). Learned bases are fitted on the training slices; "
-        "every measure is taken on held-out slices."
+        f"{ens.sample_rate} Hz (split by file, seed {ens.seed}"
+        f"{', every slice scaled to unit RMS' if ens.gain == 'slice' else ''}). "
+        "Learned bases are fitted on the training slices; every measure is taken on held-out slices."
     )
     page.heading("Summary")
     page.table(list(rows[0]), [list(r.values()) for r in rows])
