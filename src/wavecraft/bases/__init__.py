@@ -8,6 +8,20 @@ any basis to whole signals (strided analysis, overlap-add synthesis).
 
 from wavecraft.bases.basis import Basis
 from wavecraft.bases.explicit import dct_basis, dft_basis, dwt_basis, identity_basis
-from wavecraft.bases.shorttime import decode, encode, frame_signal, window
+from wavecraft.bases.shorttime import decode, encode, frame_signal, overlap_add, window
+from wavecraft.bases.stft import istft, stft
 
-__all__ = ["Basis", "dct_basis", "decode", "dft_basis", "dwt_basis", "encode", "frame_signal", "identity_basis", "window"]
+__all__ = [
+    "Basis",
+    "dct_basis",
+    "decode",
+    "dft_basis",
+    "dwt_basis",
+    "encode",
+    "frame_signal",
+    "identity_basis",
+    "istft",
+    "overlap_add",
+    "stft",
+    "window",
+]

@@ -21,8 +21,12 @@ Solvers:
     sources only). Starts from the whitened axes; when heavy-tailed data blow
     the weights up, it starts again with half the step.
 ``orthonormal-l1``
-    min E||R z||₁ subject to R Rᵀ = I: mini-batch gradient steps on the L1 norm
-    interleaved with symmetric decorrelation.
+    min E||K R z||₁ subject to R Rᵀ = I: mini-batch gradient steps on the L1 norm
+    interleaved with symmetric decorrelation. With ``extended`` (the default),
+    K = diag(±1) is chosen per component over the previous epoch: +1 (make it
+    sparse) when E|u| is below its Gaussian value sqrt(2/π) sqrt(E u²), -1
+    (make it flat) above, so sub-Gaussian sources (tones, uniform noise) are
+    separated too; with ``extended=False``, K = I, the plain sparse criterion.
 
 Every solver runs in epochs over batches of whitened slices, so
 :meth:`ICA.fit_batches` learns from a replayable stream as :meth:`ICA.fit`
@@ -62,7 +66,7 @@ class ICA(LearnedTransform):
     fun : {"logcosh", "cube"}
         FastICA's contrast function.
     extended : bool
-        Infomax's sub/super-Gaussian switch.
+        The sub/super-Gaussian switch of Infomax and orthonormal-L1.
     max_iter : int
         FastICA iterations, or epochs over the data for the mini-batch solvers.
     tol : float
@@ -159,7 +163,7 @@ class ICA(LearnedTransform):
                 lr /= 2
             raise ConvergenceError(f"Infomax diverged even with a learning rate of {lr * 2:.2g}; whiten or rescale the data")
         q, r = np.linalg.qr(rng.standard_normal((n, n)))
-        step = _FastICAStep(self.fun) if self.solver == "fastica" else _OrthonormalL1Step(lr)
+        step = _FastICAStep(self.fun) if self.solver == "fastica" else _OrthonormalL1Step(lr, self.extended)
         R, self.n_iter_ = _run_epochs(epoch, q * np.sign(np.diag(r)), step, self.max_iter, self.tol)
         return R
 
@@ -299,20 +303,37 @@ class _InfomaxStep:
 
 
 class _OrthonormalL1Step:
-    """min E|Rz|₁ s.t. R Rᵀ = I: a gradient step on the L1 norm, then symmetric decorrelation; η annealed by 0.9 per epoch."""
+    """min E|K Rz|₁ s.t. R Rᵀ = I: a gradient step on the L1 norm, then symmetric decorrelation; η annealed by 0.9 per epoch.
 
-    def __init__(self, lr: float) -> None:
+    K (the extended switch) comes from the previous epoch: a component is
+    treated as super-Gaussian (+1) while E|u| < sqrt(2/π) sqrt(E u²), the value
+    for a Gaussian; the first epoch treats every component as super-Gaussian.
+    """
+
+    def __init__(self, lr: float, extended: bool = True) -> None:
         self.lr = lr
+        self.extended = extended
+        self.signs: np.ndarray | None = None
+        self.sums: np.ndarray | None = None
 
     def start_epoch(self) -> None:
-        """Nothing to prepare."""
+        """Turn the previous epoch's sums of |u| and u² into signs; start new sums."""
+        if self.extended and self.sums is not None:
+            mean_abs, mean_square = self.sums[:2] / self.sums[2]
+            self.signs = np.where(mean_abs <= np.sqrt(2 / np.pi * mean_square), 1.0, -1.0)
+        self.sums = None
 
     def end_epoch(self) -> None:
         """Anneal the step."""
         self.lr *= 0.9
 
     def __call__(self, R: np.ndarray, Z: np.ndarray) -> np.ndarray:
-        gradient = (np.sign(Z @ R.T.astype(Z.dtype)).T @ Z).astype(np.float64) / len(Z)
+        U = Z @ R.T.astype(Z.dtype)
+        sign = np.sign(U) if self.signs is None else np.sign(U) * self.signs.astype(Z.dtype)
+        gradient = (sign.T @ Z).astype(np.float64) / len(Z)
+        if self.extended:
+            batch = np.stack([np.sum(np.abs(U), axis=0, dtype=np.float64), np.sum(U * U, axis=0, dtype=np.float64), np.full(len(R), len(Z), np.float64)])
+            self.sums = batch if self.sums is None else self.sums + batch
         return symmetric_decorrelation(R - self.lr * gradient)
 
     @staticmethod

@@ -155,15 +155,49 @@ def decode(
         Shape ``(length,)``, in the dtype of ``coefs``.
     """
     coefs = np.asarray(coefs)
-    hop = _check_hop(basis.M, hop)
     if coefs.ndim != 2 or coefs.shape[1] != basis.N:
         raise InvalidParameterError(f"coefficients of shape {coefs.shape} do not fit a basis with N = {basis.N}")
-    M, dtype = basis.M, coefs.dtype if coefs.dtype in (np.float32, np.float64) else np.float64
+    dtype = coefs.dtype if coefs.dtype in (np.float32, np.float64) else np.float64
+    frames = coefs.astype(dtype, copy=False) @ basis.A.T.astype(dtype)
+    return overlap_add(frames, hop, analysis_window, synthesis_window, length)
+
+
+def overlap_add(
+    frames: np.ndarray,
+    hop: int | None = None,
+    analysis_window: WindowName | np.ndarray = "rect",
+    synthesis_window: WindowName | np.ndarray | None = None,
+    length: int | None = None,
+) -> np.ndarray:
+    """Weighted overlap-add of resynthesised frames: the inverse of :func:`frame_signal`.
+
+    Each frame is multiplied by the synthesis window, the frames are summed at
+    their places, and the sum is divided by the overlap-added product of both
+    windows; :func:`decode` and :func:`wavecraft.bases.stft.istft` end here.
+
+    Parameters
+    ----------
+    frames : np.ndarray
+        Shape ``(frames, M)``.
+    hop : int, optional
+        The hop used to frame; default M.
+    analysis_window, synthesis_window : str or array
+        As for :func:`decode`.
+    length : int, optional
+        Samples to return; default all.
+
+    Returns
+    -------
+    np.ndarray
+        Shape ``(length,)``, in the dtype of ``frames``.
+    """
+    frames = np.asarray(frames)
+    M = frames.shape[1]  # noqa: N806
+    hop = _check_hop(M, hop)
+    dtype = frames.dtype if frames.dtype in (np.float32, np.float64) else np.float64
     w_analysis = window(analysis_window, M)
     w_synthesis = w_analysis if synthesis_window is None else window(synthesis_window, M)
-    A = (basis.A * w_synthesis[:, None]).astype(dtype)
-    frames = coefs.astype(dtype, copy=False) @ A.T
-    summed = _overlap_add(frames, hop)
+    summed = _overlap_add(frames * w_synthesis.astype(dtype), hop)
     norm = _overlap_add(np.broadcast_to(w_analysis * w_synthesis, frames.shape), hop)
     covered = norm > 1e-10 * norm.max(initial=1.0)
     out = np.divide(summed, norm, out=np.zeros_like(summed), where=covered)
