@@ -1,4 +1,4 @@
-"""``wavecraft mix | separate``: make instantaneous mixtures of sources, and unmix them by ICA."""
+"""``wavecraft mix | separate | deconvolve``: mix sources and unmix them by ICA; undo an unknown filter by Infomax."""
 
 from __future__ import annotations
 
@@ -9,12 +9,14 @@ from pathlib import Path
 import numpy as np
 
 from wavecraft import audio
-from wavecraft.atomic import atomic_path, check_writable
+from wavecraft.atomic import atomic_path, check_writable, write_text
 from wavecraft.bases.ica import SOLVERS
 from wavecraft.cli.output import format_table
 from wavecraft.errors import InvalidParameterError
 from wavecraft.metrics import bss_eval
 from wavecraft.separation import match_references, mix, separate
+from wavecraft.separation.deconvolution import deconvolve, filter_causal, spectral_flatness
+from wavecraft.separation.figures import plot_deconvolution
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -38,6 +40,14 @@ def register(commands: argparse._SubParsersAction) -> None:
     sep.add_argument("--seed", type=int, default=0, help="seed of the solver (default 0)")
     sep.add_argument("--force", action="store_true", help="replace --out")
     sep.set_defaults(run=run_separate)
+
+    dec = commands.add_parser("deconvolve", help="undo an unknown filter (echoes, colouring) by Infomax blind deconvolution")
+    dec.add_argument("input", metavar="IN", help="an audio file (mono mix-down)")
+    dec.add_argument("--taps", type=int, default=100, help="length T of the learned FIR inverse filter (default 100)")
+    dec.add_argument("--out", type=Path, required=True, help="OUT.wav; OUT.json (summary, filter taps) and OUT.png are written beside it")
+    dec.add_argument("--learn-seconds", type=float, default=30.0, help="learn the filter on at most this much of the start (default 30)")
+    dec.add_argument("--force", action="store_true", help="overwrite OUT and its sidecars")
+    dec.set_defaults(run=run_deconvolve)
 
 
 def load_aligned(paths: list[str], sr: int | None = None, seconds: float | None = None) -> tuple[np.ndarray, int]:
@@ -128,4 +138,34 @@ def run_separate(args: argparse.Namespace) -> int:
         np.save(tmp / "unmixing.npy", result.unmixing)
         (tmp / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     print(f"wrote {n_sources} sources to {args.out} ({args.solver}, {result.seconds:.2f} s)")
+    return 0
+
+
+def run_deconvolve(args: argparse.Namespace) -> int:
+    """Learn the inverse filter on the start of the file, filter all of it, write the WAV, a summary and a figure."""
+    if args.out.suffix.lower() not in (".wav", ".flac"):
+        raise InvalidParameterError(f"--out must be a .wav or .flac file, not {args.out}")
+    sidecars = [args.out.with_suffix(".json"), args.out.with_suffix(".png")]
+    for path in (args.out, *sidecars):
+        check_writable(path, args.force)
+    signal, sr = audio.load(args.input, require_nonsilent=True)
+    learn = signal[: max(1, int(args.learn_seconds * sr))].astype(np.float64)
+    result = deconvolve(learn, args.taps)
+    output = filter_causal(signal.astype(np.float64), result.filter)
+    output *= min(1.0, 0.99 / max(np.abs(output).max(), 1e-12))
+    plot_deconvolution(sidecars[1], result.filter, {"input": signal, "output": output}, sr)
+    summary = {
+        "input": str(args.input),
+        "sample_rate": sr,
+        "taps": args.taps,
+        "learned_on_seconds": round(learn.size / sr, 3),
+        "n_iter": result.n_iter,
+        "log_likelihood_per_sample": round(result.log_likelihood, 6),
+        "spectral_flatness": {"input": round(spectral_flatness(signal), 4), "output": round(spectral_flatness(output), 4)},
+        "filter": [round(float(t), 8) for t in result.filter],
+    }
+    write_text(sidecars[0], json.dumps(summary, indent=2) + "\n", force=args.force)
+    audio.save(args.out, output, sr, force=args.force, subtype="FLOAT")
+    flat = summary["spectral_flatness"]
+    print(f"wrote {args.out} ({args.taps} taps, {result.n_iter} iterations; spectral flatness {flat['input']:.3f} -> {flat['output']:.3f})")
     return 0
