@@ -54,3 +54,19 @@ def plot_deconvolution(
     spectra.set_ylabel("dB")
     spectra.legend(fontsize=8)
     return save_figure(figure, path)
+
+
+def plot_activations(path: str | os.PathLike, signal: np.ndarray, sample_rate: int, activations: np.ndarray,
+                     frame_rate: float, onsets: list[np.ndarray]) -> Path:
+    """The loop's waveform, then one row per component: its activation with detected onsets marked."""
+    count = len(activations)
+    figure, axes = plt.subplots(count + 1, 1, figsize=(10, 1.4 * (count + 1)), sharex=True, layout="constrained")
+    axes[0].plot(np.arange(len(signal)) / sample_rate, signal, linewidth=0.5, color="0.3")
+    axes[0].set_ylabel("loop", rotation=0, ha="right")
+    for k, (ax, row, times) in enumerate(zip(axes[1:], activations, onsets)):
+        ax.plot(np.arange(len(row)) / frame_rate, row / max(row.max(), 1e-12), linewidth=0.8, color=f"C{k}")
+        ax.vlines(times, 0, 1.05, colors="k", linewidth=0.6, linestyles="dotted")
+        ax.set_ylabel(f"component {k + 1}", rotation=0, ha="right")
+        ax.set_yticks([])
+    axes[-1].set_xlabel("seconds (dotted: detected onsets)")
+    return save_figure(figure, path)

@@ -1,0 +1,102 @@
+"""Drum-loop demixing on loops sequenced from real hydrogen one-shots: NMF vs NMFD, and scikit-learn's NMF.
+
+    .venv/bin/python bench/demix.py [--loops 10] [--sr 22050] [--seed 0]
+
+Each loop takes one kick, one snare and one hi-hat from the same hydrogen kit
+(peak-normalised to 0.5), a random 16-step pattern (kicks on the beats,
+snares on the backbeat, busy hats) played twice at 100-130 bpm, and keeps
+the three stems and onsets as ground truth. Every method gets the same
+magnitude spectrogram and the same Wiener-style masks; reported are the
+per-stem SI-SDR (fast_bss_eval, stems matched to drums by best SIR), the
+onset F-measure at ±50 ms, and the time to factorise. scikit-learn's NMF
+(multiplicative updates, Kullback-Leibler, 200 iterations, its own
+initialisation) stands in for what people would otherwise use; wavecraft's
+NMF is the same model with the band-shaped initial templates.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+import warnings
+
+import numpy as np
+import sklearn.decomposition
+
+from wavecraft.bases.stft import istft, stft
+from wavecraft.cli.output import format_table
+from wavecraft.corpus import open_corpus
+from wavecraft.metrics import bss_eval, onset_f_measure
+from wavecraft.patterns import random_drum_pattern, render_pattern
+from wavecraft.separation.demix import demix, stft_size
+from wavecraft.separation.nmf import EPS
+
+DRUMS = ("kick", "snare", "hihat")
+
+
+def real_loop(corpus, rng: np.random.Generator, sr: int) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    """A two-bar loop from one kit's kick, snare and hi-hat: mix, stems (3, n), onsets in seconds."""
+    by_kit: dict[str, dict[str, list]] = {}
+    for entry in corpus:
+        by_kit.setdefault(entry.tags.get("kit", ""), {}).setdefault(entry.label, []).append(entry)
+    kits = sorted(k for k, labels in by_kit.items() if all(d in labels for d in DRUMS))
+    kit = by_kit[kits[rng.integers(len(kits))]]
+    sounds = []
+    for drum in DRUMS:
+        entry = kit[drum][rng.integers(len(kit[drum]))]
+        sound, _ = corpus.load(entry, sr=sr)
+        sounds.append(0.5 * sound[: int(1.5 * sr)] / np.abs(sound).max())
+    bpm = float(rng.uniform(100, 130))
+    pattern = np.tile(random_drum_pattern(rng), 2)
+    mix, stems, onsets = render_pattern(sounds, pattern, bpm, sr)
+    return mix, stems, [o / sr for o in onsets]
+
+
+def sklearn_stems(signal: np.ndarray, sr: int) -> tuple[np.ndarray, float]:
+    """scikit-learn NMF (KL, multiplicative updates) on the same spectrogram, same masks; stems and fit time."""
+    n_fft = stft_size(sr)
+    hop = n_fft // 4
+    spectra = stft(signal, n_fft, hop, "sqrt-hann").T
+    t0 = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = sklearn.decomposition.NMF(3, beta_loss="kullback-leibler", solver="mu", max_iter=200, tol=0, init="nndsvda", random_state=0)
+        W = model.fit_transform(np.abs(spectra))
+    seconds = time.perf_counter() - t0
+    power = np.stack([np.outer(W[:, k], model.components_[k]) for k in range(3)]) ** 2
+    masks = power / np.maximum(power.sum(axis=0), EPS)
+    return np.stack([istft((m * spectra).T, hop, "sqrt-hann", length=signal.size, n_fft=n_fft) for m in masks]), seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--loops", type=int, default=10)
+    parser.add_argument("--sr", type=int, default=22050)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    corpus = open_corpus("drums")
+    rng = np.random.default_rng(args.seed)
+    results: dict[str, dict[str, list]] = {m: {"sdr": [], "f": [], "seconds": []} for m in ("nmf", "nmfd", "scikit-learn NMF")}
+    for _ in range(args.loops):
+        mix, stems, onsets = real_loop(corpus, rng, args.sr)
+        for method in ("nmf", "nmfd"):
+            t0 = time.perf_counter()
+            result = demix(mix, args.sr, 3, method)
+            results[method]["seconds"].append(time.perf_counter() - t0)
+            evaluation = bss_eval(stems, result.stems)
+            results[method]["sdr"].append(evaluation.sdr)
+            results[method]["f"].append([onset_f_measure(onsets[i], result.onsets[evaluation.permutation[i]])[0] for i in range(3)])
+        estimated, seconds = sklearn_stems(mix, args.sr)
+        results["scikit-learn NMF"]["seconds"].append(seconds)
+        results["scikit-learn NMF"]["sdr"].append(bss_eval(stems, estimated).sdr)
+    rows = []
+    for method, r in results.items():
+        sdr = np.array(r["sdr"])
+        f = np.array(r["f"]).mean(axis=0) if r["f"] else [float("nan")] * 3
+        rows.append([method, *sdr.mean(axis=0).round(2).tolist(), float(sdr.mean()), *np.round(f, 3).tolist(), float(np.mean(r["seconds"]))])
+    print(f"{args.loops} loops from hydrogen one-shots at {args.sr} Hz, SI-SDR in dB (mean over loops), onset F at ±50 ms")
+    print(format_table(["method", "sdr_kick", "sdr_snare", "sdr_hihat", "sdr_mean", "f_kick", "f_snare", "f_hihat", "seconds"], rows))
+
+
+if __name__ == "__main__":
+    main()
