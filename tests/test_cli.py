@@ -18,7 +18,8 @@ from wavecraft.cli import build_parser, main
 
 COMMANDS = [
     [], ["demo"], ["corpus"], ["corpus", "list"], ["corpus", "fetch"], ["corpus", "info"],
-    ["learn"], ["compare"], ["resynth"], ["mix"], ["separate"], ["deconvolve"], ["demix"], ["reprogram"], ["audio"], ["audio", "info"], ["audio", "convert"],
+    ["learn"], ["compare"], ["resynth"], ["mix"], ["separate"], ["deconvolve"], ["demix"], ["reprogram"],
+    ["vocoder"], ["vocoder", "train"], ["vocoder", "run"], ["vocoder", "evaluate"], ["audio"], ["audio", "info"], ["audio", "convert"],
 ]
 
 

@@ -13,6 +13,8 @@ import scipy.sparse.csgraph
 from wavecraft.bases.stft import stft
 from wavecraft.errors import InvalidParameterError
 
+#: Separation measures are clamped to ±this many dB (an error-free estimate would be infinite).
+BSS_CLAMP_DB = 200.0
 #: Added to powers before the log in :func:`log_spectral_distance` (about -100 dB).
 LSD_FLOOR = 1e-10
 
@@ -90,7 +92,8 @@ def bss_eval(references: np.ndarray, estimates: np.ndarray) -> BssEval:
     references, estimates = np.asarray(references, np.float64), np.asarray(estimates, np.float64)
     if references.ndim != 2 or references.shape != estimates.shape:
         raise InvalidParameterError(f"need references and estimates of one shape (sources, samples); got {references.shape} and {estimates.shape}")
-    sdr, sir, sar, perm = fast_bss_eval.si_bss_eval_sources(references, estimates)
+    with np.errstate(divide="ignore"):  # a perfect part gives an infinite ratio, clamped to ±BSS_CLAMP_DB
+        sdr, sir, sar, perm = fast_bss_eval.si_bss_eval_sources(references, estimates, clamp_db=BSS_CLAMP_DB)
     return BssEval(np.asarray(sdr), np.asarray(sir), np.asarray(sar), np.asarray(perm))
 
 

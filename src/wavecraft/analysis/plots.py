@@ -131,3 +131,14 @@ def plot_histograms(histograms: Mapping[str, tuple[np.ndarray, np.ndarray]], pat
     ax.set_ylabel("density")
     ax.legend(fontsize=8)
     return save_figure(figure, path)
+
+
+def plot_metric_curves(x: np.ndarray, curves: Mapping[str, np.ndarray], path: str | os.PathLike, xlabel: str) -> Path:
+    """One panel per named curve, all against the same ``x`` (e.g. quality against components kept)."""
+    figure, axes = plt.subplots(1, len(curves), figsize=(4.2 * len(curves), 3.2), layout="constrained", squeeze=False)
+    for ax, (name, y) in zip(axes[0], curves.items()):
+        ax.plot(x, y, marker="o", markersize=3)
+        ax.set_xlabel(xlabel)
+        ax.set_title(name, fontsize=10)
+        ax.grid(alpha=0.3)
+    return save_figure(figure, path)
