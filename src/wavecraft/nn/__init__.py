@@ -6,5 +6,7 @@ synthesis bank: :class:`FilterBank` builds both from any
 """
 
 from wavecraft.nn.filterbank import FilterBank
+from wavecraft.nn.fold import Fold2d
+from wavecraft.nn.polyphase import Polyphase
 
-__all__ = ["FilterBank"]
+__all__ = ["FilterBank", "Fold2d", "Polyphase"]

@@ -1,0 +1,67 @@
+"""Polyphase and Fold2d: the equivalences that define them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from wavecraft.errors import InvalidParameterError
+from wavecraft.nn import Fold2d, Polyphase
+
+torch.manual_seed(0)
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 8])
+@pytest.mark.parametrize("length", [40, 43])
+def test_polyphase_is_a_unit_impulse_conv_and_a_pure_delay(n: int, length: int) -> None:
+    x = torch.randn(2, 1, length)
+    bank = Polyphase(n)
+    y = bank.analysis(x)
+    assert y.shape[1] == n
+    # channel k is x delayed by k and decimated by n
+    for k in range(n):
+        delayed = nn.functional.pad(x, (k, 0))[..., :length]
+        np.testing.assert_array_equal(y[:, k, : -(-length // n)].numpy(), delayed[..., ::n][:, 0].numpy())
+    conv = bank.as_conv()
+    padded = nn.functional.pad(x, (n - 1, y.shape[-1] * n - (length + n - 1)))
+    torch.testing.assert_close(conv(padded), y, rtol=0, atol=0)
+    out = bank(x)
+    torch.testing.assert_close(out[..., n - 1 : n - 1 + length], x, rtol=0, atol=0)  # a delay of n - 1 samples
+    assert torch.count_nonzero(out[..., : n - 1]) == 0
+    with pytest.raises(InvalidParameterError):
+        Polyphase(0)
+
+
+@pytest.mark.parametrize("k", [1, 3, 5])
+def test_fold2d_column_kernel_is_a_dilated_conv1d(k: int) -> None:
+    R, rows = 16, 12
+    x = torch.randn(2, 3, R * rows)
+    fold = Fold2d(R)
+    conv2d = nn.Conv2d(3, 4, (k, 1), padding=(k // 2, 0))
+    conv1d = nn.Conv1d(3, 4, k, dilation=R, padding=R * (k // 2))
+    with torch.no_grad():
+        conv1d.weight.copy_(conv2d.weight[..., 0])
+        conv1d.bias.copy_(conv2d.bias)
+    torch.testing.assert_close(fold.unfold(conv2d(fold(x))), conv1d(x), atol=1e-5, rtol=1e-5)
+
+
+def test_fold2d_square_kernel_is_local_along_rows_and_dilated_across() -> None:
+    R, rows, k = 20, 10, 3
+    x = torch.randn(1, 1, R * rows)
+    fold = Fold2d(R)
+    conv2d = nn.Conv2d(1, 1, (k, k), padding=(k // 2, k // 2), bias=False)
+    # the same taps as one sparse 1-D kernel: offset a rows and b samples is a lag of a * R + b
+    span = (k - 1) * R + k
+    kernel = torch.zeros(1, 1, span)
+    for a in range(k):
+        for b in range(k):
+            kernel[0, 0, a * R + b] = conv2d.weight[0, 0, a, b]
+    one_d = nn.functional.conv1d(x, kernel, padding=span // 2)
+    two_d = fold.unfold(conv2d(fold(x)))
+    interior = torch.arange(R * rows) % R
+    inside = (interior >= k // 2) & (interior < R - k // 2)  # away from row ends, where 2-D pads and 1-D runs on
+    torch.testing.assert_close(two_d[..., inside], one_d[..., inside], atol=1e-5, rtol=1e-5)
+    assert fold(torch.randn(1, 1, 45)).shape == (1, 1, 3, 20)
+    assert fold.unfold(fold(x), 150).shape[-1] == 150
