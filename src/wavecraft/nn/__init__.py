@@ -7,6 +7,7 @@ synthesis bank: :class:`FilterBank` builds both from any
 
 from wavecraft.nn.filterbank import FilterBank
 from wavecraft.nn.fold import Fold2d
+from wavecraft.nn.iir import IIRBank
 from wavecraft.nn.polyphase import Polyphase
 
-__all__ = ["FilterBank", "Fold2d", "Polyphase"]
+__all__ = ["FilterBank", "Fold2d", "IIRBank", "Polyphase"]
