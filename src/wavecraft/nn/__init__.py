@@ -9,5 +9,6 @@ from wavecraft.nn.filterbank import FilterBank
 from wavecraft.nn.fold import Fold2d
 from wavecraft.nn.iir import IIRBank
 from wavecraft.nn.polyphase import Polyphase
+from wavecraft.nn.wavelet import WaveletTree
 
-__all__ = ["FilterBank", "Fold2d", "IIRBank", "Polyphase"]
+__all__ = ["FilterBank", "Fold2d", "IIRBank", "Polyphase", "WaveletTree"]
