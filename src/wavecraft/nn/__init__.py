@@ -9,6 +9,7 @@ from wavecraft.nn.filterbank import FilterBank
 from wavecraft.nn.fold import Fold2d
 from wavecraft.nn.iir import IIRBank
 from wavecraft.nn.polyphase import Polyphase
+from wavecraft.nn.probe import LayerResponse, probe, write_probe
 from wavecraft.nn.wavelet import WaveletTree
 
-__all__ = ["FilterBank", "Fold2d", "IIRBank", "Polyphase", "WaveletTree"]
+__all__ = ["FilterBank", "Fold2d", "IIRBank", "LayerResponse", "Polyphase", "WaveletTree", "probe", "write_probe"]
