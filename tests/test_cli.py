@@ -19,7 +19,8 @@ from wavecraft.cli import build_parser, main
 COMMANDS = [
     [], ["demo"], ["corpus"], ["corpus", "list"], ["corpus", "fetch"], ["corpus", "info"],
     ["learn"], ["compare"], ["resynth"], ["mix"], ["separate"], ["deconvolve"], ["demix"], ["reprogram"],
-    ["vocoder"], ["vocoder", "train"], ["vocoder", "run"], ["vocoder", "evaluate"], ["audio"], ["audio", "info"], ["audio", "convert"],
+    ["vocoder"], ["vocoder", "train"], ["vocoder", "run"], ["vocoder", "evaluate"],
+    ["classifier"], ["classifier", "train"], ["classifier", "eval"], ["probe"], ["audio"], ["audio", "info"], ["audio", "convert"],
 ]
 
 

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from wavecraft import __version__
 from wavecraft.cli import audio as audio_cmd
 from wavecraft.cli import bases as bases_cmd
+from wavecraft.cli import classifier as classifier_cmd
 from wavecraft.cli import corpus as corpus_cmd
 from wavecraft.cli import demix as demix_cmd
 from wavecraft.cli import demo as demo_cmd
@@ -39,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"wavecraft {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
-    for module in (demo_cmd, corpus_cmd, bases_cmd, separation_cmd, demix_cmd, vocoder_cmd, audio_cmd):
+    for module in (demo_cmd, corpus_cmd, bases_cmd, separation_cmd, demix_cmd, vocoder_cmd, classifier_cmd, audio_cmd):
         module.register(commands)
     return parser
 

@@ -71,13 +71,13 @@ class Ensemble:
 
 
 def split_by_file(
-    corpus: Corpus, held_out: float = 0.2, seed: int = 0, group: str | None = None
+    corpus: Corpus, held_out: float = 0.2, seed: int = 0, group: str | None = None, weight: Literal["duration", "files"] = "duration"
 ) -> tuple[list[Entry], list[Entry]]:
     """Split a corpus into training and held-out entries, never splitting a file (or group).
 
     Groups (files, or the values of tag ``group``) are shuffled with ``seed``
     and moved to the held-out side until it holds about ``held_out`` of the
-    total duration.
+    total duration (or of the number of files, with ``weight="files"``).
 
     Parameters
     ----------
@@ -89,6 +89,8 @@ def split_by_file(
         Shuffle seed.
     group : str, optional
         A tag whose value keeps files together (e.g. ``"speaker"``, ``"kit"``).
+    weight : {"duration", "files"}
+        What ``held_out`` is a fraction of: seconds of audio (for slices) or files (for one clip per file).
 
     Returns
     -------
@@ -102,7 +104,7 @@ def split_by_file(
     key = (lambda e: e.tags.get(group, e.path)) if group else (lambda e: e.path)
     durations: dict[str, float] = {}
     for entry in corpus:
-        durations[key(entry)] = durations.get(key(entry), 0.0) + entry.duration
+        durations[key(entry)] = durations.get(key(entry), 0.0) + (entry.duration if weight == "duration" else 1.0)
     groups = sorted(durations)
     order = np.random.default_rng(seed).permutation(len(groups))
     target, total, chosen = held_out * sum(durations.values()), 0.0, set()

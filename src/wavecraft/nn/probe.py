@@ -98,10 +98,13 @@ def probe(model: nn.Module, sample_rate: int, length: int = 4096) -> list[LayerR
     outputs: dict[str, torch.Tensor] = {}
     hooks = [m.register_forward_hook(lambda _m, _i, out, name=name: outputs.__setitem__(name, out)) for name, m in leaves]
     centre = length // 2
+    frames = []
     with torch.no_grad():
-        outputs.clear()
-        model(torch.zeros(1, 1, length, dtype=torch.float64))
-        strides = {k: max(1, round(length / v.shape[-1])) for k, v in outputs.items() if isinstance(v, torch.Tensor) and v.ndim == 3}
+        for n in (length, 2 * length):  # the stride is input samples per extra output frame (padding cancels out)
+            outputs.clear()
+            model(torch.zeros(1, 1, n, dtype=torch.float64))
+            frames.append({k: v.shape[-1] for k, v in outputs.items() if isinstance(v, torch.Tensor) and v.ndim == 3})
+    strides = {k: max(1, round(length / max(frames[1][k] - frames[0][k], 1))) for k in frames[0]}
     if not strides:
         raise InvalidParameterError("no layer with parameters gives a (batch, channels, time) output")
     shifts = max(strides.values())

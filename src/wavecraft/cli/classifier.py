@@ -1,0 +1,109 @@
+"""``wavecraft classifier train | eval`` and ``wavecraft probe``: raw-audio classifiers, and looking inside a model."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from wavecraft.analysis.plots import plot_metric_curves
+from wavecraft.atomic import check_writable
+from wavecraft.cli.output import format_table
+from wavecraft.corpus import open_corpus
+from wavecraft.errors import InvalidParameterError
+from wavecraft.models import FRONTENDS, ClassifierConfig, build_classifier, load_model, save_model
+from wavecraft.nn import probe, write_probe
+from wavecraft.train.classifier import clip_dataset, default_group, evaluate, timed_training
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    """Add the ``classifier`` group and ``probe``."""
+    group = commands.add_parser("classifier", help="train and evaluate raw-audio classifiers", description=__doc__)
+    sub = group.add_subparsers(dest="classifier_command", metavar="ACTION", required=True)
+    train = sub.add_parser("train", help="train on a labelled corpus (held-out kits/speakers/files are kept out)")
+    train.add_argument("corpus", metavar="CORPUS", help="e.g. drums, speech-en:digits, folder:./labelled")
+    train.add_argument("--frontend", choices=FRONTENDS, default="logmel", help="front end (default logmel)")
+    train.add_argument("--out", type=Path, required=True, help="model folder: config.json (config, metrics), model.safetensors, training.png")
+    train.add_argument("--epochs", type=int, default=40, help="passes over the training clips (default 40)")
+    train.add_argument("--seed", type=int, default=0, help="seed of the initialisation and batch order (default 0)")
+    train.add_argument("--split-seed", type=int, default=0, help="seed of the train/held-out split (default 0)")
+    train.add_argument("--held-out", type=float, default=0.25, help="fraction of files (whole groups) held out (default 0.25)")
+    train.add_argument("--group", default=None, help="tag that keeps files together across the split (default: kit or speaker when present)")
+    train.add_argument("--sr", type=int, default=16_000, help="sample rate (default 16000)")
+    train.add_argument("--seconds", type=float, default=1.0, help="clip length from each file's start (default 1)")
+    train.add_argument("--force", action="store_true", help="replace --out")
+    train.set_defaults(run=run_train)
+
+    ev = sub.add_parser("eval", help="accuracy and confusion matrix of a trained classifier on a corpus")
+    ev.add_argument("model", type=Path, metavar="MODEL")
+    ev.add_argument("corpus", metavar="CORPUS")
+    ev.add_argument("--split", choices=["held-out", "all"], default="held-out", help="the model's held-out files (default) or every file")
+    ev.set_defaults(run=run_eval)
+
+    pr = commands.add_parser("probe", help="impulse responses, spectra and tiling of every layer of a model")
+    pr.add_argument("model", type=Path, metavar="CHECKPOINT", help="a model folder (e.g. from `classifier train`)")
+    pr.add_argument("--out", type=Path, required=True, help="folder: responses-*.png, functions-*.png, tiling.png, summary.json")
+    pr.add_argument("--length", type=int, default=4096, help="probe length in samples (default 4096)")
+    pr.add_argument("--force", action="store_true", help="replace --out")
+    pr.set_defaults(run=run_probe)
+
+
+def run_train(args: argparse.Namespace) -> int:
+    """Train, evaluate on the held-out files, save with config and metrics."""
+    if args.epochs < 1:
+        raise InvalidParameterError("--epochs must be at least 1")
+    check_writable(args.out, args.force)
+    torch.manual_seed(args.seed)
+    corpus = open_corpus(args.corpus)
+    group = args.group or default_group(corpus)
+    train, test = clip_dataset(corpus, args.sr, args.seconds, args.held_out, args.split_seed, group)
+    if len(test) == 0:
+        raise InvalidParameterError("nothing is held out; raise --held-out")
+    config = ClassifierConfig(args.frontend, train.names, args.sr, args.seconds, seed=args.seed)
+    model = build_classifier(config, train.clips)
+    history, seconds = timed_training(model, train, epochs=args.epochs, seed=args.seed)
+    accuracy, confusion = evaluate(model, test)
+    metrics = {
+        "held_out_accuracy": round(accuracy, 4), "train_accuracy": round(history["accuracy"][-1], 4),
+        "train_seconds": round(seconds, 2), "confusion": confusion.tolist(),
+    }
+    split = {"corpus": corpus.name, "group": group, "held_out": args.held_out, "split_seed": args.split_seed,
+             "train_files": len(train), "held_out_files": len(test)}
+    save_model(args.out, "classifier", model, config, {"metrics": metrics, "split": split, "history": history}, force=args.force)
+    plot_metric_curves(np.arange(1, args.epochs + 1), {"training loss": history["loss"], "training accuracy": history["accuracy"]},
+                       args.out / "training.png", "epoch")
+    print(format_table(["frontend", "train_files", "held_out_files", "held_out_accuracy", "train_seconds"],
+                       [[args.frontend, len(train), len(test), accuracy, seconds]]))
+    print(f"wrote {args.out}")
+    return 0
+
+
+def run_eval(args: argparse.Namespace) -> int:
+    """Evaluate a saved classifier on a corpus, with the split it was trained with."""
+    model, config, payload = load_model(args.model)
+    split = payload.get("split", {})
+    corpus = open_corpus(args.corpus)
+    train, test = clip_dataset(corpus, config.sample_rate, config.clip_seconds, split.get("held_out", 0.25),
+                               split.get("split_seed", 0), split.get("group"), config.labels)
+    data = test if args.split == "held-out" else train.joined(test)
+    accuracy, confusion = evaluate(model, data)
+    print(format_table(["true \\ predicted", *config.labels], [[name, *row] for name, row in zip(config.labels, confusion.tolist())]))
+    print(json.dumps({"split": args.split, "clips": len(data), "accuracy": round(accuracy, 4)}))
+    return 0
+
+
+def run_probe(args: argparse.Namespace) -> int:
+    """Probe every layer of a saved model and write the figures."""
+    model, config, payload = load_model(args.model)
+    check_writable(args.out, args.force)
+    layers = probe(model, config.sample_rate, args.length)
+    summary = write_probe(layers, args.out, args.force, {"model": str(args.model), "kind": payload["kind"], "frontend": config.frontend})
+    rows = [[l["name"], l["kind"], l["channels"], l["stride"], "yes" if l["linear"] else "linearised",
+             1e3 * l["mean_time_spread"], l["mean_bandwidth"]] for l in summary["layers"]]
+    print(format_table(["layer", "kind", "channels", "stride", "linear", "spread_ms", "bandwidth_hz"], rows))
+    print(f"wrote {args.out}")
+    return 0
+

@@ -1,0 +1,7 @@
+"""Neural models on raw audio, each an ``nn.Module`` with a frozen config dataclass saved beside its weights."""
+
+from wavecraft.models.checkpoint import load_model, save_model
+from wavecraft.models.classifier import Classifier, ClassifierConfig, build_classifier
+from wavecraft.models.frontends import FRONTENDS
+
+__all__ = ["FRONTENDS", "Classifier", "ClassifierConfig", "build_classifier", "load_model", "save_model"]
