@@ -112,3 +112,20 @@ def test_classifier_and_probe_commands(tones, tmp_path: Path, capsys: pytest.Cap
     assert (probed / "tiling.png").is_file() and (probed / "responses-frontend-conv.png").is_file()
     assert main(["classifier", "train", "synthetic:tones", "--out", str(out)]) == 2  # exists
     assert main(["probe", str(tmp_path / "nothing"), "--out", str(tmp_path / "p2")]) == 2
+
+
+def test_digit_speakers_never_straddle_the_split(tmp_path: Path) -> None:
+    from conftest import tone, write_wav
+    from wavecraft.corpus.corpus import Corpus
+    from wavecraft.corpus.digits import speaker_labeller
+    from wavecraft.corpus.manifest import refresh
+
+    for s in range(8):
+        for digit in range(3):
+            write_wav(tmp_path / "tree" / f"espeak-v{s}" / f"{digit}.wav", tone(200.0 + 100 * digit + 10 * s, SR, 0.3), SR)
+    corpus = Corpus(refresh("digits-test", tmp_path / "tree", tmp_path / "manifest.json", speaker_labeller))
+    assert {e.label for e in corpus} == {"0", "1", "2"} and all(e.tags["speaker"].startswith("espeak-v") for e in corpus)
+    train, test = clip_dataset(corpus, SR, 0.3, held_out=0.25)
+    speakers = [{f.split("/")[0] for f in side.files} for side in (train, test)]
+    assert speakers[0].isdisjoint(speakers[1]) and len(speakers[1]) == 2
+    assert train.names == ("0", "1", "2") and train.clips.shape[1] == int(0.3 * SR)

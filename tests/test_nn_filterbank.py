@@ -69,3 +69,18 @@ def test_trainable_or_frozen() -> None:
     before = trainable.analysis_layer.weight.detach().clone()
     optimiser.step()
     assert not torch.equal(before, trainable.analysis_layer.weight)
+
+
+def test_pca_and_sparse_coding_bases_as_banks() -> None:
+    from wavecraft.bases.pca import PCA
+    from wavecraft.bases.sparse import SparseCoding
+
+    rng = np.random.default_rng(5)
+    slices = rng.standard_normal((3000, M)) @ rng.standard_normal((M, M))
+    x = signal(M * 25)
+    pca = PCA(n_components=M // 4).fit(slices).to_basis()  # undercomplete: each frame projected on 8 directions
+    frames = x[0, 0].numpy().reshape(-1, M)
+    np.testing.assert_allclose(FilterBank.from_basis(pca)(x)[0, 0].detach().numpy(), (frames @ (pca.A @ pca.W).T).ravel(), atol=1e-4)
+    sparse = SparseCoding(n_components=2 * M, max_iter=2, random_state=0).fit(slices).to_basis()  # overcomplete: W = pinv(A)
+    assert sparse.N == 2 * M
+    assert (torch.linalg.norm(FilterBank.from_basis(sparse)(x) - x) / torch.linalg.norm(x)).item() < 1e-4

@@ -6,6 +6,7 @@ spec                        source
 ``folder:PATH``             any folder of audio; label = first sub-folder
 ``drums``, ``speech-en``,   Debian-packaged real corpora (fetched on first use);
 ``speech-fr``, ``music``    ``NAME:SUBSET`` for a view such as ``speech-en:digits``
+``digits``                  spoken digits, one real speaker and 144 espeak-ng ones
 ``synthetic:NAME``          generated ensembles with ground truth
 ``url:NAME``                public research sets (``url:sc09``), downloaded and
                             verified; ``url:https://...#sha256=HEX`` for any archive
@@ -25,6 +26,7 @@ from wavecraft.cache import cache_dir
 from wavecraft.corpus import debian
 from wavecraft.corpus.corpus import Corpus
 from wavecraft.corpus.manifest import Labeller, refresh
+from wavecraft.corpus.digits import digits_corpus, digits_dir
 from wavecraft.corpus.packaged import PACKAGED, PackagedCorpus
 from wavecraft.corpus.synthetic import GENERATORS, synthetic_corpus
 from wavecraft.corpus.url import RECIPES, UrlRecipe, fetch_recipe, parse_url_spec
@@ -76,6 +78,8 @@ def open_corpus(spec: str, fetch: bool = True) -> Corpus:
         return url_corpus(parse_url_spec(rest), fetch=fetch)
     if kind in PACKAGED:
         return packaged_corpus(PACKAGED[kind], subset=rest or None, fetch=fetch)
+    if spec == "digits":
+        return digits_corpus(fetch=fetch)
     raise UnknownCorpusError(f"unknown corpus {spec!r}; see `wavecraft corpus list`")
 
 
@@ -178,6 +182,8 @@ def list_corpora() -> list[CorpusListing]:
         rows.append(CorpusListing(name, "debian", definition.description, fetched))
         for subset in definition.subsets:
             rows.append(CorpusListing(f"{name}:{subset}", "debian", f"subset of {name}", fetched))
+    rows.append(CorpusListing("digits", "espeak-ng", "spoken digits 0-9: speech-en's speaker and 144 espeak-ng voices (tag speaker)",
+                              (digits_dir() / "tree").is_dir()))
     for name in GENERATORS:
         rows.append(CorpusListing(f"synthetic:{name}", "synthetic", "generated with ground truth", True))
     for name, recipe in RECIPES.items():

@@ -1,0 +1,96 @@
+"""Spoken digits by many speakers: the speech-en prompts plus espeak-ng voices at several pitches and speeds.
+
+The Asterisk prompts give one real speaker; the rest are rendered by
+espeak-ng (fetched from the Debian archive like the packaged corpora, and
+run from the cache): every voice variant in :data:`VARIANTS` at each pitch
+in :data:`PITCHES` and speed in :data:`SPEEDS` is one *speaker*. Files lie
+at ``SPEAKER/DIGIT.wav``; the label is the digit and the ``speaker`` tag the
+folder, so classifiers can keep speakers apart between training and test.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path, PurePosixPath
+
+from tqdm.auto import tqdm
+
+from wavecraft.atomic import atomic_path
+from wavecraft.cache import cache_dir
+from wavecraft.corpus import debian
+from wavecraft.corpus.corpus import Corpus
+from wavecraft.corpus.manifest import refresh
+from wavecraft.errors import CorpusError, FetchError
+
+ESPEAK_PACKAGES = ("espeak-ng", "libespeak-ng1", "espeak-ng-data", "libpcaudio0", "libsonic0")
+WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+#: espeak-ng voice variants (``en-us+VARIANT``); each, at each pitch and speed, is one speaker.
+VARIANTS = ("f1", "f2", "f3", "f4", "f5", "m1", "m2", "m3", "m4", "m5", "m6", "m7",
+            "Alex", "Andy", "Annie", "Denis", "Gene", "Hugo", "Jacky", "Lee", "Michael", "Mike", "john", "edward")
+PITCHES = (35, 55, 75)
+SPEEDS = (140, 180)
+REAL_SPEAKER = "asterisk-en"
+LIBRARY_DIR = "usr/lib/x86_64-linux-gnu"
+
+
+def digits_dir() -> Path:
+    """Cache folder of the digits corpus (its ``tree`` and manifest)."""
+    return cache_dir() / "corpora" / "digits"
+
+
+def digits_corpus(fetch: bool = True) -> Corpus:
+    """The spoken-digit corpus, rendered into the cache on first use (about 15 s)."""
+    tree = digits_dir() / "tree"
+    if not tree.is_dir():
+        if not fetch:
+            raise CorpusError("digits is not fetched yet: run `wavecraft corpus fetch digits`")
+        build(tree)
+    manifest = refresh("digits", tree, digits_dir() / "manifest.json", speaker_labeller,
+                       "CC-BY-SA-3.0 (asterisk-en); espeak-ng renderings", "Allison Smith, Digium (asterisk-en); espeak-ng voices")
+    return Corpus(manifest)
+
+
+def speaker_labeller(rel: str) -> tuple[str, dict[str, str]]:
+    """``SPEAKER/DIGIT.wav`` -> label ``DIGIT``, tag ``speaker``."""
+    path = PurePosixPath(rel)
+    return path.stem, {"speaker": path.parent.as_posix()}
+
+
+def build(tree: Path) -> Path:
+    """Render every speaker's digits and copy the real speaker's, into ``tree`` atomically."""
+    from wavecraft.corpus.sources import open_corpus  # the real prompts are a packaged corpus
+
+    engine = espeak_engine()
+    real = open_corpus("speech-en:digits")
+    speakers = [(v, p, s) for v in VARIANTS for p in PITCHES for s in SPEEDS]
+    with atomic_path(tree) as tmp:
+        (tmp / REAL_SPEAKER).mkdir(parents=True)
+        for entry in real:
+            shutil.copyfile(real.path(entry), tmp / REAL_SPEAKER / f"{entry.label}.wav")
+        for variant, pitch, speed in tqdm(speakers, desc="rendering digits", unit="speaker", leave=False):
+            folder = tmp / f"espeak-{variant}-p{pitch}-s{speed}"
+            folder.mkdir()
+            for digit, word in enumerate(WORDS):
+                render(engine, word, f"en-us+{variant}", pitch, speed, folder / f"{digit}.wav")
+    return tree
+
+
+def espeak_engine() -> Path:
+    """The unpacked espeak-ng packages (fetched into the cache once)."""
+    root = cache_dir() / "tools" / "espeak-ng"
+    if not root.is_dir():
+        debian.fetch_packages(ESPEAK_PACKAGES, root, cache_dir() / "apt")
+    return root
+
+
+def render(engine: Path, text: str, voice: str, pitch: int, speed: int, path: Path) -> Path:
+    """Speak ``text`` into a WAV file (22.05 kHz) with an unpacked espeak-ng."""
+    library = engine / LIBRARY_DIR
+    command = [str(engine / "usr/bin/espeak-ng"), f"--path={library}", "-v", voice, "-p", str(pitch), "-s", str(speed), "-w", str(path), text]
+    env = {**os.environ, "LD_LIBRARY_PATH": f"{library}{os.pathsep}{os.environ.get('LD_LIBRARY_PATH', '')}"}
+    result = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    if result.returncode != 0 or not path.is_file():
+        raise FetchError(f"espeak-ng could not render {text!r} with voice {voice}: {result.stderr.strip() or result.returncode}")
+    return path
