@@ -3,5 +3,17 @@
 from wavecraft.models.checkpoint import load_model, save_model
 from wavecraft.models.classifier import Classifier, ClassifierConfig, build_classifier
 from wavecraft.models.frontends import FRONTENDS
+from wavecraft.models.wavegan import PhaseShuffle, WaveGANConfig, WaveGANDiscriminator, WaveGANGenerator
 
-__all__ = ["FRONTENDS", "Classifier", "ClassifierConfig", "build_classifier", "load_model", "save_model"]
+__all__ = [
+    "FRONTENDS",
+    "Classifier",
+    "ClassifierConfig",
+    "PhaseShuffle",
+    "WaveGANConfig",
+    "WaveGANDiscriminator",
+    "WaveGANGenerator",
+    "build_classifier",
+    "load_model",
+    "save_model",
+]
