@@ -20,7 +20,8 @@ COMMANDS = [
     [], ["demo"], ["corpus"], ["corpus", "list"], ["corpus", "fetch"], ["corpus", "info"],
     ["learn"], ["compare"], ["resynth"], ["mix"], ["separate"], ["deconvolve"], ["demix"], ["reprogram"],
     ["vocoder"], ["vocoder", "train"], ["vocoder", "run"], ["vocoder", "evaluate"],
-    ["classifier"], ["classifier", "train"], ["classifier", "eval"], ["probe"], ["audio"], ["audio", "info"], ["audio", "convert"],
+    ["classifier"], ["classifier", "train"], ["classifier", "eval"], ["probe"], ["train"], ["train", "gan"], ["generate"],
+    ["audio"], ["audio", "info"], ["audio", "convert"],
 ]
 
 

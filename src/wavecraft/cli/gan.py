@@ -1,0 +1,98 @@
+"""``wavecraft train gan`` and ``wavecraft generate``: train a WaveGAN on a corpus, and sample from a run."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from wavecraft import audio
+from wavecraft.atomic import atomic_path, check_writable
+from wavecraft.corpus import open_corpus
+from wavecraft.errors import InvalidParameterError
+from wavecraft.train.gan import LOSSES, PRESETS, GANTrainer, latest_checkpoint, load_run_config, train_gan
+from wavecraft.analysis.plots import plt, save_figure
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    """Add ``train gan`` and ``generate``."""
+    train = commands.add_parser("train", help="train generative models", description=__doc__)
+    sub = train.add_subparsers(dest="train_command", metavar="MODEL", required=True)
+    gan = sub.add_parser("gan", help="train a WaveGAN on a corpus (checkpoints resume bit-exactly)")
+    gan.add_argument("corpus", metavar="CORPUS", help="e.g. drums, digits, folder:./sounds")
+    gan.add_argument("--model", choices=["wavegan"], default="wavegan", help="the model (default wavegan)")
+    gan.add_argument("--preset", choices=sorted(PRESETS), default="small", help="small (d=16, 4096 samples) or paper (default small)")
+    gan.add_argument("--out", type=Path, required=True, help="run folder: config.json, checkpoints/, log.csv")
+    gan.add_argument("--steps", type=int, default=1000, help="generator steps to reach (default 1000)")
+    gan.add_argument("--loss", choices=LOSSES, default=None, help="override the preset's loss (wgan-gp)")
+    gan.add_argument("--checkpoint-every", type=int, default=100, help="steps between checkpoints (default 100)")
+    gan.add_argument("--keep", type=int, default=3, help="checkpoints kept (default 3)")
+    gan.add_argument("--seed", type=int, default=0, help="seed of everything random (default 0)")
+    gan.add_argument("--resume", action="store_true", help="continue --out from its last checkpoint")
+    gan.add_argument("--force", action="store_true", help="replace --out")
+    gan.set_defaults(run=run_train_gan)
+
+    generate = commands.add_parser("generate", help="sample clips from a trained run")
+    generate.add_argument("run_dir", type=Path, metavar="RUN")
+    generate.add_argument("-n", type=int, default=16, help="clips (default 16)")
+    generate.add_argument("--out", type=Path, required=True, help="folder of WAVs and sheet.png")
+    generate.add_argument("--seed", type=int, default=0, help="seed of the latent vectors (default 0)")
+    generate.add_argument("--force", action="store_true", help="replace --out")
+    generate.set_defaults(run=run_generate)
+
+
+def run_train_gan(args: argparse.Namespace) -> int:
+    """Train or resume."""
+    if args.steps < 1 or args.checkpoint_every < 1 or args.keep < 1:
+        raise InvalidParameterError("--steps, --checkpoint-every and --keep must be at least 1")
+    if args.resume and args.force:
+        raise InvalidParameterError("--resume continues a run and --force replaces it; choose one")
+    config = replace(PRESETS[args.preset], seed=args.seed)
+    if args.loss:
+        config = replace(config, loss=args.loss)
+    trainer = train_gan(open_corpus(args.corpus), args.out, config, args.steps, args.checkpoint_every, args.keep,
+                        resume=args.resume, force=args.force)
+    last = trainer.history[-1] if trainer.history else {}
+    print(f"wrote {args.out}: step {trainer.step}, d_loss {last.get('d_loss', float('nan')):.4f}, "
+          f"g_loss {last.get('g_loss', float('nan')):.4f}, {last.get('steps_per_second', 0):.2f} steps/s")
+    return 0
+
+
+def run_generate(args: argparse.Namespace) -> int:
+    """Write ``n`` generated clips and a sheet of their spectrograms."""
+    if args.n < 1:
+        raise InvalidParameterError("-n must be at least 1")
+    config, _ = load_run_config(args.run_dir)
+    checkpoint = latest_checkpoint(args.run_dir)
+    if checkpoint is None:
+        raise InvalidParameterError(f"{args.run_dir} has no checkpoint yet")
+    check_writable(args.out, args.force)
+    trainer = GANTrainer(config, sampler=None)
+    trainer.load_weights(checkpoint)
+    torch.manual_seed(args.seed)
+    with torch.no_grad():
+        clips = trainer.generator.eval()(trainer.latent(args.n))[:, 0].numpy()
+    with atomic_path(args.out, force=args.force) as tmp:
+        tmp.mkdir(parents=True)
+        for i, clip in enumerate(clips):
+            audio.save(tmp / f"clip_{i:03d}.wav", clip, config.sample_rate, subtype="FLOAT")
+        _contact_sheet(clips, config.sample_rate, tmp / "sheet.png")
+        (tmp / "summary.json").write_text(json.dumps({"run": str(args.run_dir), "checkpoint": checkpoint.name, "n": args.n,
+                                                      "seed": args.seed, "sample_rate": config.sample_rate}, indent=2) + "\n")
+    print(f"wrote {args.n} clips from {checkpoint.name} to {args.out}")
+    return 0
+
+
+def _contact_sheet(clips: np.ndarray, sample_rate: int, path: Path, columns: int = 8) -> None:
+    """Log spectrograms of the clips in a grid."""
+    rows = int(np.ceil(len(clips) / columns))
+    figure, axes = plt.subplots(rows, columns, figsize=(2 * columns, 1.6 * rows), squeeze=False, layout="constrained")
+    for ax in axes.ravel():
+        ax.axis("off")
+    for ax, clip in zip(axes.ravel(), clips):
+        ax.specgram(clip, NFFT=256, Fs=sample_rate, noverlap=128, cmap="magma")
+    save_figure(figure, path)
