@@ -92,3 +92,18 @@ def test_train_and_generate_commands(tmp_path: Path) -> None:
     assert (out / "sheet.png").is_file()
     assert main(["train", "gan", "synthetic:drum-machine", "--out", str(tmp_path / "none"), "--resume"]) == 2
     assert main(["train", "gan", "synthetic:drum-machine", "--out", str(run), "--resume", "--force"]) == 2
+
+
+def test_evaluate_scores_real_and_generated_clips_with_one_classifier(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    run, clf = tmp_path / "run", tmp_path / "clf"
+    assert main(["train", "gan", "synthetic:drum-machine", "--steps", "1", "--out", str(run)]) == 0
+    assert main(["classifier", "train", "synthetic:tones", "--epochs", "2", "--out", str(clf)]) == 0
+    capsys.readouterr()
+    assert main(["evaluate", str(run), "--classifier", str(clf), "-n", "40"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    rows = {line.split("  ")[0]: line.split() for line in lines[3:]}
+    real_again = float(next(v for k, v in rows.items() if k.startswith("real, second"))[-4])
+    generated = float(rows["generated"][-4])
+    assert generated > real_again  # an untrained generator is further from the real clips than more real clips are
+    assert main(["evaluate", str(run), "--classifier", str(clf), "-n", "5"]) == 2
+    assert main(["evaluate", str(run), "--classifier", str(clf), "--checkpoint", "step-9999999"]) == 2

@@ -51,3 +51,25 @@ def test_stoi_orders_degradations() -> None:
     noisy = speechlike + 2.0 * rng.standard_normal(t.size)
     assert stoi(speechlike, speechlike, SR) == pytest.approx(1.0, abs=1e-6)
     assert stoi(speechlike, noisy, SR) < 0.9
+
+
+def test_inception_score_bounds() -> None:
+    from wavecraft.metrics import inception_score
+
+    k = 5
+    assert inception_score(np.full((100, k), 1 / k))[0] == pytest.approx(1.0)
+    confident = np.eye(k)[np.arange(100) % k]
+    assert inception_score(confident)[0] == pytest.approx(k, rel=1e-6)
+    assert inception_score(np.eye(k)[np.zeros(100, int)])[0] == pytest.approx(1.0)  # confident but one class only
+
+
+def test_frechet_distance_known_answers() -> None:
+    from wavecraft.metrics import frechet_distance
+
+    rng = np.random.default_rng(3)
+    a = rng.standard_normal((20_000, 4))
+    assert frechet_distance(a, a) == pytest.approx(0.0, abs=1e-8)
+    shifted = a + np.array([3.0, 0, 0, 0])
+    assert frechet_distance(a, shifted) == pytest.approx(9.0, rel=1e-6)
+    scaled = 2 * rng.standard_normal((20_000, 4))  # N(0, 4I) vs N(0, I): 4 * (1 + 4 - 2*2) = 4
+    assert frechet_distance(a, scaled) == pytest.approx(4.0, rel=0.05)

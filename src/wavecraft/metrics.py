@@ -172,3 +172,37 @@ def stoi(reference: np.ndarray, estimate: np.ndarray, sr: int) -> float:
 def _match_length(signal: np.ndarray, length: int) -> np.ndarray:
     """Cut or zero-pad to ``length`` samples."""
     return signal[:length] if signal.size >= length else np.pad(signal, (0, length - signal.size))
+
+
+def inception_score(probabilities: np.ndarray, splits: int = 10) -> tuple[float, float]:
+    """Inception score of class probabilities ``(n, classes)``: mean and std over ``splits`` of exp E[KL(p(y|x) || p(y))].
+
+    1 when every prediction is the same distribution; the number of classes
+    when predictions are confident and the classes equally used.
+    """
+    p = np.clip(np.asarray(probabilities, np.float64), 1e-12, 1.0)
+    if p.ndim != 2 or len(p) < splits:
+        raise InvalidParameterError(f"need (n, classes) probabilities with n >= splits = {splits}; got {p.shape}")
+    scores = []
+    for part in np.array_split(p, splits):
+        marginal = part.mean(axis=0, keepdims=True)
+        scores.append(np.exp(np.mean(np.sum(part * (np.log(part) - np.log(marginal)), axis=1))))
+    return float(np.mean(scores)), float(np.std(scores))
+
+
+def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
+    """Fréchet distance between Gaussians fitted to two sets of embeddings ``(n, features)``.
+
+    ``||μa - μb||² + tr(Σa + Σb - 2 (Σa Σb)^(1/2))``, the square root taken
+    through the eigenvalues of ``Σa^(1/2) Σb Σa^(1/2)`` (symmetric, so real).
+    """
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1] or min(len(a), len(b)) < 2:
+        raise InvalidParameterError(f"need two (n, features) sets of the same width with n >= 2; got {a.shape}, {b.shape}")
+    mean_a, mean_b = a.mean(axis=0), b.mean(axis=0)
+    cov_a, cov_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+    values, vectors = np.linalg.eigh(cov_a)
+    root_a = (vectors * np.sqrt(np.clip(values, 0, None))) @ vectors.T
+    cross = np.linalg.eigvalsh(root_a @ cov_b @ root_a)
+    trace_sqrt = np.sum(np.sqrt(np.clip(cross, 0, None)))
+    return float(np.sum((mean_a - mean_b) ** 2) + np.trace(cov_a) + np.trace(cov_b) - 2 * trace_sqrt)

@@ -1,4 +1,4 @@
-"""``wavecraft train gan`` and ``wavecraft generate``: train a WaveGAN on a corpus, and sample from a run."""
+"""``wavecraft train gan``, ``generate`` and ``evaluate``: train a WaveGAN on a corpus, sample from a run, score it."""
 
 from __future__ import annotations
 
@@ -14,7 +14,10 @@ from wavecraft import audio
 from wavecraft.atomic import atomic_path, check_writable
 from wavecraft.corpus import open_corpus
 from wavecraft.errors import InvalidParameterError
-from wavecraft.train.gan import LOSSES, PRESETS, GANTrainer, latest_checkpoint, load_run_config, train_gan
+from wavecraft.cli.output import format_table
+from wavecraft.metrics import frechet_distance, inception_score
+from wavecraft.models import classify, load_model
+from wavecraft.train.gan import LOSSES, PRESETS, GANTrainer, SliceSampler, latest_checkpoint, load_run_config, train_gan
 from wavecraft.analysis.plots import plt, save_figure
 
 
@@ -43,6 +46,14 @@ def register(commands: argparse._SubParsersAction) -> None:
     generate.add_argument("--seed", type=int, default=0, help="seed of the latent vectors (default 0)")
     generate.add_argument("--force", action="store_true", help="replace --out")
     generate.set_defaults(run=run_generate)
+
+    evaluate = commands.add_parser("evaluate", help="inception score and Fréchet distance of a run, beside the real data's")
+    evaluate.add_argument("run_dir", type=Path, metavar="RUN")
+    evaluate.add_argument("--classifier", type=Path, required=True, metavar="CLF", help="a classifier folder (`classifier train`)")
+    evaluate.add_argument("-n", type=int, default=500, help="clips drawn from each side (default 500)")
+    evaluate.add_argument("--checkpoint", default=None, help="a checkpoint name such as step-0000500 (default the latest)")
+    evaluate.add_argument("--seed", type=int, default=0, help="seed of the latents and of the real draws (default 0)")
+    evaluate.set_defaults(run=run_evaluate)
 
 
 def run_train_gan(args: argparse.Namespace) -> int:
@@ -84,6 +95,35 @@ def run_generate(args: argparse.Namespace) -> int:
         (tmp / "summary.json").write_text(json.dumps({"run": str(args.run_dir), "checkpoint": checkpoint.name, "n": args.n,
                                                       "seed": args.seed, "sample_rate": config.sample_rate}, indent=2) + "\n")
     print(f"wrote {args.n} clips from {checkpoint.name} to {args.out}")
+    return 0
+
+
+def run_evaluate(args: argparse.Namespace) -> int:
+    """Score generated clips and two independent draws of real ones with the same classifier."""
+    if args.n < 20:
+        raise InvalidParameterError("-n must be at least 20 (10 splits of the inception score)")
+    config, payload = load_run_config(args.run_dir)
+    checkpoint = args.run_dir / "checkpoints" / args.checkpoint if args.checkpoint else latest_checkpoint(args.run_dir)
+    if checkpoint is None or not checkpoint.is_dir():
+        raise InvalidParameterError(f"{args.run_dir} has no checkpoint {args.checkpoint or ''}".rstrip())
+    classifier, clf_config, _ = load_model(args.classifier)
+    if clf_config.sample_rate != config.sample_rate:
+        raise InvalidParameterError(f"the classifier hears {clf_config.sample_rate} Hz and the run makes {config.sample_rate} Hz")
+    trainer = GANTrainer(config, SliceSampler(open_corpus(payload["corpus"]), config.sample_rate, config.model.length, config.normalize, args.seed))
+    trainer.load_weights(checkpoint)
+    torch.manual_seed(args.seed)
+    with torch.no_grad():
+        fake = trainer.generator.eval()(trainer.latent(args.n))[:, 0].numpy()
+    real, real_again = (trainer.sampler.batch(args.n)[:, 0].numpy() for _ in range(2))
+    scored = {name: classify(classifier, clips) for name, clips in (("real", real), ("real, second draw", real_again), ("generated", fake))}
+    rows = []
+    for name, (probabilities, embeddings) in scored.items():
+        score, spread = inception_score(probabilities)
+        distance = frechet_distance(scored["real"][1], embeddings) if name != "real" else 0.0
+        counts = np.bincount(probabilities.argmax(axis=1), minlength=len(clf_config.labels))
+        rows.append([name, score, spread, distance, " ".join(f"{label}:{c}" for label, c in zip(clf_config.labels, counts))])
+    print(f"{checkpoint.name}, {args.n} clips per row, classifier {args.classifier} ({clf_config.frontend})")
+    print(format_table(["clips", "inception_score", "std", "frechet_to_real", "predicted_classes"], rows))
     return 0
 
 

@@ -1,7 +1,7 @@
 """Neural models on raw audio, each an ``nn.Module`` with a frozen config dataclass saved beside its weights."""
 
 from wavecraft.models.checkpoint import load_model, save_model
-from wavecraft.models.classifier import Classifier, ClassifierConfig, build_classifier
+from wavecraft.models.classifier import Classifier, ClassifierConfig, build_classifier, classify
 from wavecraft.models.frontends import FRONTENDS
 from wavecraft.models.wavegan import PhaseShuffle, WaveGANConfig, WaveGANDiscriminator, WaveGANGenerator
 
@@ -14,6 +14,7 @@ __all__ = [
     "WaveGANDiscriminator",
     "WaveGANGenerator",
     "build_classifier",
+    "classify",
     "load_model",
     "save_model",
 ]

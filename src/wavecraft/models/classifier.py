@@ -94,3 +94,22 @@ def build_classifier(config: ClassifierConfig, training_audio: np.ndarray | None
     if config.frontend.startswith("conv-"):
         kernels = initial_kernels(config.frontend[5:], config.sample_rate, config.channels, config.seed, training_audio)
     return Classifier(config, kernels)
+
+
+def classify(model: Classifier, clips: np.ndarray, batch_size: int = 64) -> tuple[np.ndarray, np.ndarray]:
+    """Class probabilities ``(n, classes)`` and embeddings ``(n, width)`` of clips ``(n, samples)``.
+
+    Clips shorter than the classifier's input are zero-padded at the end, longer ones cut.
+    """
+    length = model.config.clip_samples
+    clips = np.asarray(clips, np.float32)[:, :length]
+    clips = np.pad(clips, ((0, 0), (0, length - clips.shape[1])))
+    probabilities, embeddings = [], []
+    model.eval()
+    with torch.no_grad():
+        for start in range(0, len(clips), batch_size):
+            x = torch.as_tensor(clips[start : start + batch_size])[:, None, :]
+            embedding = model.embed(x)
+            embeddings.append(embedding.numpy())
+            probabilities.append(torch.softmax(model.head(embedding), dim=1).numpy())
+    return np.concatenate(probabilities), np.concatenate(embeddings)
