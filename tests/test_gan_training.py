@@ -90,6 +90,13 @@ def test_train_and_generate_commands(tmp_path: Path) -> None:
     clip, sr = sf.read(out / "clip_002.wav")
     assert sr == 16_000 and clip.shape == (4096,) and np.abs(clip).max() <= 1.0
     assert (out / "sheet.png").is_file()
+    assert main(["generate", str(run), "-n", "2", "--out", str(tmp_path / "pair")]) == 0
+    line = tmp_path / "line"
+    assert main(["interpolate", str(run), "--steps", "5", "--out", str(line)]) == 0
+    ends = [sf.read(tmp_path / "pair" / f"clip_00{i}.wav")[0] for i in (0, 1)]
+    np.testing.assert_allclose(sf.read(line / "clip_000.wav")[0], ends[0], atol=1e-6)  # same seed, same end points
+    np.testing.assert_allclose(sf.read(line / "clip_004.wav")[0], ends[1], atol=1e-6)
+    assert json.loads((line / "summary.json").read_text())["n"] == 5
     assert main(["train", "gan", "synthetic:drum-machine", "--out", str(tmp_path / "none"), "--resume"]) == 2
     assert main(["train", "gan", "synthetic:drum-machine", "--out", str(run), "--resume", "--force"]) == 2
 

@@ -1,4 +1,4 @@
-"""``wavecraft train gan``, ``generate`` and ``evaluate``: train a WaveGAN on a corpus, sample from a run, score it."""
+"""``wavecraft train gan``, ``generate``, ``interpolate`` and ``evaluate``: train a WaveGAN, sample from a run, score it."""
 
 from __future__ import annotations
 
@@ -47,6 +47,14 @@ def register(commands: argparse._SubParsersAction) -> None:
     generate.add_argument("--force", action="store_true", help="replace --out")
     generate.set_defaults(run=run_generate)
 
+    interpolate = commands.add_parser("interpolate", help="clips along a straight line between two latent vectors")
+    interpolate.add_argument("run_dir", type=Path, metavar="RUN")
+    interpolate.add_argument("--steps", type=int, default=8, help="clips from one end to the other, both included (default 8)")
+    interpolate.add_argument("--out", type=Path, required=True, help="folder of WAVs, sheet.png and summary.json")
+    interpolate.add_argument("--seed", type=int, default=0, help="seed of the two end points (default 0)")
+    interpolate.add_argument("--force", action="store_true", help="replace --out")
+    interpolate.set_defaults(run=run_interpolate)
+
     evaluate = commands.add_parser("evaluate", help="inception score and Fréchet distance of a run, beside the real data's")
     evaluate.add_argument("run_dir", type=Path, metavar="RUN")
     evaluate.add_argument("--classifier", type=Path, required=True, metavar="CLF", help="a classifier folder (`classifier train`)")
@@ -77,25 +85,51 @@ def run_generate(args: argparse.Namespace) -> int:
     """Write ``n`` generated clips and a sheet of their spectrograms."""
     if args.n < 1:
         raise InvalidParameterError("-n must be at least 1")
-    config, _ = load_run_config(args.run_dir)
-    checkpoint = latest_checkpoint(args.run_dir)
-    if checkpoint is None:
-        raise InvalidParameterError(f"{args.run_dir} has no checkpoint yet")
+    trainer, checkpoint = _trained(args.run_dir)
     check_writable(args.out, args.force)
-    trainer = GANTrainer(config, sampler=None)
-    trainer.load_weights(checkpoint)
     torch.manual_seed(args.seed)
-    with torch.no_grad():
-        clips = trainer.generator.eval()(trainer.latent(args.n))[:, 0].numpy()
-    with atomic_path(args.out, force=args.force) as tmp:
-        tmp.mkdir(parents=True)
-        for i, clip in enumerate(clips):
-            audio.save(tmp / f"clip_{i:03d}.wav", clip, config.sample_rate, subtype="FLOAT")
-        _contact_sheet(clips, config.sample_rate, tmp / "sheet.png")
-        (tmp / "summary.json").write_text(json.dumps({"run": str(args.run_dir), "checkpoint": checkpoint.name, "n": args.n,
-                                                      "seed": args.seed, "sample_rate": config.sample_rate}, indent=2) + "\n")
+    _write_clips(trainer, trainer.latent(args.n), args.out, args.force, {"run": str(args.run_dir), "checkpoint": checkpoint.name, "seed": args.seed})
     print(f"wrote {args.n} clips from {checkpoint.name} to {args.out}")
     return 0
+
+
+def run_interpolate(args: argparse.Namespace) -> int:
+    """Clips at evenly spaced points between two latent vectors (z stays inside the uniform cube on a straight line)."""
+    if args.steps < 2:
+        raise InvalidParameterError("--steps must be at least 2")
+    trainer, checkpoint = _trained(args.run_dir)
+    check_writable(args.out, args.force)
+    torch.manual_seed(args.seed)
+    ends = trainer.latent(2)
+    weights = torch.linspace(0, 1, args.steps)[:, None]
+    _write_clips(trainer, (1 - weights) * ends[0] + weights * ends[1], args.out, args.force,
+                 {"run": str(args.run_dir), "checkpoint": checkpoint.name, "seed": args.seed, "interpolation": "linear in z"})
+    print(f"wrote {args.steps} interpolated clips from {checkpoint.name} to {args.out}")
+    return 0
+
+
+def _trained(run: Path) -> tuple[GANTrainer, Path]:
+    """A run's generator (and discriminator) at its latest checkpoint."""
+    config, _ = load_run_config(run)
+    checkpoint = latest_checkpoint(run)
+    if checkpoint is None:
+        raise InvalidParameterError(f"{run} has no checkpoint yet")
+    trainer = GANTrainer(config, sampler=None)
+    trainer.load_weights(checkpoint)
+    return trainer, checkpoint
+
+
+def _write_clips(trainer: GANTrainer, latents: torch.Tensor, out: Path, force: bool, facts: dict) -> None:
+    """Generate from ``latents`` and write WAVs, the spectrogram sheet and summary.json, atomically."""
+    with torch.no_grad():
+        clips = trainer.generator.eval()(latents)[:, 0].numpy()
+    rate = trainer.config.sample_rate
+    with atomic_path(out, force=force) as tmp:
+        tmp.mkdir(parents=True)
+        for i, clip in enumerate(clips):
+            audio.save(tmp / f"clip_{i:03d}.wav", clip, rate, subtype="FLOAT")
+        _contact_sheet(clips, rate, tmp / "sheet.png")
+        (tmp / "summary.json").write_text(json.dumps({**facts, "n": len(clips), "sample_rate": rate}, indent=2) + "\n")
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
