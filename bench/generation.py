@@ -1,0 +1,91 @@
+"""WaveGAN generation speed against the machine's own limit: FLOPs per clip over measured time, fp32 and bf16.
+
+    .venv/bin/python bench/generation.py [--preset paper] [--batch 16] [--repeats 5]
+
+The generator's cost is counted from its layers (2 FLOPs per multiply-add:
+dense, then each up-sampling convolution), the machine's limit measured as
+the best rate of a large matrix product in the same precision, and the
+generator timed on a batch of latents (best of ``--repeats``). Printed:
+clips per second, times real time, the floor (times real time if the
+generator ran at the matmul rate) and the fraction of it reached; and how
+far bf16 output is from fp32.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import torch
+
+from wavecraft.cli.output import format_table
+from wavecraft.models.wavegan import WaveGANGenerator
+from wavecraft.train.gan import PRESETS
+
+
+def generator_flops(generator: WaveGANGenerator) -> float:
+    """FLOPs to generate one clip (2 per multiply-add; biases and activations left out)."""
+    config = generator.config
+    flops = 2.0 * generator.dense.in_features * generator.dense.out_features
+    length = 16
+    for c_in, c_out, stride in zip(config.channels, config.channels[1:], config.strides):
+        flops += 2.0 * c_in * c_out * 25 * length * (1 if config.upsample == "transpose" else stride)
+        length *= stride
+    return flops
+
+
+def matmul_rate(dtype: torch.dtype, size: int = 2048, repeats: int = 10) -> float:
+    """Best FLOP/s of a size x size matrix product in ``dtype``."""
+    a, b = torch.randn(size, size).to(dtype), torch.randn(size, size).to(dtype)
+    best = float("inf")
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        a @ b
+        best = min(best, time.perf_counter() - t0)
+    return 2.0 * size**3 / best
+
+
+def best_time(fn, repeats: int) -> float:
+    fn()
+    best = float("inf")
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--preset", choices=sorted(PRESETS), default="paper")
+    parser.add_argument("--batch", type=int, default=16)
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    torch.set_num_threads(2)
+    config = PRESETS[args.preset]
+    generator = WaveGANGenerator(config.model).eval()
+    z = torch.rand(args.batch, config.model.latent) * 2 - 1
+    flops = generator_flops(generator)
+    seconds_per_clip = config.model.length / config.sample_rate
+    rows, outputs = [], {}
+    for name, dtype in (("fp32", torch.float32), ("bf16", torch.bfloat16)):
+        rate = matmul_rate(dtype)
+
+        def run(dtype=dtype):
+            with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=dtype == torch.bfloat16):
+                return generator(z)
+
+        outputs[name] = run().float()
+        elapsed = best_time(run, args.repeats)
+        clips_per_second = args.batch / elapsed
+        realtime = clips_per_second * seconds_per_clip
+        floor = rate / flops * seconds_per_clip
+        rows.append([name, rate / 1e9, clips_per_second, realtime, floor, realtime / floor])
+    print(f"{args.preset} generator: {flops / 1e9:.2f} GFLOP per {config.model.length}-sample clip, batch {args.batch}, 2 threads")
+    print(format_table(["precision", "matmul_gflops", "clips_per_s", "x_realtime", "floor_x_realtime", "fraction_of_floor"], rows))
+    difference = (outputs["bf16"] - outputs["fp32"]).abs().max().item()
+    print(f"max |bf16 - fp32| = {difference:.3g} (outputs in [-1, 1])")
+
+
+if __name__ == "__main__":
+    main()
