@@ -97,6 +97,15 @@ def test_train_and_generate_commands(tmp_path: Path) -> None:
     np.testing.assert_allclose(sf.read(line / "clip_000.wav")[0], ends[0], atol=1e-6)  # same seed, same end points
     np.testing.assert_allclose(sf.read(line / "clip_004.wav")[0], ends[1], atol=1e-6)
     assert json.loads((line / "summary.json").read_text())["n"] == 5
+    exported = tmp_path / "generator.pt2"
+    assert main(["export", str(run), "--out", str(exported)]) == 0
+    from wavecraft.train.gan import GANTrainer, load_run_config
+
+    trainer = GANTrainer(load_run_config(run)[0], sampler=None)
+    trainer.load_weights(latest_checkpoint(run))
+    z = torch.rand(3, 100) * 2 - 1  # another batch size than the trace's
+    with torch.no_grad():
+        torch.testing.assert_close(torch.export.load(str(exported)).module()(z), trainer.generator.eval()(z))
     assert main(["train", "gan", "synthetic:drum-machine", "--out", str(tmp_path / "none"), "--resume"]) == 2
     assert main(["train", "gan", "synthetic:drum-machine", "--out", str(run), "--resume", "--force"]) == 2
 

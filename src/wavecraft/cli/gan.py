@@ -1,4 +1,4 @@
-"""``wavecraft train gan``, ``generate``, ``interpolate`` and ``evaluate``: train a WaveGAN, sample from a run, score it."""
+"""``wavecraft train gan``, ``generate``, ``interpolate``, ``export`` and ``evaluate``: train a WaveGAN, use a run, score it."""
 
 from __future__ import annotations
 
@@ -55,6 +55,12 @@ def register(commands: argparse._SubParsersAction) -> None:
     interpolate.add_argument("--force", action="store_true", help="replace --out")
     interpolate.set_defaults(run=run_interpolate)
 
+    export = commands.add_parser("export", help="the generator as a torch.export program (z -> audio), loadable without wavecraft")
+    export.add_argument("run_dir", type=Path, metavar="RUN")
+    export.add_argument("--out", type=Path, required=True, help="the .pt2 file (torch.export.load(...).module() runs it)")
+    export.add_argument("--force", action="store_true", help="overwrite --out")
+    export.set_defaults(run=run_export)
+
     evaluate = commands.add_parser("evaluate", help="inception score and Fréchet distance of a run, beside the real data's")
     evaluate.add_argument("run_dir", type=Path, metavar="RUN")
     evaluate.add_argument("--classifier", type=Path, required=True, metavar="CLF", help="a classifier folder (`classifier train`)")
@@ -105,6 +111,23 @@ def run_interpolate(args: argparse.Namespace) -> int:
     _write_clips(trainer, (1 - weights) * ends[0] + weights * ends[1], args.out, args.force,
                  {"run": str(args.run_dir), "checkpoint": checkpoint.name, "seed": args.seed, "interpolation": "linear in z"})
     print(f"wrote {args.steps} interpolated clips from {checkpoint.name} to {args.out}")
+    return 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    """Export the generator at its latest checkpoint with ``torch.export`` (any batch size), atomically.
+
+    ``torch.export`` rather than TorchScript: ``torch.jit.trace``/``load`` are deprecated in the torch this project pins.
+    """
+    trainer, checkpoint = _trained(args.run_dir)
+    check_writable(args.out, args.force)
+    generator = trainer.generator.eval()
+    with torch.no_grad():
+        program = torch.export.export(generator, (trainer.latent(2),), dynamic_shapes={"z": {0: torch.export.Dim("batch", min=1)}})
+    with atomic_path(args.out, force=args.force) as tmp:
+        torch.export.save(program, str(tmp))
+    print(f"wrote {args.out}: generator from {checkpoint.name}, z of {trainer.config.model.latent} values in [-1, 1] "
+          f"-> {trainer.config.model.length} samples at {trainer.config.sample_rate} Hz")
     return 0
 
 
