@@ -7,7 +7,10 @@ atomically with ``model.safetensors`` (generator and discriminator),
 (step, losses so far, and the torch and numpy random states), so a run
 killed at any point continues from its last checkpoint exactly as if it had
 never stopped; only the last ``keep`` checkpoints are kept. ``log.csv``
-records losses every ``log_every`` steps.
+records losses every ``log_every`` steps, and ``tensorboard/`` the same
+scalars (losses, gradient norms, steps/s) plus, at every checkpoint, the
+audio and spectrograms of four clips from fixed latents
+(``tensorboard --logdir RUN/tensorboard``).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import numpy as np
 import safetensors.torch
 import torch
 from torch import nn
+from torch.utils.tensorboard import SummaryWriter
 from tqdm.auto import tqdm
 
 from wavecraft.atomic import atomic_path, check_writable
@@ -147,13 +151,16 @@ class GANTrainer:
             penalty = gradient_penalty(self.discriminator, real, fake) if c.loss == "wgan-gp" else torch.zeros(())
             self.d_optimizer.zero_grad()
             (d_loss + c.gradient_penalty * penalty).backward()
+            d_norm = _gradient_norm(self.discriminator)
             self.d_optimizer.step()
         g_loss = generator_loss(c.loss, self.discriminator(self.generator(self.latent(c.batch_size))))
         self.g_optimizer.zero_grad()
         g_loss.backward()
+        g_norm = _gradient_norm(self.generator)
         self.g_optimizer.step()
         self.step += 1
-        return {"step": self.step, "d_loss": d_loss.item(), "g_loss": g_loss.item(), "gradient_penalty": penalty.item()}
+        return {"step": self.step, "d_loss": d_loss.item(), "g_loss": g_loss.item(), "gradient_penalty": penalty.item(),
+                "d_gradient_norm": d_norm, "g_gradient_norm": g_norm}
 
     def save(self, run: Path, keep: int = 3) -> Path:
         """Write ``checkpoints/step-NNNNNNN`` atomically and drop all but the newest ``keep``."""
@@ -236,6 +243,10 @@ def train_gan(
     checkpoint = latest_checkpoint(run) if resume else None
     if checkpoint is not None:
         trainer.load(checkpoint)
+    # events after the checkpoint we resume from are dropped: they belong to steps about to be redone
+    writer = SummaryWriter(str(run / "tensorboard"), purge_step=trainer.step + 1 if resume else None)
+    # fixed latents from their own generator (the training's random state must not move): the same four clips every time
+    listen = torch.rand(4, config.model.latent, generator=torch.Generator().manual_seed(config.seed)) * 2 - 1
     bar = tqdm(total=steps, initial=trainer.step, desc="training", unit="step")
     started, first = time.perf_counter(), trainer.step
     while trainer.step < steps:
@@ -244,12 +255,37 @@ def train_gan(
         if trainer.step % log_every == 0 or trainer.step == steps:
             losses["steps_per_second"] = round((trainer.step - first) / (time.perf_counter() - started), 3)
             trainer.history.append(losses)
+            for name, value in losses.items():
+                if name != "step":
+                    writer.add_scalar(f"train/{name}", value, trainer.step)
             bar.set_postfix(d=f"{losses['d_loss']:.3f}", g=f"{losses['g_loss']:.3f}")
         if trainer.step % checkpoint_every == 0 or trainer.step == steps:
             trainer.save(run, keep)
+            _log_samples(writer, trainer, listen)
+    writer.close()
     bar.close()
     _write_log(run, trainer.history)
     return trainer
+
+
+def _gradient_norm(module: nn.Module) -> float:
+    """The L2 norm of all of a module's gradients together."""
+    return float(torch.sqrt(sum(p.grad.detach().square().sum() for p in module.parameters() if p.grad is not None)))
+
+
+def _log_samples(writer: SummaryWriter, trainer: GANTrainer, latents: torch.Tensor) -> None:
+    """Audio and a spectrogram image of the generator's clips for fixed latents, at the current step."""
+    with torch.no_grad():
+        clips = trainer.generator.eval()(latents)[:, 0]
+    trainer.generator.train()
+    rate = trainer.config.sample_rate
+    for i, clip in enumerate(clips):
+        writer.add_audio(f"samples/{i}", clip, trainer.step, sample_rate=rate)
+    n_fft = 256
+    power = torch.stft(clips, n_fft, n_fft // 2, window=torch.hann_window(n_fft), return_complex=True).abs().square()
+    image = (10 * torch.log10(power + 1e-10)).flip(1)  # low frequencies at the bottom
+    image = (image - image.amin()) / (image.amax() - image.amin() + 1e-12)
+    writer.add_image("samples/spectrograms", torch.cat(list(image), dim=1)[None], trainer.step)
 
 
 def load_run_config(run: Path) -> tuple[TrainConfig, dict]:
