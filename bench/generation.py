@@ -21,28 +21,7 @@ import torch
 from wavecraft.cli.output import format_table
 from wavecraft.models.wavegan import WaveGANGenerator
 from wavecraft.train.gan import PRESETS
-
-
-def generator_flops(generator: WaveGANGenerator) -> float:
-    """FLOPs to generate one clip (2 per multiply-add; biases and activations left out)."""
-    config = generator.config
-    flops = 2.0 * generator.dense.in_features * generator.dense.out_features
-    length = 16
-    for c_in, c_out, stride in zip(config.channels, config.channels[1:], config.strides):
-        flops += 2.0 * c_in * c_out * 25 * length * (1 if config.upsample == "transpose" else stride)
-        length *= stride
-    return flops
-
-
-def matmul_rate(dtype: torch.dtype, size: int = 2048, repeats: int = 10) -> float:
-    """Best FLOP/s of a size x size matrix product in ``dtype``."""
-    a, b = torch.randn(size, size).to(dtype), torch.randn(size, size).to(dtype)
-    best = float("inf")
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        a @ b
-        best = min(best, time.perf_counter() - t0)
-    return 2.0 * size**3 / best
+from wavecraft.train.throughput import matmul_rate
 
 
 def best_time(fn, repeats: int) -> float:
@@ -65,11 +44,11 @@ def main() -> None:
     config = PRESETS[args.preset]
     generator = WaveGANGenerator(config.model).eval()
     z = torch.rand(args.batch, config.model.latent) * 2 - 1
-    flops = generator_flops(generator)
+    flops = generator.flops()
     seconds_per_clip = config.model.length / config.sample_rate
     rows, outputs = [], {}
     for name, dtype in (("fp32", torch.float32), ("bf16", torch.bfloat16)):
-        rate = matmul_rate(dtype)
+        rate = matmul_rate(dtype, repeats=10)
 
         def run(dtype=dtype):
             with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=dtype == torch.bfloat16):

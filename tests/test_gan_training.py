@@ -77,7 +77,8 @@ def test_resume_continues_bit_exactly(tmp_path: Path) -> None:
 
     events = EventAccumulator(str(tmp_path / "stopped" / "tensorboard"), size_guidance={"audio": 0, "images": 0}).Reload()
     assert [e.step for e in events.Scalars("train/d_loss")] == [3, 6]  # logged at the end of each leg, none twice
-    assert {"train/g_gradient_norm", "train/steps_per_second"} <= set(events.Tags()["scalars"])
+    assert {"train/g_gradient_norm", "train/steps_per_second", "train/flop_utilisation"} <= set(events.Tags()["scalars"])
+    assert 0 < resumed.history[-1]["flop_utilisation"] < 2
     assert len(events.Audio("samples/0")) == 2 and len(events.Images("samples/spectrograms")) == 2  # one per checkpoint
     train_gan(corpus, tmp_path / "kept", TINY, steps=5, checkpoint_every=1, keep=2)
     assert [p.name for p in sorted((tmp_path / "kept" / "checkpoints").iterdir())] == ["step-0000004", "step-0000005"]

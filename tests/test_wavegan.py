@@ -58,3 +58,13 @@ def test_gradients_reach_every_parameter() -> None:
     discriminator(generator(torch.rand(2, 100) * 2 - 1)).mean().backward()
     for module in (generator, discriminator):
         assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in module.parameters())
+
+
+def test_flop_counts() -> None:
+    from wavecraft.train.throughput import gan_step_flops
+
+    assert WaveGANGenerator().flops() == pytest.approx(1.694e9, rel=1e-3)  # the "about 1.7 GFLOP per clip"
+    assert WaveGANDiscriminator().flops() == pytest.approx(1.691e9, rel=1e-3)
+    # one critic step with the penalty: G forward + 2 x (D forward + backward) on real/fake + 2 x more for the penalty
+    g, d = 1.0, 1.0
+    assert gan_step_flops(g, d, batch_size=1, critic_steps=1, penalty=True) == pytest.approx(g + 6 * d + 6 * d + 3 * (g + d))

@@ -85,6 +85,16 @@ class WaveGANGenerator(nn.Module):
         self.layers = nn.ModuleList(_upsampler(c_in, c_out, s, config.upsample) for c_in, c_out, s in zip(channels, channels[1:], config.strides))
         self.post_filter = nn.Conv1d(1, 1, config.post_filter) if config.post_filter else None
 
+    def flops(self) -> float:
+        """FLOPs of one forward pass for one clip (2 per multiply-add of the dense and up-sampling layers)."""
+        config = self.config
+        total = 2.0 * self.dense.in_features * self.dense.out_features + 2.0 * config.post_filter * config.length
+        length = START
+        for c_in, c_out, stride in zip(config.channels, config.channels[1:], config.strides):
+            total += 2.0 * c_in * c_out * KERNEL * length * (1 if config.upsample == "transpose" else stride)
+            length *= stride
+        return total
+
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         x = torch.relu(self.dense(z).view(z.shape[0], self.config.channels[0], START))
         for i, layer in enumerate(self.layers):
@@ -136,6 +146,14 @@ class WaveGANDiscriminator(nn.Module):
         )
         self.shuffle = PhaseShuffle(config.phase_shuffle)
         self.dense = nn.Linear(START * channels[-1], 1)
+
+    def flops(self) -> float:
+        """FLOPs of one forward pass for one clip (2 per multiply-add of the convolutions and the dense layer)."""
+        total, length = 2.0 * self.dense.in_features, self.config.length
+        for layer in self.layers:
+            length //= layer.stride[0]
+            total += 2.0 * layer.in_channels * layer.out_channels * KERNEL * length
+        return total
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         """The flattened last feature map ``(batch, 16 * 16d)``."""

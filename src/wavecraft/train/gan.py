@@ -8,7 +8,9 @@ atomically with ``model.safetensors`` (generator and discriminator),
 killed at any point continues from its last checkpoint exactly as if it had
 never stopped; only the last ``keep`` checkpoints are kept. ``log.csv``
 records losses every ``log_every`` steps, and ``tensorboard/`` the same
-scalars (losses, gradient norms, steps/s) plus, at every checkpoint, the
+scalars (losses, gradient norms, steps/s, and the FLOP utilisation: the
+model's FLOPs per step times steps/s over the machine's measured matmul
+rate, :mod:`wavecraft.train.throughput`) plus, at every checkpoint, the
 audio and spectrograms of four clips from fixed latents
 (``tensorboard --logdir RUN/tensorboard``).
 """
@@ -33,6 +35,7 @@ from wavecraft.atomic import atomic_path, check_writable
 from wavecraft.corpus import Corpus
 from wavecraft.errors import InvalidParameterError, WavecraftError
 from wavecraft.models.wavegan import WaveGANConfig, WaveGANDiscriminator, WaveGANGenerator
+from wavecraft.train.throughput import gan_step_flops, matmul_rate
 
 LOSSES = ("wgan-gp", "hinge", "lsgan", "nonsaturating")
 
@@ -247,6 +250,9 @@ def train_gan(
     writer = SummaryWriter(str(run / "tensorboard"), purge_step=trainer.step + 1 if resume else None)
     # fixed latents from their own generator (the training's random state must not move): the same four clips every time
     listen = torch.rand(4, config.model.latent, generator=torch.Generator().manual_seed(config.seed)) * 2 - 1
+    step_flops = gan_step_flops(trainer.generator.flops(), trainer.discriminator.flops(), config.batch_size,
+                                config.critic_steps, config.loss == "wgan-gp")
+    limit = matmul_rate()
     bar = tqdm(total=steps, initial=trainer.step, desc="training", unit="step")
     started, first = time.perf_counter(), trainer.step
     while trainer.step < steps:
@@ -254,11 +260,12 @@ def train_gan(
         bar.update(1)
         if trainer.step % log_every == 0 or trainer.step == steps:
             losses["steps_per_second"] = round((trainer.step - first) / (time.perf_counter() - started), 3)
+            losses["flop_utilisation"] = round(losses["steps_per_second"] * step_flops / limit, 4)
             trainer.history.append(losses)
             for name, value in losses.items():
                 if name != "step":
                     writer.add_scalar(f"train/{name}", value, trainer.step)
-            bar.set_postfix(d=f"{losses['d_loss']:.3f}", g=f"{losses['g_loss']:.3f}")
+            bar.set_postfix(d=f"{losses['d_loss']:.3f}", g=f"{losses['g_loss']:.3f}", util=f"{100 * losses['flop_utilisation']:.0f}%")
         if trainer.step % checkpoint_every == 0 or trainer.step == steps:
             trainer.save(run, keep)
             _log_samples(writer, trainer, listen)
