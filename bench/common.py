@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import time
+from collections.abc import Callable
+from typing import TypeVar
 
 import numpy as np
 
 from wavecraft.corpus import ensemble, open_corpus
 from wavecraft.errors import WavecraftError
+
+T = TypeVar("T")
 
 
 def slice_parser(description: str, slices: int) -> argparse.ArgumentParser:
@@ -33,3 +38,15 @@ def draw_slices(args: argparse.Namespace, corpus_name: str | None = None, gain: 
         corpus = open_corpus("synthetic:tones")
     ens = ensemble(corpus, args.slices, args.window, sample_rate=args.sr, held_out=0.0, seed=0, silence_db=-50, gain=gain)
     return corpus.name, ens.train.astype(np.float64)
+
+
+def timed(fn: Callable[[], T], repeats: int = 1, warmup: bool = False) -> tuple[T, float]:
+    """The result of ``fn()`` and its best wall time over ``repeats`` runs (after one untimed run when ``warmup``)."""
+    if warmup:
+        fn()
+    best = float("inf")
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        result = fn()
+        best = min(best, time.perf_counter() - t0)
+    return result, best

@@ -14,24 +14,14 @@ far bf16 output is from fp32.
 from __future__ import annotations
 
 import argparse
-import time
 
 import torch
 
+from common import timed
 from wavecraft.cli.output import format_table
 from wavecraft.models.wavegan import WaveGANGenerator
 from wavecraft.train.gan import PRESETS
 from wavecraft.train.throughput import matmul_rate
-
-
-def best_time(fn, repeats: int) -> float:
-    fn()
-    best = float("inf")
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
 
 
 def main() -> None:
@@ -55,7 +45,7 @@ def main() -> None:
                 return generator(z)
 
         outputs[name] = run().float()
-        elapsed = best_time(run, args.repeats)
+        _, elapsed = timed(run, args.repeats, warmup=True)
         clips_per_second = args.batch / elapsed
         realtime = clips_per_second * seconds_per_clip
         floor = rate / flops * seconds_per_clip

@@ -14,14 +14,13 @@ far the solutions are from each other.
 
 from __future__ import annotations
 
-import time
 import warnings
 
 import numpy as np
 import picard
 import sklearn.decomposition
 
-from common import draw_slices, slice_parser
+from common import draw_slices, slice_parser, timed
 from wavecraft.bases.ica import ICA
 from wavecraft.bases.pca import PCA
 from wavecraft.metrics import amari_distance
@@ -32,12 +31,6 @@ def logcosh_objective(Z: np.ndarray, R: np.ndarray) -> float:
     S = Z.astype(np.float64) @ np.asarray(R, np.float64).T
     S /= S.std(axis=0)
     return float(np.mean(np.log(np.cosh(S))))
-
-
-def timed(fn):
-    t0 = time.perf_counter()
-    result = fn()
-    return result, time.perf_counter() - t0
 
 
 def main() -> None:

@@ -9,24 +9,14 @@ and the largest difference between the paths, relative to the output's peak.
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
 import scipy.signal
 import torch
 
+from common import timed
 from wavecraft.cli.output import format_table
 from wavecraft.nn import IIRBank
-
-
-def best_time(fn, repeats: int = 3) -> float:
-    """Best wall time of ``fn()`` over ``repeats`` runs."""
-    best = float("inf")
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
 
 
 def main() -> None:
@@ -45,12 +35,12 @@ def main() -> None:
         bank.method = method
         with torch.no_grad():
             outputs[method] = bank(x)
-            forward = best_time(lambda: bank(x), 1 if method == "recursive" else 3)
-        both = best_time(lambda: bank(x).square().mean().backward(), 1 if method == "recursive" else 3)
+            _, forward = timed(lambda: bank(x), 1 if method == "recursive" else 3)
+        _, both = timed(lambda: bank(x).square().mean().backward(), 1 if method == "recursive" else 3)
         rows.append([f"wavecraft {method}", 1e3 * forward, 1e3 * both])
     sos = np.concatenate([bank.numerator.detach().numpy(), bank.denominators().detach().numpy()], axis=-1)
     signal = x[:, 0].numpy().astype(np.float64)
-    scipy_time = best_time(lambda: [scipy.signal.sosfilt(sos[f], signal, axis=-1) for f in range(args.filters)])
+    _, scipy_time = timed(lambda: [scipy.signal.sosfilt(sos[f], signal, axis=-1) for f in range(args.filters)], 3)
     rows.append(["scipy sosfilt (float64, no gradient)", 1e3 * scipy_time, float("nan")])
     print(f"batch {args.batch} x {args.seconds:g} s at {args.sr} Hz, {args.filters} filters x {args.sections} sections, "
           f"ring-out {bank.ring_out()} samples; 2 threads")

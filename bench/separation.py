@@ -14,7 +14,6 @@ gives the CLI's numbers on the same data.
 from __future__ import annotations
 
 import argparse
-import time
 import warnings
 from pathlib import Path
 
@@ -22,6 +21,7 @@ import numpy as np
 import picard
 import sklearn.decomposition
 
+from common import timed
 from wavecraft import audio
 from wavecraft.cli.output import format_table
 from wavecraft.corpus import open_corpus
@@ -49,16 +49,6 @@ def load_sources(seconds: float) -> np.ndarray:
         first = int(start * SR)
         out.append(signal[first : first + int(seconds * SR)])
     return np.stack(out).astype(np.float64)
-
-
-def timed(fn, repeats: int = 3):
-    """The result of ``fn()`` and its best wall time over ``repeats`` runs."""
-    best = float("inf")
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - t0)
-    return result, best
 
 
 def sklearn_fastica(X: np.ndarray) -> np.ndarray:
@@ -92,7 +82,7 @@ def main() -> None:
     methods |= {"scikit-learn FastICA": lambda: sklearn_fastica(X), "picard-o": lambda: picard_sources(X)}
     rows, times = [], {}
     for name, fn in methods.items():
-        estimates, seconds = timed(fn)
+        estimates, seconds = timed(fn, repeats=3)
         ev = bss_eval(S, estimates)
         times[name] = seconds
         rows.append([name, float(np.mean(ev.sdr)), float(np.mean(ev.sir)), float(np.min(ev.sir)), seconds])
