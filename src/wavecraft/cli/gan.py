@@ -91,7 +91,7 @@ def run_generate(args: argparse.Namespace) -> int:
     """Write ``n`` generated clips and a sheet of their spectrograms."""
     if args.n < 1:
         raise InvalidParameterError("-n must be at least 1")
-    trainer, checkpoint = _trained(args.run_dir)
+    trainer, checkpoint, _ = _trained(args.run_dir)
     check_writable(args.out, args.force)
     torch.manual_seed(args.seed)
     _write_clips(trainer, trainer.latent(args.n), args.out, args.force, {"run": str(args.run_dir), "checkpoint": checkpoint.name, "seed": args.seed})
@@ -103,7 +103,7 @@ def run_interpolate(args: argparse.Namespace) -> int:
     """Clips at evenly spaced points between two latent vectors (z stays inside the uniform cube on a straight line)."""
     if args.steps < 2:
         raise InvalidParameterError("--steps must be at least 2")
-    trainer, checkpoint = _trained(args.run_dir)
+    trainer, checkpoint, _ = _trained(args.run_dir)
     check_writable(args.out, args.force)
     torch.manual_seed(args.seed)
     ends = trainer.latent(2)
@@ -119,7 +119,7 @@ def run_export(args: argparse.Namespace) -> int:
 
     ``torch.export`` rather than TorchScript: ``torch.jit.trace``/``load`` are deprecated in the torch this project pins.
     """
-    trainer, checkpoint = _trained(args.run_dir)
+    trainer, checkpoint, _ = _trained(args.run_dir)
     check_writable(args.out, args.force)
     generator = trainer.generator.eval()
     with torch.no_grad():
@@ -131,15 +131,15 @@ def run_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _trained(run: Path) -> tuple[GANTrainer, Path]:
-    """A run's generator (and discriminator) at its latest checkpoint."""
-    config, _ = load_run_config(run)
-    checkpoint = latest_checkpoint(run)
-    if checkpoint is None:
-        raise InvalidParameterError(f"{run} has no checkpoint yet")
+def _trained(run: Path, name: str | None = None) -> tuple[GANTrainer, Path, dict]:
+    """A run's generator (and discriminator) at checkpoint ``name`` (default the latest), and its ``config.json``."""
+    config, payload = load_run_config(run)
+    checkpoint = run / "checkpoints" / name if name else latest_checkpoint(run)
+    if checkpoint is None or not checkpoint.is_dir():
+        raise InvalidParameterError(f"{run} has no checkpoint {name or 'yet'}")
     trainer = GANTrainer(config, sampler=None)
     trainer.load_weights(checkpoint)
-    return trainer, checkpoint
+    return trainer, checkpoint, payload
 
 
 def _write_clips(trainer: GANTrainer, latents: torch.Tensor, out: Path, force: bool, facts: dict) -> None:
@@ -159,19 +159,16 @@ def run_evaluate(args: argparse.Namespace) -> int:
     """Score generated clips and two independent draws of real ones with the same classifier."""
     if args.n < 20:
         raise InvalidParameterError("-n must be at least 20 (10 splits of the inception score)")
-    config, payload = load_run_config(args.run_dir)
-    checkpoint = args.run_dir / "checkpoints" / args.checkpoint if args.checkpoint else latest_checkpoint(args.run_dir)
-    if checkpoint is None or not checkpoint.is_dir():
-        raise InvalidParameterError(f"{args.run_dir} has no checkpoint {args.checkpoint or ''}".rstrip())
+    trainer, checkpoint, payload = _trained(args.run_dir, args.checkpoint)
+    config = trainer.config
     classifier, clf_config, _ = load_model(args.classifier)
     if clf_config.sample_rate != config.sample_rate:
         raise InvalidParameterError(f"the classifier hears {clf_config.sample_rate} Hz and the run makes {config.sample_rate} Hz")
-    trainer = GANTrainer(config, SliceSampler(open_corpus(payload["corpus"]), config.sample_rate, config.model.length, config.normalize, args.seed))
-    trainer.load_weights(checkpoint)
+    sampler = SliceSampler(open_corpus(payload["corpus"]), config.sample_rate, config.model.length, config.normalize, args.seed)
     torch.manual_seed(args.seed)
     with torch.no_grad():
         fake = trainer.generator.eval()(trainer.latent(args.n))[:, 0].numpy()
-    real, real_again = (trainer.sampler.batch(args.n)[:, 0].numpy() for _ in range(2))
+    real, real_again = (sampler.batch(args.n)[:, 0].numpy() for _ in range(2))
     scored = {name: classify(classifier, clips) for name, clips in (("real", real), ("real, second draw", real_again), ("generated", fake))}
     rows = []
     for name, (probabilities, embeddings) in scored.items():
