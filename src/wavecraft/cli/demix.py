@@ -48,14 +48,11 @@ def run_demix(args: argparse.Namespace) -> int:
     check_writable(args.out, args.force)
     signal, sr = audio.load(args.loop, require_nonsilent=True)
     result = demix(signal, sr, args.components, args.method, args.beta, args.iterations, args.seed)
-    freqs = np.fft.rfftfreq(2 * (result.factorisation.W.shape[1] - 1), 1.0 / sr)
-    energy = np.sum(result.factorisation.W**2, axis=0)
-    centroids = (freqs @ energy) / np.maximum(energy.sum(axis=0), 1e-12)
     components = [
         {
             "stem": f"stems/stem_{k + 1}.wav",
             "sound": f"sounds/sound_{k + 1}.wav",
-            "spectral_centroid_hz": round(float(centroids[k]), 1),
+            "spectral_centroid_hz": round(float(result.centroids_hz[k]), 1),
             "onsets_s": [round(float(t), 4) for t in result.onsets[k]],
             "stem_rms_db": round(float(20 * np.log10(np.sqrt(np.mean(result.stems[k] ** 2)) + 1e-12)), 2),
         }

@@ -55,6 +55,8 @@ class Demix:
         Activation frames per second.
     factorisation : Factorisation
         Templates, activations and costs.
+    centroids_hz : np.ndarray
+        Spectral centroid of each component's template (increasing: the components' order).
     method : str
         ``nmf`` or ``nmfd``.
     """
@@ -65,6 +67,7 @@ class Demix:
     activations: np.ndarray
     frame_rate: float
     factorisation: Factorisation
+    centroids_hz: np.ndarray
     method: str
 
 
@@ -116,8 +119,11 @@ def demix(
     spectra = stft(signal, n_fft, hop, "sqrt-hann").T  # (F, T)
     frame_rate = sample_rate / hop
     n_frames = max(1, round(TEMPLATE_SECONDS * frame_rate)) if method == "nmfd" else 1
-    templates = band_templates(np.fft.rfftfreq(n_fft, 1.0 / sample_rate), n_components, n_frames)
-    result = _ordered_by_centroid(nmfd(np.abs(spectra), n_components, n_frames, beta, n_iter, seed, W=templates))
+    freqs = np.fft.rfftfreq(n_fft, 1.0 / sample_rate)
+    result = nmfd(np.abs(spectra), n_components, n_frames, beta, n_iter, seed, W=band_templates(freqs, n_components, n_frames))
+    centroids = template_centroids(result, freqs)
+    order = np.argsort(centroids)
+    result = Factorisation(result.W[:, :, order], result.H[order], result.costs, result.beta)
     power = np.stack([result.component(k) for k in range(n_components)]) ** 2
     masks = power / np.maximum(power.sum(axis=0), EPS)  # Wiener-style: each component's share of the modelled power
     stems = np.stack([istft((m * spectra).T, hop, "sqrt-hann", length=signal.size, n_fft=n_fft) for m in masks])
@@ -126,7 +132,7 @@ def demix(
     frame_onsets = [detect_onsets(h, frame_rate, offset, _onset_envelope(h, method)) for h in result.H]
     onsets = [refine_onsets(stem, times, sample_rate, n_fft / sample_rate) for stem, times in zip(stems, frame_onsets)]
     sounds = [cut_sound(stem, times, sample_rate) for stem, times in zip(stems, onsets)]
-    return Demix(stems, onsets, sounds, result.H, frame_rate, result, method)
+    return Demix(stems, onsets, sounds, result.H, frame_rate, result, centroids[order], method)
 
 
 def band_templates(freqs: np.ndarray, n_components: int, n_frames: int) -> np.ndarray:
@@ -189,9 +195,7 @@ def cut_sound(stem: np.ndarray, onsets: np.ndarray, sample_rate: int) -> np.ndar
     return sound
 
 
-def _ordered_by_centroid(result: Factorisation) -> Factorisation:
-    """Components reordered by the spectral centroid of their templates, lowest first."""
+def template_centroids(result: Factorisation, freqs: np.ndarray) -> np.ndarray:
+    """Spectral centroid (Hz) of each component's template energy, summed over its frames."""
     energy = np.sum(result.W**2, axis=0)  # (F, K)
-    centroid = (np.arange(energy.shape[0]) @ energy) / np.maximum(energy.sum(axis=0), EPS)
-    order = np.argsort(centroid)
-    return Factorisation(result.W[:, :, order], result.H[order], result.costs, result.beta)
+    return (freqs @ energy) / np.maximum(energy.sum(axis=0), EPS)
