@@ -73,17 +73,17 @@ class PCAVocoder:
     @property
     def frame_length(self) -> int:
         """Samples per 20 ms frame."""
-        return int(round(FRAME_SECONDS * self.sample_rate))
+        return framing(self.sample_rate)[0]
 
     @property
     def hop(self) -> int:
         """Samples per 10 ms hop."""
-        return int(round(HOP_SECONDS * self.sample_rate))
+        return framing(self.sample_rate)[1]
 
     @property
     def n_fft(self) -> int:
         """FFT length: the power of two at or above the frame length."""
-        return int(2 ** np.ceil(np.log2(self.frame_length)))
+        return framing(self.sample_rate)[2]
 
     def bank(self) -> np.ndarray:
         """The mel filter bank on the DFT bins, ``(n_mels, bins)``."""
@@ -146,13 +146,18 @@ class PCAVocoder:
         return n
 
 
+def framing(sample_rate: int) -> tuple[int, int, int]:
+    """Frame length (20 ms), hop (10 ms) and FFT length (the power of two at or above the frame) at a rate."""
+    frame_length = int(round(FRAME_SECONDS * sample_rate))
+    return frame_length, int(round(HOP_SECONDS * sample_rate)), int(2 ** np.ceil(np.log2(frame_length)))
+
+
 def envelope(signal: np.ndarray, sample_rate: int, n_mels: int) -> np.ndarray:
     """dB mel envelope of 20 ms Hamming frames every 10 ms: ``20 log10(mean band magnitude + FLOOR)``."""
-    frame_length = int(round(FRAME_SECONDS * sample_rate))
-    n_fft = int(2 ** np.ceil(np.log2(frame_length)))
+    frame_length, hop, n_fft = framing(sample_rate)
     bank = mel_filterbank(sample_rate, n_fft, n_mels)
     averaging = bank / np.maximum(bank.sum(axis=1, keepdims=True), 1e-12)
-    magnitude = np.abs(stft(np.asarray(signal, np.float64), n_fft, int(round(HOP_SECONDS * sample_rate)), "hamming", frame_length))
+    magnitude = np.abs(stft(np.asarray(signal, np.float64), n_fft, hop, "hamming", frame_length))
     return 20 * np.log10(magnitude @ averaging.T + FLOOR)
 
 
