@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from wavecraft.analysis.plots import plot_metric_curves
 from wavecraft.atomic import check_writable
@@ -56,7 +55,6 @@ def run_train(args: argparse.Namespace) -> int:
     if args.epochs < 1:
         raise InvalidParameterError("--epochs must be at least 1")
     check_writable(args.out, args.force)
-    torch.manual_seed(args.seed)
     corpus = open_corpus(args.corpus)
     group = args.group or default_group(corpus)
     train, test = clip_dataset(corpus, args.sr, args.seconds, args.held_out, args.split_seed, group)
