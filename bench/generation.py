@@ -20,18 +20,18 @@ import torch
 from common import timed
 from wavecraft.cli.output import format_table
 from wavecraft.models.wavegan import WaveGANGenerator
-from wavecraft.train.gan import PRESETS
+from wavecraft.train.runs import PRESETS, preset
 from wavecraft.train.throughput import matmul_rate
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--preset", choices=sorted(PRESETS), default="paper")
+    parser.add_argument("--preset", choices=PRESETS, default="paper")
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     torch.set_num_threads(2)
-    config = PRESETS[args.preset]
+    config = preset("wavegan", args.preset)
     generator = WaveGANGenerator(config.model).eval()
     z = torch.rand(args.batch, config.model.latent) * 2 - 1
     flops = generator.flops()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -15,15 +16,10 @@ from conftest import tone, write_wav
 from wavecraft.cli import main
 from wavecraft.corpus import folder_corpus, synthetic_corpus
 from wavecraft.models import WaveGANConfig
-from wavecraft.train.gan import (
-    SliceSampler,
-    TrainConfig,
-    discriminator_loss,
-    generator_loss,
-    gradient_penalty,
-    latest_checkpoint,
-    train_gan,
-)
+from wavecraft.train.data import SliceSampler
+from wavecraft.train.gan import discriminator_loss, generator_loss, gradient_penalty
+from wavecraft.train.loop import build_trainer, train_run
+from wavecraft.train.runs import TrainConfig, latest_checkpoint, load_run_config, preset
 
 TINY = TrainConfig(model=WaveGANConfig(d=4, length=4096), batch_size=4, critic_steps=2)
 
@@ -53,22 +49,22 @@ def test_slices_pad_short_files_and_cut_long_ones(tmp_path: Path) -> None:
     write_wav(tmp_path / "short.wav", tone(300.0, 16_000, 0.1, amplitude=0.25), 16_000)
     write_wav(tmp_path / "long.wav", tone(500.0, 16_000, 2.0, amplitude=0.5), 16_000)
     sampler = SliceSampler(folder_corpus(tmp_path), 16_000, 4096, normalize=True, seed=0)
-    batch = sampler.batch(64).numpy()[:, 0]
+    batch = sampler.batch(64)[0].numpy()[:, 0]
     short = batch[np.abs(batch[:, 2000:]).max(axis=1) == 0]  # a 0.1-s file ends at sample 1600
     assert len(short) > 10 and len(short) < 54
     assert np.allclose(np.abs(short).max(axis=1), 1.0, atol=1e-3)  # per-file peak normalisation, actually wired
     np.testing.assert_allclose(short[0, :1600], short[1, :1600])  # always the file's start
     long = batch[np.abs(batch[:, 2000:]).max(axis=1) > 0]
     assert not np.allclose(long[0], long[1])  # random offsets
-    again = SliceSampler(folder_corpus(tmp_path), 16_000, 4096, normalize=True, seed=0).batch(64).numpy()[:, 0]
+    again = SliceSampler(folder_corpus(tmp_path), 16_000, 4096, normalize=True, seed=0).batch(64)[0].numpy()[:, 0]
     np.testing.assert_array_equal(again, batch)
 
 
 def test_resume_continues_bit_exactly(tmp_path: Path) -> None:
     corpus = synthetic_corpus("drum-machine", n_files=4, duration=2.0)
-    straight = train_gan(corpus, tmp_path / "straight", TINY, steps=6, checkpoint_every=3)
-    train_gan(corpus, tmp_path / "stopped", TINY, steps=3, checkpoint_every=3)
-    resumed = train_gan(corpus, tmp_path / "stopped", TINY, steps=6, checkpoint_every=3, resume=True)
+    straight = train_run(corpus, tmp_path / "straight", TINY, steps=6, checkpoint_every=3)
+    train_run(corpus, tmp_path / "stopped", TINY, steps=3, checkpoint_every=3)
+    resumed = train_run(corpus, tmp_path / "stopped", TINY, steps=6, checkpoint_every=3, resume=True)
     for a, b in ((straight.generator, resumed.generator), (straight.discriminator, resumed.discriminator)):
         for (name, x), (_, y) in zip(a.state_dict().items(), b.state_dict().items()):
             assert torch.equal(x, y), name
@@ -80,9 +76,39 @@ def test_resume_continues_bit_exactly(tmp_path: Path) -> None:
     assert {"train/g_gradient_norm", "train/steps_per_second", "train/flop_utilisation"} <= set(events.Tags()["scalars"])
     assert 0 < resumed.history[-1]["flop_utilisation"] < 2
     assert len(events.Audio("samples/0")) == 2 and len(events.Images("samples/spectrograms")) == 2  # one per checkpoint
-    train_gan(corpus, tmp_path / "kept", TINY, steps=5, checkpoint_every=1, keep=2)
-    assert [p.name for p in sorted((tmp_path / "kept" / "checkpoints").iterdir())] == ["step-0000004", "step-0000005"]
+    kept = train_run(corpus, tmp_path / "kept", TINY, steps=5, checkpoint_every=1, keep=2)
+    assert [p.name for p in sorted((tmp_path / "kept" / "checkpoints").iterdir())] == ["best", "step-0000004", "step-0000005"]
     assert latest_checkpoint(tmp_path / "kept").name == "step-0000005"
+    scores = {h["step"]: h["mel_frechet"] for h in kept.history if "mel_frechet" in h}
+    assert sorted(scores) == [1, 2, 3, 4, 5]  # one score per checkpoint
+    best = json.loads((tmp_path / "kept" / "checkpoints" / "best" / "best.json").read_text())
+    assert best == {"step": min(scores, key=scores.get), "mel_frechet": min(scores.values())}
+    assert json.loads((tmp_path / "kept" / "checkpoints" / "best" / "state.json").read_text())["step"] == best["step"]
+
+
+@pytest.mark.parametrize("config", [
+    preset("specgan", "small", "acgan", ("bright", "hollow", "mellow"), batch_size=4, critic_steps=2, model_changes={"d": 4}),
+    preset("wavegan", "small", "semi", ("bright", "hollow", "mellow"), batch_size=4, critic_steps=1, loss="hinge", labelled=0.5, model_changes={"d": 4}),
+    preset("vae", "small", batch_size=4),
+], ids=["specgan-acgan", "wavegan-semi", "vae"])
+def test_every_model_kind_resumes_bit_exactly(tmp_path: Path, config: TrainConfig) -> None:
+    corpus = synthetic_corpus("tones", n_files=9, duration=0.3)
+    straight = train_run(corpus, tmp_path / "straight", config, steps=4, checkpoint_every=2)
+    train_run(corpus, tmp_path / "stopped", config, steps=2, checkpoint_every=2)
+    resumed = train_run(corpus, tmp_path / "stopped", config, steps=4, checkpoint_every=2, resume=True)
+    for name, network in straight.networks.items():
+        for (key, x), (_, y) in zip(network.state_dict().items(), resumed.networks[name].state_dict().items()):
+            assert torch.equal(x, y), key
+    assert straight.history[-1] == {**resumed.history[-1], "steps_per_second": straight.history[-1]["steps_per_second"],
+                                    "flop_utilisation": straight.history[-1]["flop_utilisation"]}
+    assert load_run_config(tmp_path / "stopped")[0] == config
+    clips = resumed.synthesize(resumed.latent(3), resumed.random_labels(3))
+    assert clips.shape == (3, 4096) and np.isfinite(clips).all()
+
+
+def test_time_budget_stops_with_a_checkpoint(tmp_path: Path) -> None:
+    trainer = train_run(synthetic_corpus("drum-machine", n_files=4, duration=0.3), tmp_path / "run", TINY, steps=1000, minutes=1e-6)
+    assert trainer.step == 1 and latest_checkpoint(tmp_path / "run").name == "step-0000001"
 
 
 def test_train_and_generate_commands(tmp_path: Path) -> None:
@@ -106,9 +132,7 @@ def test_train_and_generate_commands(tmp_path: Path) -> None:
     assert json.loads((line / "summary.json").read_text())["n"] == 5
     exported = tmp_path / "generator.pt2"
     assert main(["export", str(run), "--out", str(exported)]) == 0
-    from wavecraft.train.gan import GANTrainer, load_run_config
-
-    trainer = GANTrainer(load_run_config(run)[0], sampler=None)
+    trainer = build_trainer(load_run_config(run)[0], sampler=None)
     trainer.load_weights(latest_checkpoint(run))
     z = torch.rand(3, 100) * 2 - 1  # another batch size than the trace's
     with torch.no_grad():
@@ -130,3 +154,65 @@ def test_evaluate_scores_real_and_generated_clips_with_one_classifier(tmp_path: 
     assert generated > real_again  # an untrained generator is further from the real clips than more real clips are
     assert main(["evaluate", str(run), "--classifier", str(clf), "-n", "5"]) == 2
     assert main(["evaluate", str(run), "--classifier", str(clf), "--checkpoint", "step-9999999"]) == 2
+
+
+def test_conditional_specgan_vae_and_onnx_commands(tmp_path: Path) -> None:
+    run = tmp_path / "cgan"
+    assert main(["train", "gan", "synthetic:tones", "--model", "specgan", "--conditional", "cgan", "--steps", "2", "--out", str(run)]) == 0
+    train = json.loads((run / "config.json").read_text())["train"]
+    assert train["kind"] == "specgan" and train["labels"] == ["bright", "hollow", "mellow"] and train["model"]["classes"] == 3
+    out = tmp_path / "gen"
+    assert main(["generate", str(run), "-n", "2", "--label", "mellow", "--out", str(out)]) == 0
+    assert json.loads((out / "summary.json").read_text())["labels"] == ["mellow", "mellow"]
+    assert sf.read(out / "clip_001.wav")[0].shape == (4096,)
+    assert main(["generate", str(run), "-n", "1", "--label", "bright", "--out", str(tmp_path / "bright")]) == 0
+    line = tmp_path / "line"
+    assert main(["interpolate", str(run), "--labels", "bright", "mellow", "--steps", "3", "--out", str(line)]) == 0
+    # the same z, and at the start the label embedding of "bright" exactly
+    np.testing.assert_allclose(sf.read(line / "clip_000.wav")[0], sf.read(tmp_path / "bright" / "clip_000.wav")[0], atol=1e-4)
+    np.testing.assert_allclose(sf.read(line / "clip_002.wav")[0][:2], sf.read(out / "clip_000.wav")[0][:2], atol=1e-4)
+    assert main(["generate", str(run), "--label", "kick", "--out", str(tmp_path / "bad")]) == 2
+    exported = tmp_path / "g.onnx"
+    assert main(["export", str(run), "--out", str(exported)]) == 0
+    import onnxruntime
+
+    trainer = build_trainer(load_run_config(run)[0], sampler=None)
+    trainer.load_weights(latest_checkpoint(run))
+    z, labels = torch.rand(5, 100) * 2 - 1, torch.tensor([0, 1, 2, 1, 0])
+    session = onnxruntime.InferenceSession(str(exported))
+    (made,) = session.run(None, {"z": z.numpy(), "labels": labels.numpy()})
+    with torch.no_grad():
+        np.testing.assert_allclose(made, trainer.generator.eval()(z, labels).numpy(), atol=1e-4)
+    assert main(["export", str(run), "--out", str(tmp_path / "g.bin")]) == 2
+    vae = tmp_path / "vae"
+    assert main(["train", "vae", "synthetic:tones", "--steps", "2", "--out", str(vae)]) == 0
+    assert main(["generate", str(vae), "-n", "2", "--out", str(tmp_path / "vae-clips")]) == 0
+    assert sf.read(tmp_path / "vae-clips" / "clip_000.wav")[0].shape == (4096,)
+    semi = ["train", "gan", "synthetic:tones", "--conditional", "semi", "--steps", "1"]
+    assert main([*semi, "--loss", "wgan-gp", "--out", str(tmp_path / "s1")]) == 2  # class probabilities are no critic
+    assert main(["train", "gan", "synthetic:tones", "--labelled", "0.5", "--steps", "1", "--out", str(tmp_path / "s2")]) == 2
+    assert main([*semi, "--labelled", "0.5", "--out", str(tmp_path / "s3")]) == 0
+
+
+def test_two_processes_keep_identical_replicas(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    run = tmp_path / "ddp"
+
+    def torchrun(*extra: str) -> subprocess.CompletedProcess:
+        command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", "-m", "wavecraft",
+                   "train", "gan", "synthetic:drum-machine", "--checkpoint-every", "2", "--out", str(run), *extra]
+        return subprocess.run(command, capture_output=True, text=True, timeout=300, env={**os.environ, "OMP_NUM_THREADS": "1"})
+
+    done = torchrun("--steps", "2")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.count("wrote") == 1  # rank 0 alone reports and writes
+    resumed = torchrun("--steps", "4", "--resume")
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    state = json.loads((latest_checkpoint(run) / "state.json").read_text())
+    assert state["step"] == 4 and len(state["ranks"]) == 2
+    assert state["ranks"][0]["numpy"] != state["ranks"][1]["numpy"]  # each replica draws its own clips
+    spreads = [h["replica_spread"] for h in state["history"] if "replica_spread" in h]
+    assert spreads == [0.0, 0.0]  # gradients averaged: the replicas stay identical, bit for bit
+    assert main(["train", "gan", "synthetic:drum-machine", "--steps", "6", "--out", str(run), "--resume"]) == 2  # one process

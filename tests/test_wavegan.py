@@ -21,7 +21,7 @@ def test_paper_configuration_has_the_reference_parameter_counts() -> None:
     with torch.no_grad():
         x = generator(z)
         assert x.shape == (2, 1, 16384) and x.abs().max() <= 1.0
-        assert discriminator(x).shape == (2,)
+        assert discriminator(x)[0].shape == (2,)
 
 
 @pytest.mark.parametrize("length", [4096, 32768, 65536])
@@ -31,8 +31,8 @@ def test_other_lengths_and_upsampling(length: int, upsample: str) -> None:
     generator, discriminator = WaveGANGenerator(config), WaveGANDiscriminator(config)
     with torch.no_grad():
         x = generator(torch.rand(3, 100) * 2 - 1)
-        assert x.shape == (3, 1, length) and discriminator(x).shape == (3,)
-    assert len(generator.layers) == len(discriminator.layers) == (4 if length == 4096 else 6)
+        assert x.shape == (3, 1, length) and discriminator(x)[0].shape == (3,)
+    assert len(generator.layers) == len(discriminator.body.layers) == (4 if length == 4096 else 6)
     with pytest.raises(InvalidParameterError):
         WaveGANConfig(length=8000)
 
@@ -55,7 +55,7 @@ def test_phase_shuffle_shifts_with_reflection_and_only_in_training() -> None:
 def test_gradients_reach_every_parameter() -> None:
     config = WaveGANConfig(d=4, length=4096, post_filter=16)
     generator, discriminator = WaveGANGenerator(config), WaveGANDiscriminator(config)
-    discriminator(generator(torch.rand(2, 100) * 2 - 1)).mean().backward()
+    discriminator(generator(torch.rand(2, 100) * 2 - 1))[0].mean().backward()
     for module in (generator, discriminator):
         assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in module.parameters())
 

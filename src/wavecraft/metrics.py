@@ -9,6 +9,8 @@ import numpy as np
 import pystoi
 import scipy.sparse
 import scipy.sparse.csgraph
+from scipy.stats import norm
+from sklearn.cluster import KMeans
 
 from wavecraft.bases.stft import stft
 from wavecraft.errors import InvalidParameterError
@@ -206,3 +208,35 @@ def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
     cross = np.linalg.eigvalsh(root_a @ cov_b @ root_a)
     trace_sqrt = np.sum(np.sqrt(np.clip(cross, 0, None)))
     return float(np.sum((mean_a - mean_b) ** 2) + np.trace(cov_a) + np.trace(cov_b) - 2 * trace_sqrt)
+
+
+def different_bins(reference: np.ndarray, generated: np.ndarray, bins: int = 10, alpha: float = 0.05, seed: int = 0) -> int:
+    """NDB (Richardson & Weiss, 2018): the number of k-means bins whose share of generated examples differs from the reference's.
+
+    ``bins`` clusters are fitted to the reference features ``(n, features)``; every example of both sets goes to its
+    nearest centre, and a bin counts when a two-proportion z-test rejects equal shares at level ``alpha``. Divide by
+    ``bins`` for NDB/K: near ``alpha`` for a faithful model, 1 for a collapsed one.
+    """
+    reference, generated = np.asarray(reference, np.float64), np.asarray(generated, np.float64)
+    if min(len(reference), len(generated)) < 2 * bins or reference.shape[1:] != generated.shape[1:]:
+        raise InvalidParameterError(f"need two sets of at least {2 * bins} examples of the same width; got {reference.shape}, {generated.shape}")
+    clusters = KMeans(bins, n_init=4, random_state=seed).fit(reference)
+    counts = [np.bincount(clusters.predict(x), minlength=bins) for x in (reference, generated)]
+    sizes = np.array([len(reference), len(generated)], float)
+    pooled = (counts[0] + counts[1]) / sizes.sum()
+    spread = np.sqrt(pooled * (1 - pooled) * (1 / sizes[0] + 1 / sizes[1]))
+    z = np.abs(counts[1] / sizes[1] - counts[0] / sizes[0]) / np.maximum(spread, 1e-12)
+    return int(np.sum(2 * norm.sf(z) < alpha))
+
+
+def nearest_distances(queries: np.ndarray, references: np.ndarray, leave_one_out: bool = False) -> np.ndarray:
+    """Euclidean distance from every query ``(n, features)`` to its nearest reference ``(m, features)``.
+
+    ``leave_one_out``: the queries are the references, and each one's own distance is skipped (the
+    spacing of the reference set, against which a generator's distances show memorisation).
+    """
+    queries, references = np.asarray(queries, np.float64), np.asarray(references, np.float64)
+    squared = (queries**2).sum(1)[:, None] + (references**2).sum(1)[None] - 2 * queries @ references.T
+    if leave_one_out:
+        np.fill_diagonal(squared, np.inf)
+    return np.sqrt(np.clip(squared.min(axis=1), 0, None))

@@ -1,89 +1,124 @@
-"""``wavecraft train gan``, ``generate``, ``interpolate``, ``export`` and ``evaluate``: train a WaveGAN, use a run, score it."""
+"""``wavecraft train gan|vae``, ``generate``, ``interpolate``, ``export`` and ``evaluate``: train generative models, use a run, score it."""
 
 from __future__ import annotations
 
 import argparse
 import json
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from wavecraft import audio
+from wavecraft.analysis.plots import plt, save_figure
 from wavecraft.atomic import atomic_path, check_writable
+from wavecraft.cli.output import format_table
 from wavecraft.corpus import open_corpus
 from wavecraft.errors import InvalidParameterError
-from wavecraft.cli.output import format_table
-from wavecraft.metrics import frechet_distance, inception_score
+from wavecraft.metrics import different_bins, frechet_distance, inception_score, nearest_distances
 from wavecraft.models import classify, load_model
-from wavecraft.train.gan import LOSSES, PRESETS, GANTrainer, SliceSampler, latest_checkpoint, load_run_config, train_gan
-from wavecraft.analysis.plots import plt, save_figure
+from wavecraft.models.conditioning import CONDITIONALS
+from wavecraft.train.classifier import class_names
+from wavecraft.train.data import SliceSampler
+from wavecraft.train.distributed import join, main_first
+from wavecraft.train.loop import build_trainer, default_device, train_run
+from wavecraft.train.runs import LOSSES, PRECISIONS, PRESETS, Trainer, latest_checkpoint, load_run_config, preset
+
+#: export formats -> file suffix
+EXPORTS = {"pt2": ".pt2", "onnx": ".onnx"}
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    """Add ``train gan`` and ``generate``."""
+    """Add ``train gan|vae``, ``generate``, ``interpolate``, ``export`` and ``evaluate``."""
     train = commands.add_parser("train", help="train generative models", description=__doc__)
     sub = train.add_subparsers(dest="train_command", metavar="MODEL", required=True)
-    gan = sub.add_parser("gan", help="train a WaveGAN on a corpus (checkpoints resume bit-exactly)")
-    gan.add_argument("corpus", metavar="CORPUS", help="e.g. drums, digits, folder:./sounds")
-    gan.add_argument("--model", choices=["wavegan"], default="wavegan", help="the model (default wavegan)")
-    gan.add_argument("--preset", choices=sorted(PRESETS), default="small", help="small (d=16, 4096 samples) or paper (default small)")
-    gan.add_argument("--out", type=Path, required=True, help="run folder: config.json, checkpoints/, log.csv")
-    gan.add_argument("--steps", type=int, default=1000, help="generator steps to reach (default 1000)")
-    gan.add_argument("--loss", choices=LOSSES, default=None, help="override the preset's loss (wgan-gp)")
-    gan.add_argument("--checkpoint-every", type=int, default=100, help="steps between checkpoints (default 100)")
-    gan.add_argument("--keep", type=int, default=3, help="checkpoints kept (default 3)")
-    gan.add_argument("--seed", type=int, default=0, help="seed of everything random (default 0)")
-    gan.add_argument("--resume", action="store_true", help="continue --out from its last checkpoint")
-    gan.add_argument("--force", action="store_true", help="replace --out")
-    gan.set_defaults(run=run_train_gan)
+    gan = sub.add_parser("gan", help="train a WaveGAN or SpecGAN, optionally class-conditional (checkpoints resume bit-exactly)")
+    _training_arguments(gan)
+    gan.add_argument("--model", choices=["wavegan", "specgan"], default="wavegan", help="the model (default wavegan)")
+    gan.add_argument("--conditional", choices=CONDITIONALS, default="none",
+                     help="class conditioning on the corpus labels: projection cgan, acgan, or a semi-supervised discriminator (default none)")
+    gan.add_argument("--labelled", type=float, default=1.0, help="fraction of files whose labels a semi run sees (default 1)")
+    gan.add_argument("--loss", choices=LOSSES, default=None, help="default wgan-gp; nonsaturating for --conditional semi")
+    vae = sub.add_parser("vae", help="train the VAE baseline on WaveGAN's backbone")
+    _training_arguments(vae)
 
     generate = commands.add_parser("generate", help="sample clips from a trained run")
     generate.add_argument("run_dir", type=Path, metavar="RUN")
     generate.add_argument("-n", type=int, default=16, help="clips (default 16)")
     generate.add_argument("--out", type=Path, required=True, help="folder of WAVs and sheet.png")
+    generate.add_argument("--label", default=None, help="class of a conditional run (default: the classes in turn)")
+    generate.add_argument("--checkpoint", default=None, help="a checkpoint name such as step-0000500 or best (default the latest)")
     generate.add_argument("--seed", type=int, default=0, help="seed of the latent vectors (default 0)")
     generate.add_argument("--force", action="store_true", help="replace --out")
     generate.set_defaults(run=run_generate)
 
-    interpolate = commands.add_parser("interpolate", help="clips along a straight line between two latent vectors")
+    interpolate = commands.add_parser("interpolate", help="clips along a straight line between two latent vectors, or two labels")
     interpolate.add_argument("run_dir", type=Path, metavar="RUN")
     interpolate.add_argument("--steps", type=int, default=8, help="clips from one end to the other, both included (default 8)")
+    interpolate.add_argument("--labels", nargs=2, metavar=("FROM", "TO"), default=None,
+                             help="conditional runs: keep z and move the label embedding from one class to the other")
     interpolate.add_argument("--out", type=Path, required=True, help="folder of WAVs, sheet.png and summary.json")
+    interpolate.add_argument("--checkpoint", default=None, help="a checkpoint name (default the latest)")
     interpolate.add_argument("--seed", type=int, default=0, help="seed of the two end points (default 0)")
     interpolate.add_argument("--force", action="store_true", help="replace --out")
     interpolate.set_defaults(run=run_interpolate)
 
-    export = commands.add_parser("export", help="the generator as a torch.export program (z -> audio), loadable without wavecraft")
+    export = commands.add_parser("export", help="the generator as a torch.export program or an ONNX model (z -> output), loadable without wavecraft")
     export.add_argument("run_dir", type=Path, metavar="RUN")
-    export.add_argument("--out", type=Path, required=True, help="the .pt2 file (torch.export.load(...).module() runs it)")
+    export.add_argument("--out", type=Path, required=True, help="a .pt2 file (torch.export.load(...).module() runs it) or a .onnx file")
+    export.add_argument("--checkpoint", default=None, help="a checkpoint name (default the latest)")
     export.add_argument("--force", action="store_true", help="overwrite --out")
     export.set_defaults(run=run_export)
 
-    evaluate = commands.add_parser("evaluate", help="inception score and Fréchet distance of a run, beside the real data's")
+    evaluate = commands.add_parser("evaluate", help="inception score, Fréchet distance, NDB/K, label accuracy and memorisation of a run, beside the real data's")
     evaluate.add_argument("run_dir", type=Path, metavar="RUN")
     evaluate.add_argument("--classifier", type=Path, required=True, metavar="CLF", help="a classifier folder (`classifier train`)")
     evaluate.add_argument("-n", type=int, default=500, help="clips drawn from each side (default 500)")
-    evaluate.add_argument("--checkpoint", default=None, help="a checkpoint name such as step-0000500 (default the latest)")
+    evaluate.add_argument("--bins", type=int, default=10, help="k-means bins of NDB/K (default 10)")
+    evaluate.add_argument("--checkpoint", default=None, help="a checkpoint name such as step-0000500 or best (default the latest)")
     evaluate.add_argument("--seed", type=int, default=0, help="seed of the latents and of the real draws (default 0)")
+    evaluate.add_argument("--json", type=Path, default=None, help="also write the scores to this JSON file")
     evaluate.set_defaults(run=run_evaluate)
 
 
-def run_train_gan(args: argparse.Namespace) -> int:
-    """Train or resume."""
-    if args.steps < 1 or args.checkpoint_every < 1 or args.keep < 1:
-        raise InvalidParameterError("--steps, --checkpoint-every and --keep must be at least 1")
+def _training_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options every ``train`` model shares."""
+    parser.add_argument("corpus", metavar="CORPUS", help="e.g. drums, digits, folder:./sounds")
+    parser.add_argument("--preset", choices=PRESETS, default="small", help="small (d=16, 4096 samples, batch 32) or paper (default small)")
+    parser.add_argument("--out", type=Path, required=True, help="run folder: config.json, checkpoints/, log.csv, tensorboard/")
+    parser.add_argument("--steps", type=int, default=1000, help="steps to reach (default 1000)")
+    parser.add_argument("--minutes", type=float, default=None, help="stop (with a checkpoint) after this much training time")
+    parser.add_argument("--precision", choices=PRECISIONS, default="fp32", help="bf16: mixed precision (autocast) for a GPU (default fp32)")
+    parser.add_argument("--checkpoint-every", type=int, default=100, help="steps between checkpoints (default 100)")
+    parser.add_argument("--keep", type=int, default=3, help="checkpoints kept besides the best (default 3)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of everything random (default 0)")
+    parser.add_argument("--resume", action="store_true", help="continue --out from its last checkpoint")
+    parser.add_argument("--force", action="store_true", help="replace --out")
+    parser.set_defaults(run=run_train)
+
+
+def run_train(args: argparse.Namespace) -> int:
+    """Train or resume a GAN or the VAE."""
+    if args.steps < 1 or args.checkpoint_every < 1 or args.keep < 1 or (args.minutes is not None and args.minutes <= 0):
+        raise InvalidParameterError("--steps, --checkpoint-every and --keep must be at least 1, and --minutes positive")
     if args.resume and args.force:
         raise InvalidParameterError("--resume continues a run and --force replaces it; choose one")
-    config = replace(PRESETS[args.preset], seed=args.seed)
-    if args.loss:
-        config = replace(config, loss=args.loss)
-    trainer = train_gan(open_corpus(args.corpus), args.out, config, args.steps, args.checkpoint_every, args.keep,
+    kind = getattr(args, "model", "vae")
+    conditional = getattr(args, "conditional", "none")
+    changes = {"seed": args.seed, "precision": args.precision}
+    if kind != "vae":
+        changes |= {"labelled": args.labelled, "loss": args.loss or ("nonsaturating" if conditional == "semi" else "wgan-gp")}
+    # under torchrun: rank 0 opens the corpus first (it may generate or fetch it), the others then find it
+    corpus = main_first(lambda: open_corpus(args.corpus), join(default_device()))
+    labels = class_names(corpus) if conditional != "none" else ()
+    config = preset(kind, args.preset, conditional, labels, **changes)
+    trainer = train_run(corpus, args.out, config, args.steps, args.checkpoint_every, args.keep, minutes=args.minutes,
                         resume=args.resume, force=args.force)
-    last = trainer.history[-1] if trainer.history else {}
-    print(f"wrote {args.out}: step {trainer.step}, d_loss {last.get('d_loss', float('nan')):.4f}, "
-          f"g_loss {last.get('g_loss', float('nan')):.4f}, {last.get('steps_per_second', 0):.2f} steps/s")
+    if trainer.world.main:
+        losses = next(h for h in reversed(trainer.history) if "steps_per_second" in h)
+        shown = ", ".join(f"{k} {v:.4f}" for k, v in losses.items() if k.endswith("loss"))
+        print(f"wrote {args.out}: step {trainer.step}, {shown}, {losses['steps_per_second']:.2f} steps/s, "
+              f"best mel-Fréchet {trainer.best['mel_frechet']:.3f} at step {trainer.best['step']}")
     return 0
 
 
@@ -91,61 +126,96 @@ def run_generate(args: argparse.Namespace) -> int:
     """Write ``n`` generated clips and a sheet of their spectrograms."""
     if args.n < 1:
         raise InvalidParameterError("-n must be at least 1")
-    trainer, checkpoint, _ = _trained(args.run_dir)
+    trainer, checkpoint, _ = _trained(args.run_dir, args.checkpoint)
     check_writable(args.out, args.force)
-    torch.manual_seed(args.seed)
-    _write_clips(trainer, trainer.latent(args.n), args.out, args.force, {"run": str(args.run_dir), "checkpoint": checkpoint.name, "seed": args.seed})
+    generator = torch.Generator().manual_seed(args.seed)
+    latents = trainer.latent(args.n, generator)
+    labels = _labels(trainer, args.n, args.label)
+    facts = {"run": str(args.run_dir), "checkpoint": checkpoint.name, "seed": args.seed}
+    if labels is not None:
+        facts["labels"] = [trainer.config.labels[i] for i in labels.tolist()]
+    _write_clips(trainer, trainer.synthesize(latents, labels), args.out, args.force, facts)
     print(f"wrote {args.n} clips from {checkpoint.name} to {args.out}")
     return 0
 
 
+def _labels(trainer: Trainer, n: int, name: str | None) -> torch.Tensor | None:
+    """Class indices for ``n`` clips: all ``name``, or the classes in turn; None for an unconditional run."""
+    names = trainer.config.labels
+    if not names:
+        if name is not None:
+            raise InvalidParameterError("--label needs a conditional run")
+        return None
+    if name is not None and name not in names:
+        raise InvalidParameterError(f"unknown label {name!r}; the run's are {', '.join(names)}")
+    return torch.full((n,), names.index(name)) if name is not None else torch.arange(n) % len(names)
+
+
 def run_interpolate(args: argparse.Namespace) -> int:
-    """Clips at evenly spaced points between two latent vectors (z stays inside the uniform cube on a straight line)."""
+    """Clips at evenly spaced points between two latent vectors (a straight line inside the prior's support), or two labels."""
     if args.steps < 2:
         raise InvalidParameterError("--steps must be at least 2")
-    trainer, checkpoint, _ = _trained(args.run_dir)
+    trainer, checkpoint, _ = _trained(args.run_dir, args.checkpoint)
     check_writable(args.out, args.force)
-    torch.manual_seed(args.seed)
-    ends = trainer.latent(2)
+    ends = trainer.latent(2, torch.Generator().manual_seed(args.seed))
     weights = torch.linspace(0, 1, args.steps)[:, None]
-    _write_clips(trainer, (1 - weights) * ends[0] + weights * ends[1], args.out, args.force,
-                 {"run": str(args.run_dir), "checkpoint": checkpoint.name, "seed": args.seed, "interpolation": "linear in z"})
+    facts = {"run": str(args.run_dir), "checkpoint": checkpoint.name, "seed": args.seed}
+    if args.labels:
+        start, stop = (_labels(trainer, 1, name)[0] for name in args.labels)
+        soft = torch.zeros(args.steps, len(trainer.config.labels))
+        soft[:, start] += 1 - weights[:, 0]
+        soft[:, stop] += weights[:, 0]
+        latents, labels = ends[:1].expand(args.steps, -1), soft
+        facts |= {"interpolation": "label embedding", "labels": args.labels}
+    else:
+        latents, labels = (1 - weights) * ends[0] + weights * ends[1], _labels(trainer, 1, None)
+        labels = None if labels is None else labels.expand(args.steps)
+        facts["interpolation"] = "linear in z"
+    _write_clips(trainer, trainer.synthesize(latents, labels), args.out, args.force, facts)
     print(f"wrote {args.steps} interpolated clips from {checkpoint.name} to {args.out}")
     return 0
 
 
 def run_export(args: argparse.Namespace) -> int:
-    """Export the generator at its latest checkpoint with ``torch.export`` (any batch size), atomically.
+    """Export the generator network (z, and labels for a conditional run -> its output), for any batch size, atomically.
 
     ``torch.export`` rather than TorchScript: ``torch.jit.trace``/``load`` are deprecated in the torch this project pins.
+    A SpecGAN's network makes normalised spectrograms; Griffin-Lim stays outside the exported graph.
     """
-    trainer, checkpoint, _ = _trained(args.run_dir)
+    trainer, checkpoint, _ = _trained(args.run_dir, args.checkpoint)
+    if args.out.suffix not in EXPORTS.values():
+        raise InvalidParameterError(f"--out must end in {' or '.join(EXPORTS.values())}, not {args.out.name!r}")
     check_writable(args.out, args.force)
     generator = trainer.generator.eval()
-    with torch.no_grad():
-        program = torch.export.export(generator, (trainer.latent(2),), dynamic_shapes={"z": {0: torch.export.Dim("batch", min=1)}})
-    with atomic_path(args.out, force=args.force) as tmp:
-        torch.export.save(program, str(tmp))
-    print(f"wrote {args.out}: generator from {checkpoint.name}, z of {trainer.config.model.latent} values in [-1, 1] "
-          f"-> {trainer.config.model.length} samples at {trainer.config.sample_rate} Hz")
+    labels = _labels(trainer, 2, None)
+    inputs = (trainer.latent(2),) if labels is None else (trainer.latent(2), labels)
+    batch = torch.export.Dim("batch", min=1)
+    shapes = dict(zip(("z", "labels"), [{0: batch}] * len(inputs)))
+    with atomic_path(args.out, force=args.force) as tmp, torch.no_grad():
+        if args.out.suffix == ".pt2":
+            torch.export.save(torch.export.export(generator, inputs, dynamic_shapes=shapes), str(tmp))
+        else:
+            torch.onnx.export(generator, inputs, str(tmp), input_names=list(shapes), output_names=["output"],
+                              dynamic_shapes=shapes, dynamo=True, external_data=False, verbose=False)
+    config = trainer.config
+    output = f"{config.length} samples at {config.sample_rate} Hz" if config.kind != "specgan" else "a normalised spectrogram (invert with Griffin-Lim)"
+    print(f"wrote {args.out}: {config.kind} generator from {checkpoint.name}, z of {config.model.latent} values -> {output}")
     return 0
 
 
-def _trained(run: Path, name: str | None = None) -> tuple[GANTrainer, Path, dict]:
-    """A run's generator (and discriminator) at checkpoint ``name`` (default the latest), and its ``config.json``."""
+def _trained(run: Path, name: str | None = None) -> tuple[Trainer, Path, dict]:
+    """A run's networks at checkpoint ``name`` (default the latest), and its ``config.json``."""
     config, payload = load_run_config(run)
     checkpoint = run / "checkpoints" / name if name else latest_checkpoint(run)
     if checkpoint is None or not checkpoint.is_dir():
         raise InvalidParameterError(f"{run} has no checkpoint {name or 'yet'}")
-    trainer = GANTrainer(config, sampler=None)
+    trainer = build_trainer(config, sampler=None)
     trainer.load_weights(checkpoint)
     return trainer, checkpoint, payload
 
 
-def _write_clips(trainer: GANTrainer, latents: torch.Tensor, out: Path, force: bool, facts: dict) -> None:
-    """Generate from ``latents`` and write WAVs, the spectrogram sheet and summary.json, atomically."""
-    with torch.no_grad():
-        clips = trainer.generator.eval()(latents)[:, 0].numpy()
+def _write_clips(trainer: Trainer, clips: np.ndarray, out: Path, force: bool, facts: dict) -> None:
+    """Write WAVs, the spectrogram sheet and summary.json, atomically."""
     rate = trainer.config.sample_rate
     with atomic_path(out, force=force) as tmp:
         tmp.mkdir(parents=True)
@@ -157,28 +227,52 @@ def _write_clips(trainer: GANTrainer, latents: torch.Tensor, out: Path, force: b
 
 def run_evaluate(args: argparse.Namespace) -> int:
     """Score generated clips and two independent draws of real ones with the same classifier."""
-    if args.n < 20:
-        raise InvalidParameterError("-n must be at least 20 (10 splits of the inception score)")
+    if args.n < max(20, 2 * args.bins) or args.bins < 2:
+        raise InvalidParameterError("-n must be at least 20 (10 splits of the inception score) and twice --bins, --bins at least 2")
     trainer, checkpoint, payload = _trained(args.run_dir, args.checkpoint)
     config = trainer.config
     classifier, clf_config, _ = load_model(args.classifier)
     if clf_config.sample_rate != config.sample_rate:
         raise InvalidParameterError(f"the classifier hears {clf_config.sample_rate} Hz and the run makes {config.sample_rate} Hz")
-    sampler = SliceSampler(open_corpus(payload["corpus"]), config.sample_rate, config.model.length, config.normalize, args.seed)
-    torch.manual_seed(args.seed)
-    with torch.no_grad():
-        fake = trainer.generator.eval()(trainer.latent(args.n))[:, 0].numpy()
-    real, real_again = (sampler.batch(args.n)[:, 0].numpy() for _ in range(2))
-    scored = {name: classify(classifier, clips) for name, clips in (("real", real), ("real, second draw", real_again), ("generated", fake))}
-    rows = []
+    sampler = SliceSampler(open_corpus(payload["corpus"]), config.sample_rate, config.length, config.normalize, args.seed, config.labels)
+    labels = _labels(trainer, args.n, None)
+    fake = trainer.synthesize(trainer.latent(args.n, torch.Generator().manual_seed(args.seed)), labels)
+    real, real_labels = sampler.batch(args.n)
+    real_again, _ = sampler.batch(args.n)
+    scored = {name: classify(classifier, clips) for name, clips in
+              (("real", real[:, 0].numpy()), ("real, second draw", real_again[:, 0].numpy()), ("generated", fake))}
+    scores, rows = {}, []
     for name, (probabilities, embeddings) in scored.items():
         score, spread = inception_score(probabilities)
-        distance = frechet_distance(scored["real"][1], embeddings) if name != "real" else 0.0
+        row = {"inception_score": score, "inception_std": spread,
+               "frechet_to_real": frechet_distance(scored["real"][1], embeddings) if name != "real" else 0.0,
+               "ndb_k": different_bins(scored["real"][1], embeddings, args.bins, seed=args.seed) / args.bins if name != "real" else 0.0}
+        if config.labels:
+            truth = (real_labels if name == "real" else labels).numpy()
+            row["label_accuracy"] = _label_accuracy(probabilities.argmax(axis=1), truth, config.labels, clf_config.labels)
         counts = np.bincount(probabilities.argmax(axis=1), minlength=len(clf_config.labels))
-        rows.append([name, score, spread, distance, " ".join(f"{label}:{c}" for label, c in zip(clf_config.labels, counts))])
+        scores[name] = row
+        rows.append([name, *row.values(), " ".join(f"{label}:{c}" for label, c in zip(clf_config.labels, counts))])
+    training = classify(classifier, sampler.starts())[1]
+    spacing = float(np.median(nearest_distances(training, training, leave_one_out=True)))
+    closest = float(np.median(nearest_distances(scored["generated"][1], training)))
+    scores["memorisation"] = {"generated_to_training_median": closest, "training_spacing_median": spacing, "ratio": closest / spacing}
     print(f"{checkpoint.name}, {args.n} clips per row, classifier {args.classifier} ({clf_config.frontend})")
-    print(format_table(["clips", "inception_score", "std", "frechet_to_real", "predicted_classes"], rows))
+    print(format_table(["clips", *next(iter(scores.values())), "predicted_classes"], rows))
+    print(f"memorisation: median distance of a generated clip to its nearest training clip {closest:.3f}, "
+          f"of a training clip to its nearest other {spacing:.3f} (ratio {closest / spacing:.2f}; well below 1 means copies)")
+    if args.json:
+        with atomic_path(args.json, force=True) as tmp:
+            tmp.write_text(json.dumps({"checkpoint": checkpoint.name, "n": args.n, **scores}, indent=2) + "\n")
     return 0
+
+
+def _label_accuracy(predicted: np.ndarray, intended: np.ndarray, run_labels: tuple[str, ...], classifier_labels: tuple[str, ...]) -> float:
+    """Fraction of clips the classifier names as the class they were made (or drawn) as; labels matched by name."""
+    names = np.array(classifier_labels)[predicted]
+    wanted = np.array(run_labels)[intended]
+    known = intended >= 0
+    return float(np.mean(names[known] == wanted[known])) if known.any() else float("nan")
 
 
 def _contact_sheet(clips: np.ndarray, sample_rate: int, path: Path, columns: int = 8) -> None:

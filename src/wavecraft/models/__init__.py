@@ -2,17 +2,29 @@
 
 from wavecraft.models.checkpoint import load_model, save_model
 from wavecraft.models.classifier import Classifier, ClassifierConfig, build_classifier, classify
+from wavecraft.models.conditioning import CONDITIONALS, DiscriminatorHead, LabelledLatent
 from wavecraft.models.frontends import FRONTENDS
+from wavecraft.models.specgan import SpecGANConfig, SpecGANDiscriminator, SpecGANGenerator, SpectrogramCodec
+from wavecraft.models.vae import VAEConfig, WaveVAE
 from wavecraft.models.wavegan import PhaseShuffle, WaveGANConfig, WaveGANDiscriminator, WaveGANGenerator
 
 __all__ = [
+    "CONDITIONALS",
     "FRONTENDS",
     "Classifier",
     "ClassifierConfig",
+    "DiscriminatorHead",
+    "LabelledLatent",
     "PhaseShuffle",
+    "SpecGANConfig",
+    "SpecGANDiscriminator",
+    "SpecGANGenerator",
+    "SpectrogramCodec",
+    "VAEConfig",
     "WaveGANConfig",
     "WaveGANDiscriminator",
     "WaveGANGenerator",
+    "WaveVAE",
     "build_classifier",
     "classify",
     "load_model",

@@ -5,7 +5,8 @@ layers of kernel 25 that multiply the length by 4 and halve the channels
 (transposed convolutions with padding 11 and output padding 1, or
 nearest-neighbour x4 then a convolution), ReLU between, tanh out, no batch
 norm. Discriminator: convolutions of kernel 25, stride 4, padding 11,
-LeakyReLU 0.2, phase shuffle after all but the last, dense to one logit.
+LeakyReLU 0.2, phase shuffle after all but the last, a head to one logit
+(or, for the conditional variants, :mod:`wavecraft.models.conditioning`).
 At d = 64 and 16384 samples the parameter counts are the reference's:
 G 19,065,345 and D 17,427,969.
 
@@ -22,6 +23,7 @@ import torch
 from torch import nn
 
 from wavecraft.errors import InvalidParameterError
+from wavecraft.models.conditioning import DiscriminatorHead, LabelledLatent, check_conditioning
 
 KERNEL = 25
 #: clip length -> strides of the up-sampling layers (the discriminator mirrors them)
@@ -47,6 +49,10 @@ class WaveGANConfig:
         Taps of the learned post-processing filter (0: none; the reference offers 512).
     phase_shuffle : int
         n of the discriminator's phase shuffle (0: off).
+    conditional : {"none", "cgan", "acgan", "semi"}
+        The class-conditional variant (see :mod:`wavecraft.models.conditioning`).
+    classes : int
+        Number of labels of a conditional model (0 when unconditional).
     """
 
     d: int = 64
@@ -55,12 +61,15 @@ class WaveGANConfig:
     upsample: str = "transpose"
     post_filter: int = 0
     phase_shuffle: int = 2
+    conditional: str = "none"
+    classes: int = 0
 
     def __post_init__(self) -> None:
         if self.length not in STRIDES:
             raise InvalidParameterError(f"WaveGAN makes clips of {', '.join(map(str, STRIDES))} samples, not {self.length}")
         if self.upsample not in ("transpose", "nearest") or self.d < 1 or self.latent < 1 or self.post_filter < 0 or self.phase_shuffle < 0:
             raise InvalidParameterError(f"invalid WaveGAN config {self}")
+        check_conditioning(self.conditional, self.classes)
 
     @property
     def strides(self) -> tuple[int, ...]:
@@ -75,13 +84,14 @@ class WaveGANConfig:
 
 
 class WaveGANGenerator(nn.Module):
-    """z ``(batch, latent)`` -> waveform ``(batch, 1, length)`` in [-1, 1]."""
+    """z ``(batch, latent)`` (and labels ``(batch,)`` when conditional) -> waveform ``(batch, 1, length)`` in [-1, 1]."""
 
     def __init__(self, config: WaveGANConfig = WaveGANConfig()) -> None:
         super().__init__()
         self.config = config
         channels = config.channels
-        self.dense = nn.Linear(config.latent, START * channels[0])
+        self.latent = LabelledLatent(config.latent, config.classes)
+        self.dense = nn.Linear(self.latent.size, START * channels[0])
         self.layers = nn.ModuleList(_upsampler(c_in, c_out, s, config.upsample) for c_in, c_out, s in zip(channels, channels[1:], config.strides))
         self.post_filter = nn.Conv1d(1, 1, config.post_filter) if config.post_filter else None
 
@@ -95,8 +105,16 @@ class WaveGANGenerator(nn.Module):
             length *= stride
         return total
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        x = torch.relu(self.dense(z).view(z.shape[0], self.config.channels[0], START))
+    def to_model(self, waveforms: torch.Tensor) -> torch.Tensor:
+        """Training clips as the discriminator sees them: waveforms, unchanged."""
+        return waveforms
+
+    def to_audio(self, outputs: torch.Tensor) -> torch.Tensor:
+        """The generator's outputs as waveforms ``(batch, 1, length)``: they are already."""
+        return outputs
+
+    def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        x = torch.relu(self.dense(self.latent(z, labels)).view(z.shape[0], self.config.channels[0], START))
         for i, layer in enumerate(self.layers):
             x = layer(x)
             x = torch.tanh(x) if i == len(self.layers) - 1 else torch.relu(x)
@@ -133,10 +151,14 @@ class PhaseShuffle(nn.Module):
         return padded.gather(-1, index.expand(-1, x.shape[1], -1))
 
 
-class WaveGANDiscriminator(nn.Module):
-    """Waveform ``(batch, 1, length)`` -> one logit (a critic value for WGAN-GP) per example."""
+class Downsampler(nn.Module):
+    """Waveform ``(batch, 1, length)`` -> the flattened last feature map ``(batch, 16 * 16d)``.
 
-    def __init__(self, config: WaveGANConfig = WaveGANConfig()) -> None:
+    The convolutions of the WaveGAN discriminator (kernel 25, stride 4, LeakyReLU 0.2, phase shuffle
+    after all but the last), shared by the discriminator and the VAE's encoder.
+    """
+
+    def __init__(self, config: WaveGANConfig) -> None:
         super().__init__()
         self.config = config
         channels = config.channels[::-1]  # 1, d, 2d, ...
@@ -145,23 +167,38 @@ class WaveGANDiscriminator(nn.Module):
             for c_in, c_out, stride in zip(channels, channels[1:], config.strides[::-1])
         )
         self.shuffle = PhaseShuffle(config.phase_shuffle)
-        self.dense = nn.Linear(START * channels[-1], 1)
+        self.features = START * channels[-1]
 
     def flops(self) -> float:
-        """FLOPs of one forward pass for one clip (2 per multiply-add of the convolutions and the dense layer)."""
-        total, length = 2.0 * self.dense.in_features, self.config.length
+        """FLOPs of the convolutions for one clip (2 per multiply-add)."""
+        total, length = 0.0, self.config.length
         for layer in self.layers:
             length //= layer.stride[0]
             total += 2.0 * layer.in_channels * layer.out_channels * KERNEL * length
         return total
 
-    def features(self, x: torch.Tensor) -> torch.Tensor:
-        """The flattened last feature map ``(batch, 16 * 16d)``."""
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         for i, layer in enumerate(self.layers):
             x = nn.functional.leaky_relu(layer(x), 0.2)
             if i < len(self.layers) - 1:
                 x = self.shuffle(x)
         return x.flatten(1)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.dense(self.features(x))[:, 0]
+
+class WaveGANDiscriminator(nn.Module):
+    """Waveform ``(batch, 1, length)`` (and labels) -> one logit (a critic value for WGAN-GP) per example, and class logits."""
+
+    def __init__(self, config: WaveGANConfig = WaveGANConfig()) -> None:
+        super().__init__()
+        self.config = config
+        self.body = Downsampler(config)
+        self.head = DiscriminatorHead(self.body.features, config.conditional, config.classes)
+
+    def flops(self) -> float:
+        """FLOPs of one forward pass for one clip (2 per multiply-add of the convolutions and the head)."""
+        return self.body.flops() + self.head.flops()
+
+    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The adversarial logit ``(batch,)`` and the class logits ``(batch, N)`` (None unless AC-GAN or semi)."""
+        return self.head(self.body(x), labels)
+

@@ -55,6 +55,11 @@ def default_group(corpus: Corpus) -> str | None:
     return None
 
 
+def class_names(corpus: Corpus) -> tuple[str, ...]:
+    """The classes of a corpus: its labels but :data:`CATCH_ALL` and the empty one, sorted."""
+    return tuple(sorted({e.label for e in corpus} - set(CATCH_ALL) - {""}))
+
+
 def clip_dataset(
     corpus: Corpus, sample_rate: int, seconds: float, held_out: float = 0.25, seed: int = 0,
     group: str | None = None, names: tuple[str, ...] | None = None,
@@ -64,7 +69,7 @@ def clip_dataset(
     ``names`` fixes the classes and their order (default: every label but
     :data:`CATCH_ALL`, sorted); files with other labels are left out.
     """
-    names = tuple(names) if names else tuple(sorted({e.label for e in corpus} - set(CATCH_ALL)))
+    names = tuple(names) if names else class_names(corpus)
     kept = corpus.subset(lambda e: e.label in names)
     if len(names) < 2 or len(kept) == 0:
         raise InvalidParameterError(f"{corpus.name} needs files of at least two labels to train a classifier; has {names}")

@@ -1,0 +1,79 @@
+"""Training clips for generative models: random slices of a corpus held in memory, with their labels."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from wavecraft.corpus import Corpus
+from wavecraft.errors import InvalidParameterError
+
+#: label index of a clip whose label is not known (unconditional runs, or files a semi-supervised run may not see)
+UNLABELLED = -1
+
+
+class SliceSampler:
+    """Random training clips of ``length`` samples from a corpus, with their labels.
+
+    As in the WaveGAN reference: a file shorter than a clip gives its start,
+    zero-padded at the end (one-shots); a longer one a slice at a random
+    offset. Files are drawn uniformly; optional per-file peak normalisation
+    (actually applied, unlike the reference, whose flag is ignored).
+
+    Parameters
+    ----------
+    corpus : Corpus
+        The files.
+    sample_rate, length : int
+        Rate to decode at and samples per clip.
+    normalize : bool
+        Scale every file to peak 1.
+    seed : int
+        Seeds the draws (with ``rank``) and the choice of hidden labels.
+    labels : tuple of str
+        Class names of a conditional run: only files with these labels are kept, and clips come with
+        their index in this tuple. Empty: every file, label :data:`UNLABELLED`.
+    labelled : float
+        Fraction of the files whose label is given (chosen once from ``seed``); the others come as
+        :data:`UNLABELLED` (a semi-supervised run).
+    rank : int
+        The process's rank in a distributed run: each draws its own clips.
+    """
+
+    def __init__(self, corpus: Corpus, sample_rate: int, length: int, normalize: bool, seed: int,
+                 labels: tuple[str, ...] = (), labelled: float = 1.0, rank: int = 0) -> None:
+        self.length = length
+        entries = [e for e in corpus if not labels or e.label in labels]
+        self.signals, names = [], []
+        for entry in tqdm(entries, desc="loading", unit="file", leave=False):
+            signal, _ = corpus.load(entry, sr=sample_rate)
+            peak = np.abs(signal).max(initial=0.0)
+            if peak > 0:
+                self.signals.append(signal / peak if normalize else signal)
+                names.append(entry.label)
+        if not self.signals:
+            raise InvalidParameterError(f"{corpus.name} has no audible files{' labelled ' + ', '.join(labels) if labels else ''} to train on")
+        self.labels = np.array([labels.index(n) if labels else UNLABELLED for n in names])
+        hidden = np.random.default_rng(seed).random(len(names)) >= labelled
+        self.labels[hidden] = UNLABELLED
+        self.rng = np.random.default_rng([seed, rank])
+
+    def batch(self, size: int, rng: np.random.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(size, 1, length)`` float32 clips and their ``(size,)`` labels; ``rng`` draws instead of the sampler's own."""
+        rng = self.rng if rng is None else rng
+        files = rng.integers(len(self.signals), size=size)
+        out = np.zeros((size, 1, self.length), np.float32)
+        for i, index in enumerate(files):
+            signal = self.signals[index]
+            start = rng.integers(signal.size - self.length + 1) if signal.size > self.length else 0
+            clip = signal[start : start + self.length]
+            out[i, 0, : clip.size] = clip
+        return torch.from_numpy(out), torch.from_numpy(self.labels[files])
+
+    def starts(self) -> np.ndarray:
+        """The first ``length`` samples of every file, zero-padded: ``(files, length)`` (the training set of one-shots)."""
+        out = np.zeros((len(self.signals), self.length), np.float32)
+        for i, signal in enumerate(self.signals):
+            out[i, : min(signal.size, self.length)] = signal[: self.length]
+        return out
