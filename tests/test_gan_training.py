@@ -142,16 +142,20 @@ def test_train_and_generate_commands(tmp_path: Path) -> None:
 
 
 def test_evaluate_scores_real_and_generated_clips_with_one_classifier(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    run, clf = tmp_path / "run", tmp_path / "clf"
-    assert main(["train", "gan", "synthetic:drum-machine", "--steps", "1", "--out", str(run)]) == 0
-    assert main(["classifier", "train", "synthetic:tones", "--epochs", "2", "--out", str(clf)]) == 0
+    run, clf, scores = tmp_path / "run", tmp_path / "clf", tmp_path / "scores.json"
+    assert main(["train", "gan", "synthetic:tones", "--conditional", "cgan", "--steps", "1", "--out", str(run)]) == 0
+    assert main(["classifier", "train", "synthetic:tones", "--epochs", "15", "--seconds", "0.256", "--out", str(clf)]) == 0
     capsys.readouterr()
-    assert main(["evaluate", str(run), "--classifier", str(clf), "-n", "40"]) == 0
-    lines = capsys.readouterr().out.splitlines()
-    rows = {line.split("  ")[0]: line.split() for line in lines[3:]}
-    real_again = float(next(v for k, v in rows.items() if k.startswith("real, second"))[-4])
-    generated = float(rows["generated"][-4])
-    assert generated > real_again  # an untrained generator is further from the real clips than more real clips are
+    assert main(["evaluate", str(run), "--classifier", str(clf), "-n", "60", "--json", str(scores)]) == 0
+    out = capsys.readouterr().out
+    assert "ndb_k" in out and "label_accuracy" in out and "memorisation:" in out
+    result = json.loads(scores.read_text())
+    real, again, generated = result["real"], result["real, second draw"], result["generated"]
+    assert generated["frechet_to_real"] > again["frechet_to_real"]  # an untrained generator is further from real clips than more real clips
+    assert generated["ndb_k"] > again["ndb_k"]
+    # the classifier names real clips' classes better than chance (1/3), and an untrained generator's no better than chance
+    assert min(real["label_accuracy"], again["label_accuracy"]) > 0.5 > 0.4 > generated["label_accuracy"]
+    assert result["memorisation"]["generated_to_training_median"] > 0 and result["memorisation"]["training_spacing_median"] > 0
     assert main(["evaluate", str(run), "--classifier", str(clf), "-n", "5"]) == 2
     assert main(["evaluate", str(run), "--classifier", str(clf), "--checkpoint", "step-9999999"]) == 2
 
@@ -216,3 +220,15 @@ def test_two_processes_keep_identical_replicas(tmp_path: Path) -> None:
     spreads = [h["replica_spread"] for h in state["history"] if "replica_spread" in h]
     assert spreads == [0.0, 0.0]  # gradients averaged: the replicas stay identical, bit for bit
     assert main(["train", "gan", "synthetic:drum-machine", "--steps", "6", "--out", str(run), "--resume"]) == 2  # one process
+
+
+def test_bf16_mixed_precision_steps_stay_finite_and_move_the_weights(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    config = replace(TINY, precision="bf16")
+    trainer = build_trainer(config, SliceSampler(synthetic_corpus("drum-machine", n_files=4, duration=0.3), 16_000, 4096, True, 0))
+    before = [p.detach().clone() for p in trainer.generator.parameters()]
+    losses = [trainer.train_step() for _ in range(2)]
+    assert all(np.isfinite(v) for row in losses for v in row.values())
+    assert all(not torch.equal(a, b) for a, b in zip(before, trainer.generator.parameters()))
+    assert all(p.dtype == torch.float32 for p in trainer.generator.parameters())  # autocast: fp32 weights, bf16 arithmetic

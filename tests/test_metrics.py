@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from wavecraft.errors import InvalidParameterError
-from wavecraft.metrics import bss_eval, log_spectral_distance, onset_f_measure, stoi
+from wavecraft.metrics import bss_eval, different_bins, log_spectral_distance, nearest_distances, onset_f_measure, stoi
 
 SR = 16_000
 
@@ -73,3 +73,22 @@ def test_frechet_distance_known_answers() -> None:
     assert frechet_distance(a, shifted) == pytest.approx(9.0, rel=1e-6)
     scaled = 2 * rng.standard_normal((20_000, 4))  # N(0, 4I) vs N(0, I): 4 * (1 + 4 - 2*2) = 4
     assert frechet_distance(a, scaled) == pytest.approx(4.0, rel=0.05)
+
+
+def test_different_bins_counts_the_bins_a_model_misses() -> None:
+    rng = np.random.default_rng(0)
+    centres = rng.normal(scale=10, size=(10, 4))
+    reference = centres[rng.integers(10, size=2000)] + rng.normal(size=(2000, 4))
+    faithful = centres[rng.integers(10, size=2000)] + rng.normal(size=(2000, 4))
+    collapsed = centres[rng.integers(3, size=2000)] + rng.normal(size=(2000, 4))  # only 3 of the 10 modes
+    assert different_bins(reference, faithful, bins=10) <= 1  # at level 0.05, about 0.5 of 10 by chance
+    assert different_bins(reference, collapsed, bins=10) == 10  # 7 empty bins and 3 over-full ones
+    with pytest.raises(InvalidParameterError):
+        different_bins(reference[:15], faithful, bins=10)
+
+
+def test_nearest_distances_and_leave_one_out() -> None:
+    references = np.array([[0.0, 0.0], [3.0, 4.0], [10.0, 0.0]])
+    np.testing.assert_allclose(nearest_distances(np.array([[3.0, 3.0], [10.0, 1.0]]), references), [1.0, 1.0])
+    np.testing.assert_allclose(nearest_distances(references, references), [0.0, 0.0, 0.0])
+    np.testing.assert_allclose(nearest_distances(references, references, leave_one_out=True), [5.0, 5.0, np.hypot(7, 4)])

@@ -238,9 +238,9 @@ def run_evaluate(args: argparse.Namespace) -> int:
     labels = _labels(trainer, args.n, None)
     fake = trainer.synthesize(trainer.latent(args.n, torch.Generator().manual_seed(args.seed)), labels)
     real, real_labels = sampler.batch(args.n)
-    real_again, _ = sampler.batch(args.n)
-    scored = {name: classify(classifier, clips) for name, clips in
-              (("real", real[:, 0].numpy()), ("real, second draw", real_again[:, 0].numpy()), ("generated", fake))}
+    real_again, again_labels = sampler.batch(args.n)
+    clips = {"real": (real[:, 0].numpy(), real_labels), "real, second draw": (real_again[:, 0].numpy(), again_labels), "generated": (fake, labels)}
+    scored = {name: classify(classifier, made) for name, (made, _) in clips.items()}
     scores, rows = {}, []
     for name, (probabilities, embeddings) in scored.items():
         score, spread = inception_score(probabilities)
@@ -248,8 +248,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
                "frechet_to_real": frechet_distance(scored["real"][1], embeddings) if name != "real" else 0.0,
                "ndb_k": different_bins(scored["real"][1], embeddings, args.bins, seed=args.seed) / args.bins if name != "real" else 0.0}
         if config.labels:
-            truth = (real_labels if name == "real" else labels).numpy()
-            row["label_accuracy"] = _label_accuracy(probabilities.argmax(axis=1), truth, config.labels, clf_config.labels)
+            row["label_accuracy"] = _label_accuracy(probabilities.argmax(axis=1), clips[name][1].numpy(), config.labels, clf_config.labels)
         counts = np.bincount(probabilities.argmax(axis=1), minlength=len(clf_config.labels))
         scores[name] = row
         rows.append([name, *row.values(), " ".join(f"{label}:{c}" for label, c in zip(clf_config.labels, counts))])
