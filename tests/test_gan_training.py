@@ -106,9 +106,12 @@ def test_every_model_kind_resumes_bit_exactly(tmp_path: Path, config: TrainConfi
     assert clips.shape == (3, 4096) and np.isfinite(clips).all()
 
 
-def test_time_budget_stops_with_a_checkpoint(tmp_path: Path) -> None:
-    trainer = train_run(synthetic_corpus("drum-machine", n_files=4, duration=0.3), tmp_path / "run", TINY, steps=1000, minutes=1e-6)
+def test_time_budget_and_timed_checkpoints(tmp_path: Path) -> None:
+    corpus = synthetic_corpus("drum-machine", n_files=4, duration=0.3)
+    trainer = train_run(corpus, tmp_path / "run", TINY, steps=1000, minutes=1e-6)
     assert trainer.step == 1 and latest_checkpoint(tmp_path / "run").name == "step-0000001"
+    train_run(corpus, tmp_path / "timed", TINY, steps=3, checkpoint_every=1000, checkpoint_minutes=1e-6, keep=5)
+    assert [p.name for p in sorted((tmp_path / "timed" / "checkpoints").glob("step-*"))] == [f"step-000000{i}" for i in (1, 2, 3)]
 
 
 def test_train_and_generate_commands(tmp_path: Path) -> None:

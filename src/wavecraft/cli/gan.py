@@ -90,6 +90,7 @@ def _training_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--minutes", type=float, default=None, help="stop (with a checkpoint) after this much training time")
     parser.add_argument("--precision", choices=PRECISIONS, default="fp32", help="bf16: mixed precision (autocast) for a GPU (default fp32)")
     parser.add_argument("--checkpoint-every", type=int, default=100, help="steps between checkpoints (default 100)")
+    parser.add_argument("--checkpoint-minutes", type=float, default=None, help="also checkpoint whenever this much time has passed since the last")
     parser.add_argument("--keep", type=int, default=3, help="checkpoints kept besides the best (default 3)")
     parser.add_argument("--seed", type=int, default=0, help="seed of everything random (default 0)")
     parser.add_argument("--resume", action="store_true", help="continue --out from its last checkpoint")
@@ -99,8 +100,8 @@ def _training_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_train(args: argparse.Namespace) -> int:
     """Train or resume a GAN or the VAE."""
-    if args.steps < 1 or args.checkpoint_every < 1 or args.keep < 1 or (args.minutes is not None and args.minutes <= 0):
-        raise InvalidParameterError("--steps, --checkpoint-every and --keep must be at least 1, and --minutes positive")
+    if args.steps < 1 or args.checkpoint_every < 1 or args.keep < 1 or any(m is not None and m <= 0 for m in (args.minutes, args.checkpoint_minutes)):
+        raise InvalidParameterError("--steps, --checkpoint-every and --keep must be at least 1, --minutes and --checkpoint-minutes positive")
     if args.resume and args.force:
         raise InvalidParameterError("--resume continues a run and --force replaces it; choose one")
     kind = getattr(args, "model", "vae")
@@ -113,7 +114,7 @@ def run_train(args: argparse.Namespace) -> int:
     labels = class_names(corpus) if conditional != "none" else ()
     config = preset(kind, args.preset, conditional, labels, **changes)
     trainer = train_run(corpus, args.out, config, args.steps, args.checkpoint_every, args.keep, minutes=args.minutes,
-                        resume=args.resume, force=args.force)
+                        resume=args.resume, force=args.force, checkpoint_minutes=args.checkpoint_minutes)
     if trainer.world.main:
         losses = next(h for h in reversed(trainer.history) if "steps_per_second" in h)
         shown = ", ".join(f"{k} {v:.4f}" for k, v in losses.items() if k.endswith("loss"))

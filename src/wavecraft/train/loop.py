@@ -54,9 +54,12 @@ def build_trainer(config: TrainConfig, sampler: SliceSampler | None, world: Worl
 def train_run(
     corpus: Corpus, run: Path, config: TrainConfig, steps: int, checkpoint_every: int = 100, keep: int = 3,
     log_every: int = 10, minutes: float | None = None, resume: bool = False, force: bool = False,
-    device: torch.device | None = None,
+    device: torch.device | None = None, checkpoint_minutes: float | None = None,
 ) -> Trainer:
-    """Train (or resume) a run until ``steps`` steps or ``minutes`` of training; checkpoint every ``checkpoint_every`` and at the end.
+    """Train (or resume) a run until ``steps`` steps or ``minutes`` of training.
+
+    A checkpoint is written every ``checkpoint_every`` steps, whenever ``checkpoint_minutes`` have passed
+    since the last one, and at the end, so a crash loses at most the steps since the last checkpoint.
 
     Under torchrun every process calls it and joins the process group (if it has not already); every rank
     leaves the group at the end.
@@ -64,14 +67,14 @@ def train_run(
     device = device or default_device()
     world = join(device)
     try:
-        return _train(corpus, run, config, steps, checkpoint_every, keep, log_every, minutes, resume, force, device, world)
+        return _train(corpus, run, config, steps, checkpoint_every, checkpoint_minutes, keep, log_every, minutes, resume, force, device, world)
     finally:
         leave(world)
 
 
 def _train(
-    corpus: Corpus, run: Path, config: TrainConfig, steps: int, checkpoint_every: int, keep: int,
-    log_every: int, minutes: float | None, resume: bool, force: bool, device: torch.device, world: World,
+    corpus: Corpus, run: Path, config: TrainConfig, steps: int, checkpoint_every: int, checkpoint_minutes: float | None,
+    keep: int, log_every: int, minutes: float | None, resume: bool, force: bool, device: torch.device, world: World,
 ) -> Trainer:
     """:func:`train_run` inside the process group."""
     if resume:
@@ -100,6 +103,7 @@ def _train(
     step_flops, limit = trainer.step_flops(), matmul_rate()
     bar = tqdm(total=steps, initial=trainer.step, desc=f"training {config.kind}", unit="step", disable=not world.main)
     started, first = time.perf_counter(), trainer.step
+    saved = started
     while trainer.step < steps:
         losses = trainer.train_step()
         bar.update(1)
@@ -112,8 +116,10 @@ def _train(
             if world.main:
                 _log_scalars(writer, "train", losses, trainer.step)
                 bar.set_postfix({k: f"{v:.3f}" for k, v in losses.items() if k.endswith("loss")} | {"util": f"{100 * losses['flop_utilisation']:.0f}%"})
-        if trainer.step % checkpoint_every == 0 or last:
+        due = checkpoint_minutes is not None and any_rank(time.perf_counter() - saved > 60 * checkpoint_minutes, world)
+        if trainer.step % checkpoint_every == 0 or due or last:
             _checkpoint(trainer, run, keep, quality, writer, listening)
+            saved = time.perf_counter()
         if out_of_time:
             break
     bar.close()
