@@ -19,7 +19,6 @@ import argparse
 import contextlib
 import io
 import json
-import shutil
 import time
 from pathlib import Path
 
