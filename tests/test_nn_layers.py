@@ -1,4 +1,4 @@
-"""Polyphase and Fold2d: the equivalences that define them."""
+"""Polyphase, Fold2d and the up-samplers: the equivalences that define them."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import torch
 from torch import nn
 
 from wavecraft.errors import InvalidParameterError
-from wavecraft.nn import Fold2d, Polyphase
+from wavecraft.nn import Fold2d, Polyphase, SubPixel1d, upsampler
+from wavecraft.nn.upsampling import UPSAMPLERS
 
 torch.manual_seed(0)
 
@@ -65,3 +66,24 @@ def test_fold2d_square_kernel_is_local_along_rows_and_dilated_across() -> None:
     torch.testing.assert_close(two_d[..., inside], one_d[..., inside], atol=1e-5, rtol=1e-5)
     assert fold(torch.randn(1, 1, 45)).shape == (1, 1, 3, 20)
     assert fold.unfold(fold(x), 150).shape[-1] == 150
+
+
+def test_subpixel_interleaves_phases_and_is_the_polyphase_synthesis() -> None:
+    x = torch.randn(2, 6, 7)
+    y = SubPixel1d(3)(x)
+    assert y.shape == (2, 2, 21)
+    for c in range(2):
+        for k in range(3):
+            torch.testing.assert_close(y[:, c, k::3], x[:, c * 3 + k], rtol=0, atol=0)  # out[c, l r + k] = in[c r + k, l]
+    single = torch.randn(2, 4, 9)
+    torch.testing.assert_close(SubPixel1d(4)(single), Polyphase(4).synthesis(single.flip(1)), rtol=0, atol=0)
+    with pytest.raises(InvalidParameterError):
+        SubPixel1d(4)(torch.randn(1, 6, 5))
+
+
+@pytest.mark.parametrize("kind", UPSAMPLERS)
+@pytest.mark.parametrize(("stride", "kernel"), [(2, 15), (4, 25), (4, 15), (3, 9)])
+def test_every_upsampler_multiplies_the_length_exactly(kind: str, stride: int, kernel: int) -> None:
+    layer = upsampler(5, 3, stride, kind, kernel)
+    for length in (1, 16, 37):
+        assert layer(torch.randn(2, 5, length)).shape == (2, 3, length * stride)

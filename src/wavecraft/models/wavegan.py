@@ -24,6 +24,7 @@ from torch import nn
 
 from wavecraft.errors import InvalidParameterError
 from wavecraft.models.conditioning import DiscriminatorHead, LabelledLatent, check_conditioning
+from wavecraft.nn.upsampling import upsampler
 
 KERNEL = 25
 #: clip length -> strides of the up-sampling layers (the discriminator mirrors them)
@@ -92,7 +93,7 @@ class WaveGANGenerator(nn.Module):
         channels = config.channels
         self.latent = LabelledLatent(config.latent, config.classes)
         self.dense = nn.Linear(self.latent.size, START * channels[0])
-        self.layers = nn.ModuleList(_upsampler(c_in, c_out, s, config.upsample) for c_in, c_out, s in zip(channels, channels[1:], config.strides))
+        self.layers = nn.ModuleList(upsampler(c_in, c_out, s, config.upsample, KERNEL) for c_in, c_out, s in zip(channels, channels[1:], config.strides))
         self.post_filter = nn.Conv1d(1, 1, config.post_filter) if config.post_filter else None
 
     def flops(self) -> float:
@@ -122,14 +123,6 @@ class WaveGANGenerator(nn.Module):
             return x
         taps = self.config.post_filter
         return self.post_filter(nn.functional.pad(x, ((taps - 1) // 2, taps // 2)))  # 'same' length for any tap count
-
-
-def _upsampler(c_in: int, c_out: int, stride: int, kind: str) -> nn.Module:
-    """Length x ``stride``: a transposed convolution (kernel 25, 'same'-equivalent padding) or nearest + convolution."""
-    if kind == "transpose":
-        padding = (KERNEL - stride + 1) // 2  # 11 for stride 4
-        return nn.ConvTranspose1d(c_in, c_out, KERNEL, stride, padding=padding, output_padding=stride + 2 * padding - KERNEL)
-    return nn.Sequential(nn.Upsample(scale_factor=stride, mode="nearest"), nn.Conv1d(c_in, c_out, KERNEL, padding=KERNEL // 2))
 
 
 class PhaseShuffle(nn.Module):

@@ -10,6 +10,7 @@ from wavecraft.nn.fold import Fold2d
 from wavecraft.nn.iir import IIRBank
 from wavecraft.nn.polyphase import Polyphase
 from wavecraft.nn.probe import LayerResponse, probe, write_probe
+from wavecraft.nn.upsampling import SubPixel1d, upsampler
 from wavecraft.nn.wavelet import WaveletTree
 
-__all__ = ["FilterBank", "Fold2d", "IIRBank", "LayerResponse", "Polyphase", "WaveletTree", "probe", "write_probe"]
+__all__ = ["FilterBank", "Fold2d", "IIRBank", "LayerResponse", "Polyphase", "SubPixel1d", "WaveletTree", "probe", "upsampler", "write_probe"]

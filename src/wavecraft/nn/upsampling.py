@@ -1,0 +1,53 @@
+"""Learned up-sampling by an integer factor: transposed convolution, nearest + convolution, or sub-pixel.
+
+Sub-pixel up-sampling (Shi et al., 2016, "ESPCN"; a pixel shuffle in one
+dimension) computes ``factor`` output phases as channels at the low rate
+and interleaves them: ``out[:, c, l * r + k] = in[:, c * r + k, l]``. This is
+the synthesis of the polyphase bank (:class:`wavecraft.nn.Polyphase`) with
+the channels in the other order, and unlike a transposed convolution with a
+stride it has no uneven overlap, hence no checkerboard artefacts.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from wavecraft.errors import InvalidParameterError
+
+UPSAMPLERS = ("transpose", "nearest", "subpixel")
+
+
+class SubPixel1d(nn.Module):
+    """``(batch, channels * factor, length)`` -> ``(batch, channels, length * factor)`` by interleaving phases."""
+
+    def __init__(self, factor: int) -> None:
+        super().__init__()
+        if factor < 1:
+            raise InvalidParameterError(f"a sub-pixel factor must be at least 1, not {factor}")
+        self.factor = factor
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        batch, channels, length = x.shape
+        if channels % self.factor:
+            raise InvalidParameterError(f"{channels} channels do not split into {self.factor} phases")
+        phases = x.reshape(batch, channels // self.factor, self.factor, length)
+        return phases.transpose(2, 3).reshape(batch, channels // self.factor, length * self.factor)
+
+
+def upsampler(c_in: int, c_out: int, stride: int, kind: str, kernel: int) -> nn.Module:
+    """A layer that multiplies the length by ``stride`` exactly and maps ``c_in`` to ``c_out`` channels.
+
+    ``transpose``: a transposed convolution with 'same'-equivalent padding (padding 11 and output
+    padding 1 for kernel 25, stride 4, as in WaveGAN); ``nearest``: repeat each sample, then an odd
+    'same' convolution; ``subpixel``: a 'same' convolution to ``c_out * stride`` channels, then
+    :class:`SubPixel1d`.
+    """
+    if kind == "transpose":
+        padding = (kernel - stride + 1) // 2
+        return nn.ConvTranspose1d(c_in, c_out, kernel, stride, padding=padding, output_padding=stride + 2 * padding - kernel)
+    if kind == "nearest":
+        return nn.Sequential(nn.Upsample(scale_factor=stride, mode="nearest"), nn.Conv1d(c_in, c_out, kernel, padding=kernel // 2))
+    if kind == "subpixel":
+        return nn.Sequential(nn.Conv1d(c_in, c_out * stride, kernel, padding=kernel // 2), SubPixel1d(stride))
+    raise InvalidParameterError(f"up-sampling must be one of {', '.join(UPSAMPLERS)}, not {kind!r}")
