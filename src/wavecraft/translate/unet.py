@@ -1,0 +1,109 @@
+"""The 1-D U-Net generator of audio-to-audio translation: pix2pix's U-Net with 1-D, wider, more strided convolutions.
+
+The encoder has ``depth`` levels, each a convolution of ``kernel`` taps and
+stride ``stride`` (LeakyReLU 0.2) whose output is kept as a skip; the
+decoder mirrors it, each level up-sampling by ``stride``
+(:func:`wavecraft.nn.upsampling.upsampler`: sub-pixel by default, or
+transposed convolutions), ReLU, optional dropout (pix2pix's noise), and
+concatenating the skip of the same length. A last 'same' convolution maps
+to ``factor`` channels that a sub-pixel layer interleaves, so a bandwidth
+extender takes the low-rate signal itself and returns ``factor`` times as
+many samples; with ``factor`` 1 and ``residual`` the network learns what to
+add to its input. Any input length works: the input is zero-padded at the
+end to a multiple of ``stride ** depth`` and the output cut back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from wavecraft.errors import InvalidParameterError
+from wavecraft.nn.upsampling import UPSAMPLERS, SubPixel1d, upsampler
+
+
+@dataclass(frozen=True)
+class UNetConfig:
+    """The architecture of a :class:`UNet1d`.
+
+    Attributes
+    ----------
+    depth : int
+        Encoder (and decoder) levels.
+    channels : int
+        Channels of the first level; each level doubles them, up to ``max_channels``.
+    max_channels : int
+        The widest level.
+    kernel : int
+        Taps of every convolution (odd).
+    stride : int
+        Down- and up-sampling factor per level.
+    upsample : {"subpixel", "transpose", "nearest"}
+        The decoder's up-sampling.
+    factor : int
+        Output samples per input sample (bandwidth extension by ``factor``; 1 for same-rate tasks).
+    residual : bool
+        With ``factor`` 1: return input + network output.
+    dropout : float
+        Dropout after the decoder's inner levels (pix2pix's noise), active in training.
+    """
+
+    depth: int = 4
+    channels: int = 16
+    max_channels: int = 256
+    kernel: int = 15
+    stride: int = 2
+    upsample: str = "subpixel"
+    factor: int = 1
+    residual: bool = True
+    dropout: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.depth < 1 or self.channels < 1 or self.kernel % 2 == 0 or self.stride < 2 or self.factor < 1:
+            raise InvalidParameterError(f"invalid U-Net config {self}: need depth >= 1, odd kernel, stride >= 2, factor >= 1")
+        if self.upsample not in UPSAMPLERS or not 0 <= self.dropout < 1:
+            raise InvalidParameterError(f"upsample must be one of {', '.join(UPSAMPLERS)} and dropout in [0, 1)")
+
+    @property
+    def widths(self) -> list[int]:
+        """Channels of the encoder's levels, first to deepest."""
+        return [min(self.channels * 2**i, self.max_channels) for i in range(self.depth)]
+
+    @property
+    def multiple(self) -> int:
+        """Input lengths are padded to a multiple of this."""
+        return self.stride**self.depth
+
+
+class UNet1d(nn.Module):
+    """Waveform ``(batch, 1, T)`` -> waveform ``(batch, 1, T * factor)``."""
+
+    def __init__(self, config: UNetConfig = UNetConfig()) -> None:
+        super().__init__()
+        self.config = config
+        c, widths = config, config.widths
+        same = c.kernel // 2
+        self.down = nn.ModuleList(nn.Conv1d(w_in, w_out, c.kernel, c.stride, padding=same) for w_in, w_out in zip([1, *widths], widths))
+        # up level i takes the deeper level's features (and, below the deepest, its skip) back to width[i - 1]'s length
+        ins = [widths[-1]] + [2 * w for w in widths[-2::-1]]
+        outs = widths[-2::-1] + [widths[0]]
+        self.up = nn.ModuleList(upsampler(w_in, w_out, c.stride, c.upsample, c.kernel) for w_in, w_out in zip(ins, outs))
+        self.dropout = nn.Dropout(c.dropout)
+        self.out = nn.Conv1d(widths[0] + 1, c.factor, c.kernel, padding=same)
+        self.interleave = SubPixel1d(c.factor)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        length = x.shape[-1]
+        padded = nn.functional.pad(x, (0, -length % self.config.multiple))
+        skips, h = [], padded
+        for layer in self.down:
+            h = nn.functional.leaky_relu(layer(h), 0.2)
+            skips.append(h)
+        for i, layer in enumerate(self.up):
+            h = torch.relu(layer(h))
+            if i < len(self.up) - 1:
+                h = torch.cat([self.dropout(h), skips[-2 - i]], dim=1)
+        y = self.interleave(self.out(torch.cat([h, padded], dim=1)))[..., : length * self.config.factor]
+        return x + y if self.config.residual and self.config.factor == 1 else y

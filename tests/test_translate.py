@@ -1,0 +1,73 @@
+"""Audio-to-audio translation: U-Net shapes, decimation modes, seamless full-length inference."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from wavecraft.errors import InvalidParameterError
+from wavecraft.translate import UNet1d, UNetConfig, decimate, translate_long
+
+
+@pytest.mark.parametrize("upsample", ["subpixel", "transpose", "nearest"])
+@pytest.mark.parametrize("factor", [1, 2, 4])
+def test_unet_returns_factor_times_any_length(upsample: str, factor: int) -> None:
+    model = UNet1d(UNetConfig(depth=3, channels=4, kernel=9, stride=4, upsample=upsample, factor=factor))
+    for length in (1, 63, 1001, 4096):  # odd, and shorter than stride ** depth
+        assert model(torch.randn(2, 1, length)).shape == (2, 1, length * factor)
+
+
+def test_unet_gradients_reach_every_parameter_and_residual_starts_as_identity() -> None:
+    model = UNet1d(UNetConfig(depth=3, channels=4, dropout=0.5))
+    x = torch.randn(2, 1, 999)
+    model(x).square().mean().backward()
+    assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in model.parameters())
+    with torch.no_grad():
+        model.out.weight.zero_()
+        model.out.bias.zero_()
+    torch.testing.assert_close(model(x), x, rtol=0, atol=0)  # residual: input + 0
+    with pytest.raises(InvalidParameterError):
+        UNetConfig(kernel=8)
+
+
+def _power_at(signal: np.ndarray, rate: int, hz: float) -> float:
+    spectrum = np.abs(np.fft.rfft(signal * np.hanning(signal.size))) ** 2
+    freqs = np.fft.rfftfreq(signal.size, 1 / rate)
+    return float(spectrum[np.abs(freqs - hz) < 20].sum() / spectrum.sum())
+
+
+def test_decimation_folds_or_removes_what_lies_above_the_new_nyquist() -> None:
+    t = np.arange(16_000) / 16_000
+    high, low = np.sin(2 * np.pi * 6000 * t), np.sin(2 * np.pi * 1000 * t)
+    aliased, filtered = decimate(high + low, 2, "aliased"), decimate(high + low, 2, "anti-aliased")
+    assert aliased.shape == filtered.shape == (8000,)
+    # at 8 kHz, 6 kHz folds to 2 kHz: present (half the power) when aliased, gone (< -60 dB) when filtered first
+    assert _power_at(aliased, 8000, 2000) == pytest.approx(0.5, abs=0.02)
+    assert _power_at(filtered, 8000, 2000) < 1e-6
+    assert _power_at(filtered, 8000, 1000) > 0.999  # the band below stays
+    np.testing.assert_array_equal(decimate(high, 4, "aliased"), high[::4])
+    with pytest.raises(InvalidParameterError):
+        decimate(high, 2, "spline")
+
+
+def test_long_inference_has_no_seams() -> None:
+    sine = np.sin(2 * np.pi * 440 * np.arange(50_000) / 16_000).astype(np.float32)
+    identity = UNet1d(UNetConfig(depth=3, channels=4))
+    with torch.no_grad():
+        identity.out.weight.zero_()
+        identity.out.bias.zero_()
+    np.testing.assert_allclose(translate_long(identity, sine, 4096), sine, atol=1e-6)
+    # a model with edge effects: a zero-padded 'same' smoothing filter is wrong near each window's ends
+    smooth = nn.Conv1d(1, 1, 63, padding=31, bias=False)
+    with torch.no_grad():
+        smooth.weight.fill_(1 / 63)
+    whole = smooth(torch.from_numpy(sine)[None, None])[0, 0].detach().numpy()
+    windowed = translate_long(smooth, sine, 4096)
+    seamed = np.concatenate([smooth(torch.from_numpy(sine[i : i + 4096])[None, None])[0, 0].detach().numpy() for i in range(0, sine.size, 4096)])
+    amplitude = np.abs(whole).max()
+    assert np.abs(seamed - whole).max() > 0.4 * amplitude  # hard seams: half-filled filters at every boundary
+    assert np.abs(windowed - whole).max() < 0.002 * amplitude  # cross-faded: the edges weigh (almost) nothing
+    upsampled = translate_long(lambda x: x.repeat_interleave(2, -1), sine, 1024, factor=2)
+    np.testing.assert_allclose(upsampled[1::2], sine, atol=1e-6)
