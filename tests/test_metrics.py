@@ -6,7 +6,17 @@ import numpy as np
 import pytest
 
 from wavecraft.errors import InvalidParameterError
-from wavecraft.metrics import bss_eval, different_bins, log_spectral_distance, nearest_distances, onset_f_measure, stoi
+from wavecraft.metrics import (
+    bss_eval,
+    different_bins,
+    log_spectral_distance,
+    nearest_distances,
+    onset_f_measure,
+    segmental_snr,
+    si_sdr,
+    snr,
+    stoi,
+)
 
 SR = 16_000
 
@@ -92,3 +102,19 @@ def test_nearest_distances_and_leave_one_out() -> None:
     np.testing.assert_allclose(nearest_distances(np.array([[3.0, 3.0], [10.0, 1.0]]), references), [1.0, 1.0])
     np.testing.assert_allclose(nearest_distances(references, references), [0.0, 0.0, 0.0])
     np.testing.assert_allclose(nearest_distances(references, references, leave_one_out=True), [5.0, 5.0, np.hypot(7, 4)])
+
+
+def test_snr_segmental_snr_and_si_sdr_on_hand_computed_cases() -> None:
+    assert snr(np.array([3.0, 4.0]), np.array([3.0, 3.0])) == pytest.approx(10 * np.log10(25 / 1))
+    # segmental SNR: 20-ms frames at 1 kHz are 20 samples, hop 10; one loud clean half and one noisy quiet half
+    reference = np.concatenate([np.ones(100), 0.01 * np.ones(100)])
+    estimate = reference + np.concatenate([0.01 * np.ones(100), 0.01 * np.ones(100)])
+    frames = np.lib.stride_tricks.sliding_window_view(np.arange(200), 20)[::10]
+    per_frame = [np.clip(10 * np.log10(np.sum(reference[f] ** 2) / np.sum((estimate - reference)[f] ** 2)), -10, 35) for f in frames]
+    assert segmental_snr(reference, estimate, 1000) == pytest.approx(np.mean(per_frame))
+    assert per_frame[0] == 35 and per_frame[-1] == 0  # clipped at 35 dB; 0 dB where noise equals signal
+    assert snr(reference, estimate) > 30 > segmental_snr(reference, estimate, 1000)  # the quiet half counts
+    r = np.array([1.0, 2.0, 0.0, -1.0])
+    n = np.array([2.0, -1.0, 5.0, 0.0])  # orthogonal to r
+    assert si_sdr(r, 3 * r + n) == pytest.approx(10 * np.log10(9 * 6 / 30))  # the gain of 3 is not an error
+    assert si_sdr(r, -0.5 * r) > 150  # nor is a negative one

@@ -129,6 +129,43 @@ def onset_f_measure(reference: np.ndarray, estimated: np.ndarray, window: float 
     return f, precision, recall
 
 
+def snr(reference: np.ndarray, estimate: np.ndarray) -> float:
+    """Signal-to-noise ratio in dB: ``10 log10(sum r² / sum (r - e)²)``, the estimate cut or zero-padded to the reference."""
+    reference = np.asarray(reference, np.float64)
+    error = reference - _match_length(np.asarray(estimate, np.float64), reference.size)
+    return float(10 * np.log10(np.sum(reference**2) / max(np.sum(error**2), 1e-20)))
+
+
+#: per-frame SNRs of the segmental SNR are clipped to this range (dB), as is usual since Quackenbush et al. (1988)
+SEGMENT_SNR_RANGE = (-10.0, 35.0)
+
+
+def segmental_snr(reference: np.ndarray, estimate: np.ndarray, sr: int) -> float:
+    """Segmental SNR in dB: the mean over 20-ms frames (hop 10 ms) of each frame's SNR clipped to [-10, 35] dB.
+
+    Unlike :func:`snr`, quiet passages count as much as loud ones.
+    """
+    reference = np.asarray(reference, np.float64)
+    estimate = _match_length(np.asarray(estimate, np.float64), reference.size)
+    frame = max(2, round(0.02 * sr))
+    windows = [np.lib.stride_tricks.sliding_window_view(x, frame)[:: frame // 2] for x in (reference, estimate)]
+    if not len(windows[0]):
+        raise InvalidParameterError(f"need at least one 20-ms frame ({frame} samples); got {reference.size}")
+    ratio = np.sum(windows[0] ** 2, axis=1) / np.maximum(np.sum((windows[0] - windows[1]) ** 2, axis=1), 1e-20)
+    return float(np.mean(np.clip(10 * np.log10(np.maximum(ratio, 1e-20)), *SEGMENT_SNR_RANGE)))
+
+
+def si_sdr(reference: np.ndarray, estimate: np.ndarray) -> float:
+    """Scale-invariant SDR in dB (Le Roux et al., 2019): the estimate's projection on the reference against the rest.
+
+    ``t = (<e, r> / <r, r>) r``, ``SI-SDR = 10 log10(|t|² / |e - t|²)``; no mean is removed.
+    """
+    reference = np.asarray(reference, np.float64)
+    estimate = _match_length(np.asarray(estimate, np.float64), reference.size)
+    target = reference * (estimate @ reference) / max(reference @ reference, 1e-20)
+    return float(10 * np.log10(max(target @ target, 1e-20) / max(np.sum((estimate - target) ** 2), 1e-20)))
+
+
 def log_spectral_distance(reference: np.ndarray, estimate: np.ndarray, sr: int, band: tuple[float, float] | None = None) -> float:
     """Log-spectral distance in log10-power units (lower is better).
 
