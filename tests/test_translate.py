@@ -71,3 +71,23 @@ def test_long_inference_has_no_seams() -> None:
     assert np.abs(windowed - whole).max() < 0.002 * amplitude  # cross-faded: the edges weigh (almost) nothing
     upsampled = translate_long(lambda x: x.repeat_interleave(2, -1), sine, 1024, factor=2)
     np.testing.assert_allclose(upsampled[1::2], sine, atol=1e-6)
+
+
+def test_corruptions_have_the_asked_for_properties() -> None:
+    from wavecraft.metrics import snr
+    from wavecraft.translate.degrade import add_noise, coloured_noise, random_smoothing
+
+    rng = np.random.default_rng(0)
+    filters = [random_smoothing(rng) for _ in range(50)]
+    assert {len(f) % 2 for f in filters} == {1} and min(map(len, filters)) >= 3 and max(map(len, filters)) <= 33
+    assert all(0.3 <= f.sum() <= 1.0 for f in filters)  # DC gain = the random gain
+    assert all(np.allclose(f, f[::-1]) for f in filters)  # symmetric: linear phase
+    signal = np.sin(np.arange(16_000) * 0.1)
+    for exponent in (0.0, 1.0, 2.0):
+        noise = coloured_noise(rng, 16_000, exponent)
+        assert np.sqrt(np.mean(noise**2)) == pytest.approx(1.0)
+        noisy = add_noise(signal, noise, 5.0)
+        assert snr(signal, noisy) == pytest.approx(5.0)
+        power = np.abs(np.fft.rfft(noise)) ** 2
+        slope = np.polyfit(np.log10(np.arange(10, 8000)), np.log10(power[10:8000] + 1e-12), 1)[0]
+        assert slope == pytest.approx(-exponent, abs=0.15)
