@@ -22,7 +22,8 @@ from wavecraft.train.classifier import class_names
 from wavecraft.train.data import SliceSampler
 from wavecraft.train.distributed import join, main_first
 from wavecraft.train.loop import build_trainer, default_device, train_run
-from wavecraft.train.runs import LOSSES, PRECISIONS, PRESETS, Trainer, latest_checkpoint, load_run_config, preset
+from wavecraft.train.generative import GenerativeTrainer
+from wavecraft.train.runs import LOSSES, PRECISIONS, PRESETS, latest_checkpoint, load_run_config, preset
 
 #: export formats -> file suffix
 EXPORTS = {"pt2": ".pt2", "onnx": ".onnx"}
@@ -119,8 +120,14 @@ def run_train(args: argparse.Namespace) -> int:
         losses = next(h for h in reversed(trainer.history) if "steps_per_second" in h)
         shown = ", ".join(f"{k} {v:.4f}" for k, v in losses.items() if k.endswith("loss"))
         print(f"wrote {args.out}: step {trainer.step}, {shown}, {losses['steps_per_second']:.2f} steps/s, "
-              f"best mel-Fréchet {trainer.best['mel_frechet']:.3f} at step {trainer.best['step']}")
+              f"best {_best(trainer.best)}")
     return 0
+
+
+def _best(best: dict) -> str:
+    """``name value at step N`` of a run's best checkpoint."""
+    name, value = next((k, v) for k, v in best.items() if k != "step")
+    return f"{name} {value:.3f} at step {best['step']}"
 
 
 def run_generate(args: argparse.Namespace) -> int:
@@ -140,7 +147,7 @@ def run_generate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _labels(trainer: Trainer, n: int, name: str | None) -> torch.Tensor | None:
+def _labels(trainer: GenerativeTrainer, n: int, name: str | None) -> torch.Tensor | None:
     """Class indices for ``n`` clips: all ``name``, or the classes in turn; None for an unconditional run."""
     names = trainer.config.labels
     if not names:
@@ -204,7 +211,7 @@ def run_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _trained(run: Path, name: str | None = None) -> tuple[Trainer, Path, dict]:
+def _trained(run: Path, name: str | None = None) -> tuple[GenerativeTrainer, Path, dict]:
     """A run's networks at checkpoint ``name`` (default the latest), and its ``config.json``."""
     config, payload = load_run_config(run)
     checkpoint = run / "checkpoints" / name if name else latest_checkpoint(run)
@@ -215,7 +222,7 @@ def _trained(run: Path, name: str | None = None) -> tuple[Trainer, Path, dict]:
     return trainer, checkpoint, payload
 
 
-def _write_clips(trainer: Trainer, clips: np.ndarray, out: Path, force: bool, facts: dict) -> None:
+def _write_clips(trainer: GenerativeTrainer, clips: np.ndarray, out: Path, force: bool, facts: dict) -> None:
     """Write WAVs, the spectrogram sheet and summary.json, atomically."""
     rate = trainer.config.sample_rate
     with atomic_path(out, force=force) as tmp:

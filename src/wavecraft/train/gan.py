@@ -20,7 +20,8 @@ from wavecraft.models.specgan import SpecGANDiscriminator, SpecGANGenerator
 from wavecraft.models.wavegan import WaveGANDiscriminator, WaveGANGenerator
 from wavecraft.train.data import UNLABELLED, SliceSampler
 from wavecraft.train.distributed import World, parallel
-from wavecraft.train.runs import TrainConfig, Trainer, gradient_norm
+from wavecraft.train.generative import GenerativeTrainer
+from wavecraft.train.runs import TrainConfig, gradient_norm
 from wavecraft.train.throughput import gan_step_flops
 
 #: kind -> (generator, discriminator)
@@ -60,7 +61,7 @@ def gradient_penalty(critic, real: torch.Tensor, fake: torch.Tensor) -> torch.Te
     return ((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()
 
 
-class GANTrainer(Trainer):
+class GANTrainer(GenerativeTrainer):
     """Generator, discriminator, their optimisers and the data of one GAN run."""
 
     def __init__(self, config: TrainConfig, sampler: SliceSampler | None, world: World = World(), device: torch.device | None = None) -> None:

@@ -4,10 +4,11 @@
 the same scalars (losses, gradient norms, steps/s, and the FLOP utilisation:
 the model's FLOPs per step times steps/s over the machine's measured matmul
 rate, :mod:`wavecraft.train.throughput`) plus, at every checkpoint, the
-quality metric (:mod:`wavecraft.train.quality`) and the audio and
-spectrograms of four clips from fixed latents (``tensorboard --logdir
-RUN/tensorboard``). ``checkpoints/best/`` is a copy of the checkpoint with
-the lowest metric so far, with ``best.json``. Distributed runs
+trainer's metric (for generative models the log-mel Fréchet distance,
+:mod:`wavecraft.train.quality`) and the audio and spectrograms of the
+trainer's fixed samples (``tensorboard --logdir RUN/tensorboard``).
+``checkpoints/best/`` is a copy of the checkpoint with the lowest metric so
+far, with ``best.json``. Distributed runs
 (:mod:`wavecraft.train.distributed`) also log ``replica_spread``, the
 largest parameter difference between replicas, which must stay 0.
 """
@@ -29,14 +30,9 @@ from wavecraft.corpus import Corpus
 from wavecraft.train.data import SliceSampler
 from wavecraft.train.distributed import World, any_rank, barrier, join, leave, replica_spread
 from wavecraft.train.gan import GANTrainer
-from wavecraft.train.quality import MelFrechet
-from wavecraft.train.runs import TrainConfig, Trainer, latest_checkpoint, load_run_config
+from wavecraft.train.runs import Metric, TrainConfig, Trainer, latest_checkpoint, load_run_config
 from wavecraft.train.throughput import matmul_rate
 from wavecraft.train.vae import VAETrainer
-
-#: clips heard in TensorBoard at every checkpoint
-LISTEN = 4
-
 
 def default_device() -> torch.device:
     """This process's GPU when there is one (``LOCAL_RANK`` under torchrun), else the CPU."""
@@ -95,11 +91,9 @@ def _train(
         trainer.load(checkpoint)
     else:
         trainer.prepare()
-    quality = MelFrechet(trainer) if world.main else None
+    metric = trainer.metric() if world.main else None
     # events after the checkpoint we resume from are dropped: they belong to steps about to be redone
     writer = SummaryWriter(str(run / "tensorboard"), purge_step=trainer.step + 1 if resume else None) if world.main else None
-    listen = torch.Generator().manual_seed(config.seed)  # their own generator: the training's random state must not move
-    listening = (trainer.latent(LISTEN, listen), trainer.random_labels(LISTEN, listen))
     step_flops, limit = trainer.step_flops(), matmul_rate()
     bar = tqdm(total=steps, initial=trainer.step, desc=f"training {config.kind}", unit="step", disable=not world.main)
     started, first = time.perf_counter(), trainer.step
@@ -118,7 +112,7 @@ def _train(
                 bar.set_postfix({k: f"{v:.3f}" for k, v in losses.items() if k.endswith("loss")} | {"util": f"{100 * losses['flop_utilisation']:.0f}%"})
         due = checkpoint_minutes is not None and any_rank(time.perf_counter() - saved > 60 * checkpoint_minutes, world)
         if trainer.step % checkpoint_every == 0 or due or last:
-            _checkpoint(trainer, run, keep, quality, writer, listening)
+            _checkpoint(trainer, run, keep, metric, writer)
             saved = time.perf_counter()
         if out_of_time:
             break
@@ -129,19 +123,19 @@ def _train(
     return trainer
 
 
-def _checkpoint(trainer: Trainer, run: Path, keep: int, quality: MelFrechet | None, writer: SummaryWriter | None, listening: tuple) -> None:
+def _checkpoint(trainer: Trainer, run: Path, keep: int, metric: Metric | None, writer: SummaryWriter | None) -> None:
     """Score (rank 0), save (all ranks), keep the best, and log samples; distributed runs also check their replicas."""
     scores = {}
     if trainer.world.size > 1:
         scores["replica_spread"] = max(replica_spread(network, trainer.world) for network in trainer.networks.values())
     if trainer.world.main:
-        scores["mel_frechet"] = round(quality(trainer), 5)
+        scores[metric.name] = round(metric(trainer), 5)
         if trainer.history and trainer.history[-1]["step"] == trainer.step:
             trainer.history[-1] |= scores  # the step's logged losses and its scores in one row
         else:
             trainer.history.append({"step": trainer.step, **scores})
-        if trainer.best is None or scores["mel_frechet"] < trainer.best["mel_frechet"]:
-            trainer.best = {"step": trainer.step, "mel_frechet": scores["mel_frechet"]}
+        if trainer.best is None or scores[metric.name] < trainer.best[metric.name]:
+            trainer.best = {"step": trainer.step, metric.name: scores[metric.name]}
     folder = trainer.save(run, keep)
     if not trainer.world.main:
         return
@@ -150,7 +144,7 @@ def _checkpoint(trainer: Trainer, run: Path, keep: int, quality: MelFrechet | No
             shutil.copytree(folder, tmp)
             (tmp / "best.json").write_text(json.dumps(trainer.best) + "\n")
     _log_scalars(writer, "quality", scores, trainer.step)
-    _log_samples(writer, trainer, *listening)
+    _log_samples(writer, trainer)
 
 
 def _log_scalars(writer: SummaryWriter, group: str, values: dict, step: int) -> None:
@@ -160,9 +154,9 @@ def _log_scalars(writer: SummaryWriter, group: str, values: dict, step: int) -> 
             writer.add_scalar(f"{group}/{name}", value, step)
 
 
-def _log_samples(writer: SummaryWriter, trainer: Trainer, latents: torch.Tensor, labels: torch.Tensor | None) -> None:
-    """Audio and a spectrogram image of the generator's clips for fixed latents, at the current step."""
-    clips = torch.from_numpy(trainer.synthesize(latents, labels))
+def _log_samples(writer: SummaryWriter, trainer: Trainer) -> None:
+    """Audio and a spectrogram image of the trainer's fixed samples, at the current step."""
+    clips = torch.from_numpy(trainer.samples())
     rate = trainer.config.sample_rate
     for i, clip in enumerate(clips):
         writer.add_audio(f"samples/{i}", clip, trainer.step, sample_rate=rate)

@@ -10,12 +10,16 @@ real clips score near 0. The run keeps the checkpoint that scores lowest.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import torch
 
 from wavecraft.bases.mel import mel_filterbank
 from wavecraft.metrics import frechet_distance
-from wavecraft.train.runs import Trainer
+
+if TYPE_CHECKING:
+    from wavecraft.train.generative import GenerativeTrainer
 
 BANDS = 40
 #: clips on each side of the comparison
@@ -35,7 +39,9 @@ def mel_statistics(clips: np.ndarray, sample_rate: int) -> np.ndarray:
 class MelFrechet:
     """The metric for one run: real clips drawn once with their own random generator, fixed latents and labels."""
 
-    def __init__(self, trainer: Trainer, clips: int = CLIPS) -> None:
+    name = "mel_frechet"
+
+    def __init__(self, trainer: GenerativeTrainer, clips: int = CLIPS) -> None:
         config = trainer.config
         real, _ = trainer.sampler.batch(clips, rng=np.random.default_rng(config.seed + 7))
         self.reference = mel_statistics(real[:, 0].numpy(), config.sample_rate)
@@ -43,7 +49,7 @@ class MelFrechet:
         self.latents = trainer.latent(clips, generator)
         self.labels = trainer.random_labels(clips, generator)
 
-    def __call__(self, trainer: Trainer) -> float:
+    def __call__(self, trainer: GenerativeTrainer) -> float:
         """The distance for the trainer's generator now."""
         made = trainer.synthesize(self.latents, self.labels)
         return frechet_distance(self.reference, mel_statistics(made, trainer.config.sample_rate))

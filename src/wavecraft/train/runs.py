@@ -17,6 +17,7 @@ import json
 import shutil
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import safetensors.torch
@@ -167,15 +168,20 @@ def preset(kind: str, name: str, conditional: str = "none", labels: tuple[str, .
     return TrainConfig(model=model, labels=tuple(labels), **(base | changes))
 
 
+class Metric(Protocol):
+    """A checkpoint's score: lower is better; ``name`` labels it in logs and ``best.json``."""
+
+    name: str
+
+    def __call__(self, trainer: Trainer) -> float: ...
+
+
 class Trainer:
     """The networks, optimisers, data, step counter and history of one run; saving and resuming them.
 
-    Subclasses (:class:`~wavecraft.train.gan.GANTrainer`, :class:`~wavecraft.train.vae.VAETrainer`) set
-    ``generator`` (the network that makes audio from z) and implement :meth:`train_step`,
-    :meth:`latent` and :meth:`step_flops`.
+    Subclasses implement :meth:`train_step`, :meth:`step_flops`, :meth:`metric` and :meth:`samples`
+    (:class:`~wavecraft.train.generative.GenerativeTrainer` for models that make audio from z).
     """
-
-    generator: nn.Module
 
     def __init__(self, config: TrainConfig, sampler: SliceSampler | None, networks: dict[str, nn.Module],
                  optimized: dict[str, nn.Module], world: World = World(), device: torch.device | None = None) -> None:
@@ -192,10 +198,6 @@ class Trainer:
         """One update; returns the losses and gradient norms."""
         raise NotImplementedError
 
-    def latent(self, size: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        """``size`` latent vectors from the model's prior."""
-        raise NotImplementedError
-
     def step_flops(self) -> float:
         """FLOPs of one :meth:`train_step`."""
         raise NotImplementedError
@@ -203,27 +205,17 @@ class Trainer:
     def prepare(self) -> None:
         """Fit what must be fitted to the data before the first step of a new run (nothing by default)."""
 
-    def random_labels(self, size: int, generator: torch.Generator | None = None) -> torch.Tensor | None:
-        """Uniformly drawn class labels for the generator, or None for an unconditional model."""
-        if not self.config.classes:
-            return None
-        return torch.randint(self.config.classes, (size,), generator=generator).to(self.device)
+    def metric(self) -> Metric:
+        """The score of a checkpoint (lower is better) that picks ``checkpoints/best``; computed on rank 0."""
+        raise NotImplementedError
+
+    def samples(self) -> np.ndarray:
+        """A few clips ``(n, samples)`` to hear in TensorBoard at every checkpoint, the same inputs every time."""
+        raise NotImplementedError
 
     def autocast(self) -> torch.autocast:
         """bf16 autocast on this device when the run asks for it (a no-op context otherwise)."""
         return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.config.precision == "bf16")
-
-    def synthesize(self, latents: torch.Tensor, labels: torch.Tensor | None = None, batch: int = 64) -> np.ndarray:
-        """Audio ``(n, length)`` from latent vectors (and labels), in batches, in eval mode."""
-        self.generator.eval()
-        out = []
-        with torch.no_grad():
-            for start in range(0, len(latents), batch):
-                part = None if labels is None else labels[start : start + batch].to(self.device)
-                made = self.generator(latents[start : start + batch].to(self.device), part)
-                out.append(self.generator.to_audio(made.float())[:, 0].cpu().numpy())
-        self.generator.train()
-        return np.concatenate(out)
 
     def save(self, run: Path, keep: int = 3) -> Path:
         """Write ``checkpoints/step-NNNNNNN`` atomically (rank 0) and drop all but the newest ``keep``; every rank must call it."""

@@ -7,11 +7,12 @@ import torch
 from wavecraft.models.vae import WaveVAE
 from wavecraft.train.data import SliceSampler
 from wavecraft.train.distributed import World, parallel
-from wavecraft.train.runs import TrainConfig, Trainer, gradient_norm
+from wavecraft.train.generative import GenerativeTrainer
+from wavecraft.train.runs import TrainConfig, gradient_norm
 from wavecraft.train.throughput import FORWARD_BACKWARD
 
 
-class VAETrainer(Trainer):
+class VAETrainer(GenerativeTrainer):
     """The VAE, its optimiser and the data of one run; its decoder is the ``generator``."""
 
     def __init__(self, config: TrainConfig, sampler: SliceSampler | None, world: World = World(), device: torch.device | None = None) -> None:
