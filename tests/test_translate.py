@@ -91,3 +91,34 @@ def test_corruptions_have_the_asked_for_properties() -> None:
         power = np.abs(np.fft.rfft(noise)) ** 2
         slope = np.polyfit(np.log10(np.arange(10, 8000)), np.log10(power[10:8000] + 1e-12), 1)[0]
         assert slope == pytest.approx(-exponent, abs=0.15)
+
+
+def test_patch_discriminator_scores_patches_at_every_scale() -> None:
+    from wavecraft.translate.discriminator import PatchDiscriminator
+
+    discriminator = PatchDiscriminator(channels=4, layers=3, stride=4, scales=2)
+    condition, output = torch.randn(2, 1, 1000), torch.randn(2, 1, 4000)  # bandwidth extension by 4
+    full, half = discriminator(condition, output)
+    assert full.shape == (2, 4000 // 64 + 1) and half.shape == (2, 2000 // 64 + 1)  # ceil(T / stride ** layers) patches
+    (full.sum() + half.sum()).backward()
+    assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in discriminator.parameters())
+    # the condition matters: the same output with another condition gets other scores
+    with torch.no_grad():
+        assert not torch.allclose(discriminator(condition, output)[0], discriminator(-condition, output)[0])
+
+
+def test_multi_resolution_stft_loss() -> None:
+    from wavecraft.translate.losses import multi_resolution_stft_loss, reconstruction_loss
+
+    torch.manual_seed(0)
+    target = torch.randn(2, 1, 8000)
+    assert multi_resolution_stft_loss(target, target).item() == pytest.approx(0.0, abs=1e-6)
+    # a gain of 2 changes every magnitude by 2: convergence |1 - 2| = 1 and |log 2| per resolution
+    assert multi_resolution_stft_loss(target, 2 * target).item() == pytest.approx(3 * (1 + np.log(2)), rel=1e-4)
+    noise = torch.randn(2, 1, 8000)
+    losses = [multi_resolution_stft_loss(target, target + level * noise).item() for level in (0.01, 0.1, 0.5)]
+    assert 0 < losses[0] < losses[1] < losses[2]
+    estimate = torch.zeros_like(target, requires_grad=True)
+    (multi_resolution_stft_loss(target, estimate + 0.1 * target)).backward()
+    assert estimate.grad.abs().sum() > 0
+    assert reconstruction_loss("l2", target, target + 0.5).item() == pytest.approx(0.25)
