@@ -87,3 +87,16 @@ def test_every_upsampler_multiplies_the_length_exactly(kind: str, stride: int, k
     layer = upsampler(5, 3, stride, kind, kernel)
     for length in (1, 16, 37):
         assert layer(torch.randn(2, 5, length)).shape == (2, 3, length * stride)
+
+
+def test_forward_flops_match_the_analytic_counts() -> None:
+    from wavecraft.models import SpecGANConfig, SpecGANDiscriminator, SpecGANGenerator, WaveGANConfig, WaveGANDiscriminator, WaveGANGenerator
+    from wavecraft.nn.flops import forward_flops
+
+    config = WaveGANConfig(d=8, length=4096)
+    z = torch.rand(3, 100)
+    assert forward_flops(WaveGANGenerator(config), z) == pytest.approx(WaveGANGenerator(config).flops())
+    assert forward_flops(WaveGANDiscriminator(config), torch.randn(3, 1, 4096)) == pytest.approx(WaveGANDiscriminator(config).flops())
+    spec = SpecGANConfig(d=4, length=4096, n_fft=128)
+    assert forward_flops(SpecGANGenerator(spec), z) == pytest.approx(SpecGANGenerator(spec).flops())
+    assert forward_flops(SpecGANDiscriminator(spec), torch.randn(3, 1, 64, 64)) == pytest.approx(SpecGANDiscriminator(spec).flops())

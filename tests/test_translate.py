@@ -122,3 +122,75 @@ def test_multi_resolution_stft_loss() -> None:
     (multi_resolution_stft_loss(target, estimate + 0.1 * target)).backward()
     assert estimate.grad.abs().sum() > 0
     assert reconstruction_loss("l2", target, target + 0.5).item() == pytest.approx(0.25)
+
+
+TINY_UNET = {"unet": UNetConfig(depth=2, channels=4, kernel=9, stride=4), "length": 2048, "patch_channels": 4, "patch_layers": 2}
+
+
+def _tiny(task, **model) -> "TrainConfig":
+    from wavecraft.train.runs import preset
+
+    return preset("translate", "small", model_changes={**TINY_UNET, "task": task, **model}, batch_size=4)
+
+
+def test_translation_resumes_bit_exactly_and_holds_files_out(tmp_path) -> None:
+    from wavecraft.corpus import synthetic_corpus
+    from wavecraft.train.loop import train_run
+    from wavecraft.translate.tasks import TaskConfig
+
+    corpus = synthetic_corpus("tones", n_files=10, duration=0.5)
+    config = _tiny(TaskConfig("superres", 2, "aliased"), stft_weight=1.0)
+    straight = train_run(corpus, tmp_path / "straight", config, steps=4, checkpoint_every=2)
+    train_run(corpus, tmp_path / "stopped", config, steps=2, checkpoint_every=2)
+    resumed = train_run(corpus, tmp_path / "stopped", config, steps=4, checkpoint_every=2, resume=True)
+    for name, network in straight.networks.items():
+        for (key, x), (_, y) in zip(network.state_dict().items(), resumed.networks[name].state_dict().items()):
+            assert torch.equal(x, y), key
+    assert straight.history[-1]["validation_lsd"] == resumed.history[-1]["validation_lsd"]
+    assert {"d_loss", "adversarial_loss", "stft_loss", "reconstruction_loss"} <= set(straight.history[-1])
+    assert len(straight.sampler.signals) + len(straight.held_out.signals) == 10 and len(straight.held_out.signals) >= 1
+    inputs, targets = straight.validation()
+    assert inputs.shape == (32, 1, 1024) and targets.shape == (32, 1, 2048)  # low-rate inputs, high-rate targets
+
+
+def test_an_l1_unet_learns_to_undo_smoothing_on_held_out_files(tmp_path) -> None:
+    from wavecraft.corpus import synthetic_corpus
+    from wavecraft.train.loop import train_run
+    from wavecraft.translate.tasks import TaskConfig
+
+    config = _tiny(TaskConfig("decorrupt"), adversarial_weight=0.0)
+    from dataclasses import replace
+
+    config = replace(config, learning_rate=2e-3)
+    trainer = train_run(synthetic_corpus("tones", n_files=10, duration=0.5), tmp_path / "run", config, steps=150, checkpoint_every=150)
+    inputs, targets = trainer.validation()
+    from wavecraft.metrics import log_spectral_distance
+
+    corrupted = np.mean([log_spectral_distance(t, x, 16_000) for t, x in zip(targets[:, 0].numpy(), inputs[:, 0].numpy())])
+    assert trainer.history[-1]["validation_lsd"] < 0.8 * corrupted  # better than the corrupted input on held-out files
+    assert "discriminator" not in trainer.networks
+
+
+def test_translate_commands(tmp_path) -> None:
+    import soundfile as sf
+
+    from conftest import tone, write_wav
+    from wavecraft.cli import main
+
+    tiny = ["--steps", "1", "--preset", "small"]
+    superres, enhance = tmp_path / "superres", tmp_path / "enhance"
+    assert main(["train", "translate", "synthetic:tones", "--task", "superres", "--factor", "4", *tiny, "--out", str(superres)]) == 0
+    assert main(["train", "translate", "synthetic:tones", "--task", "enhance", *tiny, "--adversarial-weight", "0", "--out", str(enhance)]) == 0
+    write_wav(tmp_path / "low.wav", tone(300.0, 4000, 3.3), 4000)  # 3.3 s: not a multiple of the window
+    out = tmp_path / "high.wav"
+    assert main(["upsample", str(superres), str(tmp_path / "low.wav"), str(out)]) == 0
+    high, rate = sf.read(out)
+    assert rate == 16_000 and high.size == 4 * 13_200
+    assert main(["upsample", str(superres), str(tmp_path / "low.wav"), str(out)]) == 2  # exists
+    assert main(["upsample", str(superres), str(tmp_path / "low.wav"), str(tmp_path / "48k.wav"), "--rate", "48000"]) == 0
+    assert sf.info(tmp_path / "48k.wav").samplerate == 48_000 and sf.info(tmp_path / "48k.wav").frames == 3 * 4 * 13_200
+    assert main(["enhance", str(superres), str(tmp_path / "low.wav"), str(tmp_path / "x.wav")]) == 2  # a superres run
+    assert main(["enhance", str(enhance), str(tmp_path / "low.wav"), str(tmp_path / "clean.wav")]) == 0
+    assert sf.read(tmp_path / "clean.wav")[0].size == 4 * 13_200  # resampled to the run's 16 kHz, same duration
+    assert main(["generate", str(enhance), "--out", str(tmp_path / "g")]) == 2  # not a generative model
+    assert main(["train", "translate", "synthetic:tones", "--task", "enhance", "--snr", "10", "0", *tiny, "--out", str(tmp_path / "bad")]) == 2

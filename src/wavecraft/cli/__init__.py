@@ -20,6 +20,8 @@ from wavecraft.cli import demix as demix_cmd
 from wavecraft.cli import gan as gan_cmd
 from wavecraft.cli import demo as demo_cmd
 from wavecraft.cli import separation as separation_cmd
+from wavecraft.cli import train as train_cmd
+from wavecraft.cli import translate as translate_cmd
 from wavecraft.cli import vocoder as vocoder_cmd
 from wavecraft.errors import WavecraftError
 
@@ -41,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"wavecraft {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
-    for module in (demo_cmd, corpus_cmd, bases_cmd, separation_cmd, demix_cmd, vocoder_cmd, classifier_cmd, gan_cmd, audio_cmd):
+    for module in (demo_cmd, corpus_cmd, bases_cmd, separation_cmd, demix_cmd, vocoder_cmd, classifier_cmd, train_cmd, gan_cmd, translate_cmd, audio_cmd):
         module.register(commands)
     return parser
 

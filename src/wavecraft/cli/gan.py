@@ -1,4 +1,4 @@
-"""``wavecraft train gan|vae``, ``generate``, ``interpolate``, ``export`` and ``evaluate``: train generative models, use a run, score it."""
+"""``wavecraft generate``, ``interpolate``, ``export`` and ``evaluate``: use a trained generative run (GAN or VAE), score it."""
 
 from __future__ import annotations
 
@@ -17,32 +17,16 @@ from wavecraft.corpus import open_corpus
 from wavecraft.errors import InvalidParameterError
 from wavecraft.metrics import different_bins, frechet_distance, inception_score, nearest_distances
 from wavecraft.models import classify, load_model
-from wavecraft.models.conditioning import CONDITIONALS
-from wavecraft.train.classifier import class_names
 from wavecraft.train.data import SliceSampler
-from wavecraft.train.distributed import join, main_first
-from wavecraft.train.loop import build_trainer, default_device, train_run
+from wavecraft.train.loop import load_trained
 from wavecraft.train.generative import GenerativeTrainer
-from wavecraft.train.runs import LOSSES, PRECISIONS, PRESETS, latest_checkpoint, load_run_config, preset
 
 #: export formats -> file suffix
 EXPORTS = {"pt2": ".pt2", "onnx": ".onnx"}
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    """Add ``train gan|vae``, ``generate``, ``interpolate``, ``export`` and ``evaluate``."""
-    train = commands.add_parser("train", help="train generative models", description=__doc__)
-    sub = train.add_subparsers(dest="train_command", metavar="MODEL", required=True)
-    gan = sub.add_parser("gan", help="train a WaveGAN or SpecGAN, optionally class-conditional (checkpoints resume bit-exactly)")
-    _training_arguments(gan)
-    gan.add_argument("--model", choices=["wavegan", "specgan"], default="wavegan", help="the model (default wavegan)")
-    gan.add_argument("--conditional", choices=CONDITIONALS, default="none",
-                     help="class conditioning on the corpus labels: projection cgan, acgan, or a semi-supervised discriminator (default none)")
-    gan.add_argument("--labelled", type=float, default=1.0, help="fraction of files whose labels a semi run sees (default 1)")
-    gan.add_argument("--loss", choices=LOSSES, default=None, help="default wgan-gp; nonsaturating for --conditional semi")
-    vae = sub.add_parser("vae", help="train the VAE baseline on WaveGAN's backbone")
-    _training_arguments(vae)
-
+    """Add ``generate``, ``interpolate``, ``export`` and ``evaluate``."""
     generate = commands.add_parser("generate", help="sample clips from a trained run")
     generate.add_argument("run_dir", type=Path, metavar="RUN")
     generate.add_argument("-n", type=int, default=16, help="clips (default 16)")
@@ -80,54 +64,6 @@ def register(commands: argparse._SubParsersAction) -> None:
     evaluate.add_argument("--seed", type=int, default=0, help="seed of the latents and of the real draws (default 0)")
     evaluate.add_argument("--json", type=Path, default=None, help="also write the scores to this JSON file")
     evaluate.set_defaults(run=run_evaluate)
-
-
-def _training_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options every ``train`` model shares."""
-    parser.add_argument("corpus", metavar="CORPUS", help="e.g. drums, digits, folder:./sounds")
-    parser.add_argument("--preset", choices=PRESETS, default="small", help="small (d=16, 4096 samples, batch 32) or paper (default small)")
-    parser.add_argument("--out", type=Path, required=True, help="run folder: config.json, checkpoints/, log.csv, tensorboard/")
-    parser.add_argument("--steps", type=int, default=1000, help="steps to reach (default 1000)")
-    parser.add_argument("--minutes", type=float, default=None, help="stop (with a checkpoint) after this much training time")
-    parser.add_argument("--precision", choices=PRECISIONS, default="fp32", help="bf16: mixed precision (autocast) for a GPU (default fp32)")
-    parser.add_argument("--checkpoint-every", type=int, default=100, help="steps between checkpoints (default 100)")
-    parser.add_argument("--checkpoint-minutes", type=float, default=None, help="also checkpoint whenever this much time has passed since the last")
-    parser.add_argument("--keep", type=int, default=3, help="checkpoints kept besides the best (default 3)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of everything random (default 0)")
-    parser.add_argument("--resume", action="store_true", help="continue --out from its last checkpoint")
-    parser.add_argument("--force", action="store_true", help="replace --out")
-    parser.set_defaults(run=run_train)
-
-
-def run_train(args: argparse.Namespace) -> int:
-    """Train or resume a GAN or the VAE."""
-    if args.steps < 1 or args.checkpoint_every < 1 or args.keep < 1 or any(m is not None and m <= 0 for m in (args.minutes, args.checkpoint_minutes)):
-        raise InvalidParameterError("--steps, --checkpoint-every and --keep must be at least 1, --minutes and --checkpoint-minutes positive")
-    if args.resume and args.force:
-        raise InvalidParameterError("--resume continues a run and --force replaces it; choose one")
-    kind = getattr(args, "model", "vae")
-    conditional = getattr(args, "conditional", "none")
-    changes = {"seed": args.seed, "precision": args.precision}
-    if kind != "vae":
-        changes |= {"labelled": args.labelled, "loss": args.loss or ("nonsaturating" if conditional == "semi" else "wgan-gp")}
-    # under torchrun: rank 0 opens the corpus first (it may generate or fetch it), the others then find it
-    corpus = main_first(lambda: open_corpus(args.corpus), join(default_device()))
-    labels = class_names(corpus) if conditional != "none" else ()
-    config = preset(kind, args.preset, conditional, labels, **changes)
-    trainer = train_run(corpus, args.out, config, args.steps, args.checkpoint_every, args.keep, minutes=args.minutes,
-                        resume=args.resume, force=args.force, checkpoint_minutes=args.checkpoint_minutes)
-    if trainer.world.main:
-        losses = next(h for h in reversed(trainer.history) if "steps_per_second" in h)
-        shown = ", ".join(f"{k} {v:.4f}" for k, v in losses.items() if k.endswith("loss"))
-        print(f"wrote {args.out}: step {trainer.step}, {shown}, {losses['steps_per_second']:.2f} steps/s, "
-              f"best {_best(trainer.best)}")
-    return 0
-
-
-def _best(best: dict) -> str:
-    """``name value at step N`` of a run's best checkpoint."""
-    name, value = next((k, v) for k, v in best.items() if k != "step")
-    return f"{name} {value:.3f} at step {best['step']}"
 
 
 def run_generate(args: argparse.Namespace) -> int:
@@ -212,13 +148,10 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def _trained(run: Path, name: str | None = None) -> tuple[GenerativeTrainer, Path, dict]:
-    """A run's networks at checkpoint ``name`` (default the latest), and its ``config.json``."""
-    config, payload = load_run_config(run)
-    checkpoint = run / "checkpoints" / name if name else latest_checkpoint(run)
-    if checkpoint is None or not checkpoint.is_dir():
-        raise InvalidParameterError(f"{run} has no checkpoint {name or 'yet'}")
-    trainer = build_trainer(config, sampler=None)
-    trainer.load_weights(checkpoint)
+    """A generative run's networks at checkpoint ``name`` (default the latest), and its ``config.json``."""
+    trainer, checkpoint, payload = load_trained(run, name)
+    if not isinstance(trainer, GenerativeTrainer):
+        raise InvalidParameterError(f"{run} is a {trainer.config.kind} run, not a generative model (see wavecraft enhance / upsample)")
     return trainer, checkpoint, payload
 
 

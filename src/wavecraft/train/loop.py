@@ -26,12 +26,14 @@ from torch.utils.tensorboard import SummaryWriter
 from tqdm.auto import tqdm
 
 from wavecraft.atomic import atomic_path, check_writable
-from wavecraft.corpus import Corpus
+from wavecraft.corpus import Corpus, split_by_file
+from wavecraft.errors import InvalidParameterError
 from wavecraft.train.data import SliceSampler
 from wavecraft.train.distributed import World, any_rank, barrier, join, leave, replica_spread
 from wavecraft.train.gan import GANTrainer
 from wavecraft.train.runs import Metric, TrainConfig, Trainer, latest_checkpoint, load_run_config
 from wavecraft.train.throughput import matmul_rate
+from wavecraft.train.translate import TranslationTrainer
 from wavecraft.train.vae import VAETrainer
 
 def default_device() -> torch.device:
@@ -41,10 +43,35 @@ def default_device() -> torch.device:
     return torch.device("cpu")
 
 
-def build_trainer(config: TrainConfig, sampler: SliceSampler | None, world: World = World(), device: torch.device | None = None) -> Trainer:
-    """The trainer of the config's model kind."""
+def build_trainer(config: TrainConfig, sampler: SliceSampler | None, world: World = World(), device: torch.device | None = None,
+                  held_out: SliceSampler | None = None) -> Trainer:
+    """The trainer of the config's model kind (translation trainers also take the held-out clips)."""
+    if config.kind == "translate":
+        return TranslationTrainer(config, sampler, world, device, held_out)
     trainer_class = VAETrainer if config.kind == "vae" else GANTrainer
     return trainer_class(config, sampler, world, device)
+
+
+def load_trained(run: Path, name: str | None = None) -> tuple[Trainer, Path, dict]:
+    """A run's networks at checkpoint ``name`` (``step-NNNNNNN``, ``best``; default the latest), and its ``config.json``."""
+    config, payload = load_run_config(run)
+    checkpoint = run / "checkpoints" / name if name else latest_checkpoint(run)
+    if checkpoint is None or not checkpoint.is_dir():
+        raise InvalidParameterError(f"{run} has no checkpoint {name or 'yet'}")
+    trainer = build_trainer(config, sampler=None)
+    trainer.load_weights(checkpoint)
+    return trainer, checkpoint, payload
+
+
+def _split(corpus: Corpus, config: TrainConfig) -> tuple[Corpus, Corpus | None]:
+    """The training files and, when the config holds some out, the held-out ones (split by file, seeded)."""
+    if not config.held_out:
+        return corpus, None
+    train, held_out = split_by_file(corpus, config.held_out, config.seed)
+    if not held_out or not train:
+        raise InvalidParameterError(f"{corpus.name} has too few files to hold {config.held_out:.0%} out")
+    kept = {e.path for e in held_out}
+    return corpus.subset(lambda e: e.path not in kept), corpus.subset(lambda e: e.path in kept)
 
 
 def train_run(
@@ -84,8 +111,10 @@ def _train(
             run.mkdir(parents=True)
             payload = {"kind": config.kind, "corpus": corpus.name, "train": config.to_json()}
             (run / "config.json").write_text(json.dumps(payload, indent=2) + "\n")
-    sampler = SliceSampler(corpus, config.sample_rate, config.length, config.normalize, config.seed, config.labels, config.labelled, world.rank)
-    trainer = build_trainer(config, sampler, world, device)
+    train_files, held_out_files = _split(corpus, config)
+    sampler = SliceSampler(train_files, config.sample_rate, config.length, config.normalize, config.seed, config.labels, config.labelled, world.rank)
+    held_out = SliceSampler(held_out_files, config.sample_rate, config.length, config.normalize, config.seed) if held_out_files else None
+    trainer = build_trainer(config, sampler, world, device, held_out)
     checkpoint = latest_checkpoint(run) if resume else None
     if checkpoint is not None:
         trainer.load(checkpoint)
@@ -156,7 +185,7 @@ def _log_scalars(writer: SummaryWriter, group: str, values: dict, step: int) -> 
 
 def _log_samples(writer: SummaryWriter, trainer: Trainer) -> None:
     """Audio and a spectrogram image of the trainer's fixed samples, at the current step."""
-    clips = torch.from_numpy(trainer.samples())
+    clips = torch.from_numpy(trainer.samples()).clamp(-1, 1)  # TensorBoard's audio is in [-1, 1]
     rate = trainer.config.sample_rate
     for i, clip in enumerate(clips):
         writer.add_audio(f"samples/{i}", clip, trainer.step, sample_rate=rate)

@@ -31,11 +31,13 @@ from wavecraft.models.vae import VAEConfig
 from wavecraft.models.wavegan import WaveGANConfig
 from wavecraft.train.data import SliceSampler
 from wavecraft.train.distributed import World, gathered
+from wavecraft.translate.config import TranslationConfig
+from wavecraft.translate.unet import UNetConfig
 
 LOSSES = ("wgan-gp", "hinge", "lsgan", "nonsaturating")
 PRECISIONS = ("fp32", "bf16")
-MODEL_KINDS = {"wavegan": WaveGANConfig, "specgan": SpecGANConfig, "vae": VAEConfig}
-ModelConfig = WaveGANConfig | SpecGANConfig | VAEConfig
+MODEL_KINDS = {"wavegan": WaveGANConfig, "specgan": SpecGANConfig, "vae": VAEConfig, "translate": TranslationConfig}
+ModelConfig = WaveGANConfig | SpecGANConfig | VAEConfig | TranslationConfig
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,7 @@ class TrainConfig:
 
     Attributes
     ----------
-    model : WaveGANConfig, SpecGANConfig or VAEConfig
+    model : WaveGANConfig, SpecGANConfig, VAEConfig or TranslationConfig
         The architecture; its type is the run's kind.
     sample_rate, batch_size : int
         Rate of the clips and clips per batch (per process when distributed).
@@ -64,6 +66,8 @@ class TrainConfig:
         Fraction of training files whose labels a semi-supervised discriminator sees.
     precision : {"fp32", "bf16"}
         bf16 runs the forward passes under autocast (mixed precision).
+    held_out : float
+        Fraction of the corpus's files kept out of training to score checkpoints on (translation).
     seed : int
         Seeds weights, data and latents.
     """
@@ -80,6 +84,7 @@ class TrainConfig:
     labels: tuple[str, ...] = ()
     labelled: float = 1.0
     precision: str = "fp32"
+    held_out: float = 0.0
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -93,6 +98,8 @@ class TrainConfig:
             raise InvalidParameterError(f"a model of {self.classes} classes needs as many labels, not {len(self.labels)}")
         if self.conditional == "semi" and self.loss == "wgan-gp":
             raise InvalidParameterError("the semi-supervised discriminator outputs class probabilities: use --loss nonsaturating (or hinge, lsgan)")
+        if not 0 <= self.held_out < 1:
+            raise InvalidParameterError(f"held_out is a fraction in [0, 1), not {self.held_out}")
         if not 0 < self.labelled <= 1 or (self.labelled < 1 and self.conditional != "semi"):
             raise InvalidParameterError("--labelled is a fraction in (0, 1], below 1 only for a semi-supervised run")
 
@@ -127,6 +134,8 @@ class TrainConfig:
         kind, model = payload.pop("kind"), payload.pop("model")
         if kind == "vae":
             config = VAEConfig(backbone=WaveGANConfig(**model["backbone"]), sigma=model["sigma"])
+        elif kind == "translate":
+            config = TranslationConfig.from_json(model)
         else:
             config = MODEL_KINDS[kind](**model)
         return cls(model=config, **{**payload, "betas": tuple(payload["betas"]), "labels": tuple(payload["labels"])})
@@ -141,6 +150,8 @@ PRESET_MODELS: dict[tuple[str, str], ModelConfig] = {
     ("specgan", "small"): SpecGANConfig(d=16, length=4096, n_fft=128),
     ("vae", "paper"): VAEConfig(),
     ("vae", "small"): VAEConfig(SMALL_WAVEGAN),
+    ("translate", "paper"): TranslationConfig(unet=UNetConfig(depth=5, channels=32, max_channels=512, kernel=25, stride=4), length=16384),
+    ("translate", "small"): TranslationConfig(unet=UNetConfig(depth=4, channels=16, kernel=15, stride=4), length=8192),
 }
 PRESETS = ("paper", "small")
 
@@ -149,7 +160,9 @@ def preset(kind: str, name: str, conditional: str = "none", labels: tuple[str, .
            **changes) -> TrainConfig:
     """The ``paper`` (d = 64, 16384 samples, batch 64) or ``small`` (d = 16, 4096 samples, batch 32) settings of a model kind.
 
-    GANs train with WGAN-GP (λ = 10), Adam 1e-4, β = (0.5, 0.9), 5 critic steps; the VAE with Adam 3e-4, β = (0.9, 0.999).
+    GANs train with WGAN-GP (λ = 10), Adam 1e-4, β = (0.5, 0.9), 5 critic steps; the VAE with Adam 3e-4, β = (0.9, 0.999);
+    translation (U-Net of depth 4, 16 channels, kernel 15, stride 4, 8192-sample windows, batch 16 when small) as
+    pix2pix: Adam 2e-4, β = (0.5, 0.999), LSGAN, one discriminator step, 10 % of the files held out.
     ``conditional`` and ``labels`` make a class-conditional GAN; ``model_changes`` override architecture fields
     (``d`` of a GAN, or the VAE's backbone), ``changes`` any other setting.
     """
@@ -165,6 +178,9 @@ def preset(kind: str, name: str, conditional: str = "none", labels: tuple[str, .
     base = {"batch_size": 64 if name == "paper" else 32}
     if kind == "vae":
         base |= {"learning_rate": 3e-4, "betas": (0.9, 0.999)}
+    if kind == "translate":
+        base = {"batch_size": 32 if name == "paper" else 16, "learning_rate": 2e-4, "betas": (0.5, 0.999), "loss": "lsgan",
+                "critic_steps": 1, "held_out": 0.1}
     return TrainConfig(model=model, labels=tuple(labels), **(base | changes))
 
 

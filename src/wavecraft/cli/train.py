@@ -1,0 +1,98 @@
+"""``wavecraft train gan|vae|translate``: train a generative or a translation model on a corpus (run under torchrun for several processes)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from wavecraft.corpus import open_corpus
+from wavecraft.errors import InvalidParameterError
+from wavecraft.models.conditioning import CONDITIONALS
+from wavecraft.train.classifier import class_names
+from wavecraft.train.distributed import join, main_first
+from wavecraft.train.loop import default_device, train_run
+from wavecraft.corpus import Corpus
+from wavecraft.train.runs import LOSSES, PRECISIONS, PRESET_MODELS, PRESETS, TrainConfig, preset
+from wavecraft.translate.degrade import DECIMATIONS
+from wavecraft.translate.tasks import TASKS, TaskConfig
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    """Add ``train gan``, ``train vae`` and ``train translate``."""
+    train = commands.add_parser("train", help="train generative and translation models", description=__doc__)
+    sub = train.add_subparsers(dest="train_command", metavar="MODEL", required=True)
+    gan = sub.add_parser("gan", help="train a WaveGAN or SpecGAN, optionally class-conditional (checkpoints resume bit-exactly)")
+    _training_arguments(gan)
+    gan.add_argument("--model", choices=["wavegan", "specgan"], default="wavegan", help="the model (default wavegan)")
+    gan.add_argument("--conditional", choices=CONDITIONALS, default="none",
+                     help="class conditioning on the corpus labels: projection cgan, acgan, or a semi-supervised discriminator (default none)")
+    gan.add_argument("--labelled", type=float, default=1.0, help="fraction of files whose labels a semi run sees (default 1)")
+    gan.add_argument("--loss", choices=LOSSES, default=None, help="default wgan-gp; nonsaturating for --conditional semi")
+    vae = sub.add_parser("vae", help="train the VAE baseline on WaveGAN's backbone")
+    _training_arguments(vae)
+    translate = sub.add_parser("translate", help="train a 1-D pix2pix U-Net to enhance, decorrupt or extend the bandwidth of audio")
+    _training_arguments(translate)
+    translate.add_argument("--task", choices=TASKS, required=True, help="enhance (noise), decorrupt (smoothing filter + gain) or superres")
+    translate.add_argument("--factor", type=int, default=2, help="superres: rate divisor r (default 2)")
+    translate.add_argument("--decimation", choices=DECIMATIONS, default="anti-aliased", help="superres: how low-rate inputs are made")
+    translate.add_argument("--snr", type=float, nargs=2, default=(0.0, 15.0), metavar=("LOW", "HIGH"), help="enhance: SNR range in dB")
+    translate.add_argument("--reconstruction", choices=["l1", "l2"], default="l1", help="sample-wise loss (default l1)")
+    translate.add_argument("--reconstruction-weight", type=float, default=100.0, help="its weight (default 100, as SEGAN)")
+    translate.add_argument("--stft-weight", type=float, default=0.0, help="weight of the multi-resolution STFT loss (default 0)")
+    translate.add_argument("--adversarial-weight", type=float, default=1.0, help="weight of the adversarial loss (0: no discriminator)")
+    translate.add_argument("--loss", choices=["lsgan", "hinge", "nonsaturating"], default="lsgan", help="adversarial loss (default lsgan)")
+
+
+def _training_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options every ``train`` model shares."""
+    parser.add_argument("corpus", metavar="CORPUS", help="e.g. drums, digits, speech-en, folder:./sounds")
+    parser.add_argument("--preset", choices=PRESETS, default="small", help="small (CPU-sized) or paper (default small)")
+    parser.add_argument("--out", type=Path, required=True, help="run folder: config.json, checkpoints/, log.csv, tensorboard/")
+    parser.add_argument("--steps", type=int, default=1000, help="steps to reach (default 1000)")
+    parser.add_argument("--minutes", type=float, default=None, help="stop (with a checkpoint) after this much training time")
+    parser.add_argument("--precision", choices=PRECISIONS, default="fp32", help="bf16: mixed precision (autocast) for a GPU (default fp32)")
+    parser.add_argument("--checkpoint-every", type=int, default=100, help="steps between checkpoints (default 100)")
+    parser.add_argument("--checkpoint-minutes", type=float, default=None, help="also checkpoint whenever this much time has passed since the last")
+    parser.add_argument("--keep", type=int, default=3, help="checkpoints kept besides the best (default 3)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of everything random (default 0)")
+    parser.add_argument("--resume", action="store_true", help="continue --out from its last checkpoint")
+    parser.add_argument("--force", action="store_true", help="replace --out")
+    parser.set_defaults(run=run_train)
+
+
+def run_train(args: argparse.Namespace) -> int:
+    """Train or resume a run of any kind."""
+    if args.steps < 1 or args.checkpoint_every < 1 or args.keep < 1 or any(m is not None and m <= 0 for m in (args.minutes, args.checkpoint_minutes)):
+        raise InvalidParameterError("--steps, --checkpoint-every and --keep must be at least 1, --minutes and --checkpoint-minutes positive")
+    if args.resume and args.force:
+        raise InvalidParameterError("--resume continues a run and --force replaces it; choose one")
+    # under torchrun: rank 0 opens the corpus first (it may generate or fetch it), the others then find it
+    corpus = main_first(lambda: open_corpus(args.corpus), join(default_device()))
+    config = _config(args, corpus)
+    trainer = train_run(corpus, args.out, config, args.steps, args.checkpoint_every, args.keep, minutes=args.minutes,
+                        resume=args.resume, force=args.force, checkpoint_minutes=args.checkpoint_minutes)
+    if trainer.world.main:
+        losses = next(h for h in reversed(trainer.history) if "steps_per_second" in h)
+        shown = ", ".join(f"{k} {v:.4f}" for k, v in losses.items() if k.endswith("loss"))
+        name, value = next((k, v) for k, v in trainer.best.items() if k != "step")
+        print(f"wrote {args.out}: step {trainer.step}, {shown}, {losses['steps_per_second']:.2f} steps/s, "
+              f"best {name} {value:.3f} at step {trainer.best['step']}")
+    return 0
+
+
+def _config(args: argparse.Namespace, corpus: Corpus) -> TrainConfig:
+    """The preset of the asked model with the command line's changes."""
+    changes = {"seed": args.seed, "precision": args.precision}
+    if args.train_command == "vae":
+        return preset("vae", args.preset, **changes)
+    if args.train_command == "translate":
+        task = TaskConfig(args.task, args.factor if args.task == "superres" else 1, args.decimation, tuple(args.snr))
+        model = {"task": task, "reconstruction": args.reconstruction, "reconstruction_weight": args.reconstruction_weight,
+                 "stft_weight": args.stft_weight, "adversarial_weight": args.adversarial_weight}
+        length = PRESET_MODELS["translate", args.preset].length
+        model["length"] = length - length % task.factor
+        return preset("translate", args.preset, model_changes=model, loss=args.loss, **changes)
+    conditional = args.conditional
+    changes |= {"labelled": args.labelled, "loss": args.loss or ("nonsaturating" if conditional == "semi" else "wgan-gp")}
+    labels = class_names(corpus) if conditional != "none" else ()
+    return preset(args.model, args.preset, conditional, labels, **changes)

@@ -1,0 +1,136 @@
+"""Training audio-to-audio translation (1-D pix2pix): a U-Net generator, a conditional patch discriminator, L1/L2 + STFT + adversarial losses.
+
+Each step draws clean clips, corrupts them (:mod:`wavecraft.translate.tasks`),
+updates the patch discriminator once on (input, clean) against (input,
+generated) pairs when the adversarial weight is positive, then the generator
+on ``reconstruction_weight`` × L1 (or L2) + ``stft_weight`` × the
+multi-resolution STFT loss + ``adversarial_weight`` × the adversarial loss
+(LSGAN by default, or hinge, non-saturating). Checkpoints, resuming, logging,
+DDP and time budgets are the shared loop's (:mod:`wavecraft.train.loop`);
+the metric that picks ``checkpoints/best`` is the log-spectral distance on
+fixed windows of held-out files.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from wavecraft.metrics import log_spectral_distance
+from wavecraft.nn.flops import forward_flops
+from wavecraft.train.data import SliceSampler
+from wavecraft.train.distributed import World, parallel
+from wavecraft.train.gan import discriminator_loss, generator_loss
+from wavecraft.train.runs import TrainConfig, Trainer, gradient_norm
+from wavecraft.train.throughput import FORWARD_BACKWARD
+from wavecraft.translate.discriminator import PatchDiscriminator
+from wavecraft.translate.losses import multi_resolution_stft_loss, reconstruction_loss
+from wavecraft.translate.tasks import corrupt
+from wavecraft.translate.unet import UNet1d
+
+#: held-out windows scored at every checkpoint, and how many of them are heard in TensorBoard
+VALIDATION, LISTEN = 32, 4
+
+
+class TranslationTrainer(Trainer):
+    """Generator, optional patch discriminator, their optimisers, and the training and held-out clips of one run."""
+
+    def __init__(self, config: TrainConfig, sampler: SliceSampler | None, world: World = World(),
+                 device: torch.device | None = None, held_out: SliceSampler | None = None) -> None:
+        torch.manual_seed(config.seed)
+        model = config.model
+        self.generator = UNet1d(model.generator)
+        networks, optimized = {"generator": self.generator}, {"g": self.generator}
+        self.discriminator = None
+        if model.adversarial_weight > 0:
+            self.discriminator = PatchDiscriminator(model.patch_channels, model.patch_layers, scales=model.patch_scales)
+            networks["discriminator"], optimized["d"] = self.discriminator, self.discriminator
+        super().__init__(config, sampler, networks, optimized, world, device)
+        torch.manual_seed(config.seed + world.rank)
+        self.parallel_generator = parallel(self.generator, world)
+        self.parallel_discriminator = parallel(self.discriminator, world) if self.discriminator is not None else None
+        self.held_out = held_out
+
+    def pairs(self, sampler: SliceSampler, size: int, rng: np.random.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """Corrupted inputs ``(size, 1, length / factor)`` and clean targets ``(size, 1, length)``."""
+        clean, _ = sampler.batch(size, rng)
+        inputs = corrupt(self.config.model.task, clean[:, 0].numpy(), rng if rng is not None else sampler.rng)
+        return torch.from_numpy(inputs)[:, None].to(self.device), clean.to(self.device)
+
+    def step_flops(self) -> float:
+        """Generator forward in the discriminator step, both networks' forward and backward passes, per batch."""
+        model, size = self.config.model, self.config.batch_size
+        x = torch.zeros(1, 1, model.length // model.task.factor)
+        g = forward_flops(self.generator, x)
+        d = forward_flops(self.discriminator, x, torch.zeros(1, 1, model.length)) if self.discriminator is not None else 0.0
+        return size * (g + FORWARD_BACKWARD * g + 2 * FORWARD_BACKWARD * d + FORWARD_BACKWARD * d)
+
+    def train_step(self) -> dict:
+        """One discriminator update (when adversarial), then one generator update; returns the losses."""
+        c, model = self.config, self.config.model
+        x, y = self.pairs(self.sampler, c.batch_size)
+        losses = {}
+        if self.discriminator is not None:
+            with torch.no_grad(), self.autocast():
+                fake = self.generator(x).float()
+            with self.autocast():  # real and generated pairs in one pass (one DDP forward per backward)
+                scales = self.parallel_discriminator(torch.cat([x, x]), torch.cat([y, fake]))
+                d_loss = sum(discriminator_loss(c.loss, *s.float().split(len(x))) for s in scales) / len(scales)
+            self.optimizers["d"].zero_grad()
+            d_loss.backward()
+            losses |= {"d_loss": d_loss.item(), "d_gradient_norm": gradient_norm(self.discriminator)}
+            self.optimizers["d"].step()
+        with self.autocast():
+            out = self.parallel_generator(x).float()
+            reconstruction = reconstruction_loss(model.reconstruction, y, out)
+            g_loss = model.reconstruction_weight * reconstruction
+            if model.stft_weight:
+                stft = multi_resolution_stft_loss(y, out, c.sample_rate)
+                g_loss = g_loss + model.stft_weight * stft
+                losses["stft_loss"] = stft.item()
+            if self.discriminator is not None:
+                scales = self.discriminator(x, out)
+                adversarial = sum(generator_loss(c.loss, s.float()) for s in scales) / len(scales)
+                g_loss = g_loss + model.adversarial_weight * adversarial
+                losses["adversarial_loss"] = adversarial.item()
+        self.optimizers["g"].zero_grad()
+        g_loss.backward()
+        losses |= {"g_loss": g_loss.item(), "reconstruction_loss": reconstruction.item(), "g_gradient_norm": gradient_norm(self.generator)}
+        self.optimizers["g"].step()
+        self.step += 1
+        return {"step": self.step, **losses}
+
+    def validation(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """Fixed held-out pairs (the training files when nothing is held out), drawn with their own generator."""
+        sampler = self.held_out if self.held_out is not None else self.sampler
+        return self.pairs(sampler, VALIDATION, np.random.default_rng(self.config.seed + 7))
+
+    def translate(self, inputs: torch.Tensor) -> np.ndarray:
+        """The generator's outputs ``(n, samples)`` in eval mode."""
+        self.generator.eval()
+        with torch.no_grad():
+            out = self.generator(inputs.to(self.device)).float()[:, 0].cpu().numpy()
+        self.generator.train()
+        return out
+
+    def metric(self) -> ValidationLSD:
+        """Log-spectral distance on the held-out windows."""
+        return ValidationLSD(self)
+
+    def samples(self) -> np.ndarray:
+        """The outputs for the first :data:`LISTEN` held-out windows."""
+        return self.translate(self.validation()[0][:LISTEN])
+
+
+class ValidationLSD:
+    """Mean log-spectral distance (:func:`wavecraft.metrics.log_spectral_distance`) between clean held-out windows and their translation."""
+
+    name = "validation_lsd"
+
+    def __init__(self, trainer: TranslationTrainer) -> None:
+        self.inputs, targets = trainer.validation()
+        self.targets = targets[:, 0].cpu().numpy()
+
+    def __call__(self, trainer: TranslationTrainer) -> float:
+        rate = trainer.config.sample_rate
+        return float(np.mean([log_spectral_distance(t, e, rate) for t, e in zip(self.targets, trainer.translate(self.inputs))]))

@@ -1,0 +1,58 @@
+"""The settings of a translation model: the task, the U-Net, the window length, and the weights of its losses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from wavecraft.errors import InvalidParameterError
+from wavecraft.translate.tasks import TaskConfig
+from wavecraft.translate.unet import UNetConfig
+
+
+@dataclass(frozen=True)
+class TranslationConfig:
+    """A translation model and its losses.
+
+    Attributes
+    ----------
+    task : TaskConfig
+        What it learns to undo; its ``factor`` is the U-Net's.
+    unet : UNetConfig
+        The generator (its own ``factor`` is replaced by the task's).
+    length : int
+        Clean samples per training window (a multiple of the factor).
+    reconstruction : {"l1", "l2"}
+        The sample-wise loss.
+    reconstruction_weight, stft_weight, adversarial_weight : float
+        Weights of the three generator losses (0 turns one off; no discriminator without the adversarial one).
+    patch_channels, patch_layers, patch_scales : int
+        The patch discriminator's width, depth and number of scales.
+    """
+
+    task: TaskConfig = field(default_factory=TaskConfig)
+    unet: UNetConfig = field(default_factory=UNetConfig)
+    length: int = 8192
+    reconstruction: str = "l1"
+    reconstruction_weight: float = 100.0
+    stft_weight: float = 0.0
+    adversarial_weight: float = 1.0
+    patch_channels: int = 16
+    patch_layers: int = 4
+    patch_scales: int = 1
+
+    def __post_init__(self) -> None:
+        if self.reconstruction not in ("l1", "l2") or min(self.reconstruction_weight, self.stft_weight, self.adversarial_weight) < 0:
+            raise InvalidParameterError("reconstruction must be l1 or l2, and the loss weights non-negative")
+        if self.length % self.task.factor or self.length < self.task.factor:
+            raise InvalidParameterError(f"the window of {self.length} samples must be a multiple of the factor {self.task.factor}")
+
+    @property
+    def generator(self) -> UNetConfig:
+        """The U-Net with the task's factor."""
+        return replace(self.unet, factor=self.task.factor)
+
+    @classmethod
+    def from_json(cls, payload: dict) -> TranslationConfig:
+        """The config of ``dataclasses.asdict``."""
+        task = TaskConfig(**{**payload["task"], "snr_db": tuple(payload["task"]["snr_db"])})
+        return cls(**{**payload, "task": task, "unet": UNetConfig(**payload["unet"])})
