@@ -1,14 +1,28 @@
-"""Audio-to-audio translation: U-Net shapes, decimation modes, seamless full-length inference."""
+"""Audio-to-audio translation: U-Net shapes, decimation modes, corruptions, losses, seamless inference, training and commands."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
+
 import numpy as np
 import pytest
+import soundfile as sf
 import torch
 from torch import nn
 
+from conftest import tone, write_wav
+from wavecraft.cli import main
+from wavecraft.corpus import synthetic_corpus
 from wavecraft.errors import InvalidParameterError
+from wavecraft.metrics import log_spectral_distance, snr
+from wavecraft.train.loop import train_run
+from wavecraft.train.runs import TrainConfig, preset
 from wavecraft.translate import UNet1d, UNetConfig, decimate, translate_long
+from wavecraft.translate.degrade import add_noise, coloured_noise, random_smoothing
+from wavecraft.translate.discriminator import PatchDiscriminator
+from wavecraft.translate.losses import multi_resolution_stft_loss, reconstruction_loss
+from wavecraft.translate.tasks import TaskConfig
 
 
 @pytest.mark.parametrize("upsample", ["subpixel", "transpose", "nearest"])
@@ -74,9 +88,6 @@ def test_long_inference_has_no_seams() -> None:
 
 
 def test_corruptions_have_the_asked_for_properties() -> None:
-    from wavecraft.metrics import snr
-    from wavecraft.translate.degrade import add_noise, coloured_noise, random_smoothing
-
     rng = np.random.default_rng(0)
     filters = [random_smoothing(rng) for _ in range(50)]
     assert {len(f) % 2 for f in filters} == {1} and min(map(len, filters)) >= 3 and max(map(len, filters)) <= 33
@@ -94,8 +105,6 @@ def test_corruptions_have_the_asked_for_properties() -> None:
 
 
 def test_patch_discriminator_scores_patches_at_every_scale() -> None:
-    from wavecraft.translate.discriminator import PatchDiscriminator
-
     discriminator = PatchDiscriminator(channels=4, layers=3, stride=4, scales=2)
     condition, output = torch.randn(2, 1, 1000), torch.randn(2, 1, 4000)  # bandwidth extension by 4
     full, half = discriminator(condition, output)
@@ -108,8 +117,6 @@ def test_patch_discriminator_scores_patches_at_every_scale() -> None:
 
 
 def test_multi_resolution_stft_loss() -> None:
-    from wavecraft.translate.losses import multi_resolution_stft_loss, reconstruction_loss
-
     torch.manual_seed(0)
     target = torch.randn(2, 1, 8000)
     assert multi_resolution_stft_loss(target, target).item() == pytest.approx(0.0, abs=1e-6)
@@ -127,17 +134,11 @@ def test_multi_resolution_stft_loss() -> None:
 TINY_UNET = {"unet": UNetConfig(depth=2, channels=4, kernel=9, stride=4), "length": 2048, "patch_channels": 4, "patch_layers": 2}
 
 
-def _tiny(task, **model) -> "TrainConfig":
-    from wavecraft.train.runs import preset
-
+def _tiny(task: TaskConfig, **model) -> TrainConfig:
     return preset("translate", "small", model_changes={**TINY_UNET, "task": task, **model}, batch_size=4)
 
 
-def test_translation_resumes_bit_exactly_and_holds_files_out(tmp_path) -> None:
-    from wavecraft.corpus import synthetic_corpus
-    from wavecraft.train.loop import train_run
-    from wavecraft.translate.tasks import TaskConfig
-
+def test_translation_resumes_bit_exactly_and_holds_files_out(tmp_path: Path) -> None:
     corpus = synthetic_corpus("tones", n_files=10, duration=0.5)
     config = _tiny(TaskConfig("superres", 2, "aliased"), stft_weight=1.0)
     straight = train_run(corpus, tmp_path / "straight", config, steps=4, checkpoint_every=2)
@@ -153,30 +154,16 @@ def test_translation_resumes_bit_exactly_and_holds_files_out(tmp_path) -> None:
     assert inputs.shape == (32, 1, 1024) and targets.shape == (32, 1, 2048)  # low-rate inputs, high-rate targets
 
 
-def test_an_l1_unet_learns_to_undo_smoothing_on_held_out_files(tmp_path) -> None:
-    from wavecraft.corpus import synthetic_corpus
-    from wavecraft.train.loop import train_run
-    from wavecraft.translate.tasks import TaskConfig
-
-    config = _tiny(TaskConfig("decorrupt"), adversarial_weight=0.0)
-    from dataclasses import replace
-
-    config = replace(config, learning_rate=2e-3)
+def test_an_l1_unet_learns_to_undo_smoothing_on_held_out_files(tmp_path: Path) -> None:
+    config = replace(_tiny(TaskConfig("decorrupt"), adversarial_weight=0.0), learning_rate=2e-3)
     trainer = train_run(synthetic_corpus("tones", n_files=10, duration=0.5), tmp_path / "run", config, steps=150, checkpoint_every=150)
     inputs, targets = trainer.validation()
-    from wavecraft.metrics import log_spectral_distance
-
     corrupted = np.mean([log_spectral_distance(t, x, 16_000) for t, x in zip(targets[:, 0].numpy(), inputs[:, 0].numpy())])
     assert trainer.history[-1]["validation_lsd"] < 0.8 * corrupted  # better than the corrupted input on held-out files
     assert "discriminator" not in trainer.networks
 
 
-def test_translate_commands(tmp_path) -> None:
-    import soundfile as sf
-
-    from conftest import tone, write_wav
-    from wavecraft.cli import main
-
+def test_translate_commands(tmp_path: Path) -> None:
     tiny = ["--steps", "1", "--preset", "small"]
     superres, enhance = tmp_path / "superres", tmp_path / "enhance"
     assert main(["train", "translate", "synthetic:tones", "--task", "superres", "--factor", "4", *tiny, "--out", str(superres)]) == 0
