@@ -63,7 +63,7 @@ def load_trained(run: Path, name: str | None = None) -> tuple[Trainer, Path, dic
     return trainer, checkpoint, payload
 
 
-def _split(corpus: Corpus, config: TrainConfig) -> tuple[Corpus, Corpus | None]:
+def split_files(corpus: Corpus, config: TrainConfig) -> tuple[Corpus, Corpus | None]:
     """The training files and, when the config holds some out, the held-out ones (split by file, seeded)."""
     if not config.held_out:
         return corpus, None
@@ -111,7 +111,7 @@ def _train(
             run.mkdir(parents=True)
             payload = {"kind": config.kind, "corpus": corpus.name, "train": config.to_json()}
             (run / "config.json").write_text(json.dumps(payload, indent=2) + "\n")
-    train_files, held_out_files = _split(corpus, config)
+    train_files, held_out_files = split_files(corpus, config)
     sampler = SliceSampler(train_files, config.sample_rate, config.length, config.normalize, config.seed, config.labels, config.labelled, world.rank)
     held_out = SliceSampler(held_out_files, config.sample_rate, config.length, config.normalize, config.seed) if held_out_files else None
     trainer = build_trainer(config, sampler, world, device, held_out)
