@@ -40,3 +40,18 @@ def sound_folder(tmp_path: Path) -> Path:
             noise = 0.3 * rng.standard_normal(8000 + 1000 * i).astype(np.float32)
             write_wav(root / label / f"{label}{i}.wav", noise)
     return root
+
+
+def resume_twice(corpus, tmp_path: Path, config) -> tuple:
+    """Train ``config`` 4 steps straight, and 2 steps then 2 more resumed; assert the weights are equal; both trainers."""
+    import torch
+
+    from wavecraft.train.loop import train_run
+
+    straight = train_run(corpus, tmp_path / "straight", config, steps=4, checkpoint_every=2)
+    train_run(corpus, tmp_path / "stopped", config, steps=2, checkpoint_every=2)
+    resumed = train_run(corpus, tmp_path / "stopped", config, steps=4, checkpoint_every=2, resume=True)
+    for name, network in straight.networks.items():
+        for (key, x), (_, y) in zip(network.state_dict().items(), resumed.networks[name].state_dict().items()):
+            assert torch.equal(x, y), key
+    return straight, resumed

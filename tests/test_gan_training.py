@@ -12,7 +12,7 @@ import soundfile as sf
 import torch
 from torch import nn
 
-from conftest import tone, write_wav
+from conftest import resume_twice, tone, write_wav
 from wavecraft.cli import main
 from wavecraft.corpus import folder_corpus, synthetic_corpus
 from wavecraft.models import WaveGANConfig
@@ -92,13 +92,7 @@ def test_resume_continues_bit_exactly(tmp_path: Path) -> None:
     preset("vae", "small", batch_size=4),
 ], ids=["specgan-acgan", "wavegan-semi", "vae"])
 def test_every_model_kind_resumes_bit_exactly(tmp_path: Path, config: TrainConfig) -> None:
-    corpus = synthetic_corpus("tones", n_files=9, duration=0.3)
-    straight = train_run(corpus, tmp_path / "straight", config, steps=4, checkpoint_every=2)
-    train_run(corpus, tmp_path / "stopped", config, steps=2, checkpoint_every=2)
-    resumed = train_run(corpus, tmp_path / "stopped", config, steps=4, checkpoint_every=2, resume=True)
-    for name, network in straight.networks.items():
-        for (key, x), (_, y) in zip(network.state_dict().items(), resumed.networks[name].state_dict().items()):
-            assert torch.equal(x, y), key
+    straight, resumed = resume_twice(synthetic_corpus("tones", n_files=9, duration=0.3), tmp_path, config)
     assert straight.history[-1] == {**resumed.history[-1], "steps_per_second": straight.history[-1]["steps_per_second"],
                                     "flop_utilisation": straight.history[-1]["flop_utilisation"]}
     assert load_run_config(tmp_path / "stopped")[0] == config

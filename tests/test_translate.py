@@ -11,7 +11,7 @@ import soundfile as sf
 import torch
 from torch import nn
 
-from conftest import tone, write_wav
+from conftest import resume_twice, tone, write_wav
 from wavecraft.cli import main
 from wavecraft.corpus import synthetic_corpus
 from wavecraft.errors import InvalidParameterError
@@ -139,14 +139,8 @@ def _tiny(task: TaskConfig, **model) -> TrainConfig:
 
 
 def test_translation_resumes_bit_exactly_and_holds_files_out(tmp_path: Path) -> None:
-    corpus = synthetic_corpus("tones", n_files=10, duration=0.5)
     config = _tiny(TaskConfig("superres", 2, "aliased"), stft_weight=1.0)
-    straight = train_run(corpus, tmp_path / "straight", config, steps=4, checkpoint_every=2)
-    train_run(corpus, tmp_path / "stopped", config, steps=2, checkpoint_every=2)
-    resumed = train_run(corpus, tmp_path / "stopped", config, steps=4, checkpoint_every=2, resume=True)
-    for name, network in straight.networks.items():
-        for (key, x), (_, y) in zip(network.state_dict().items(), resumed.networks[name].state_dict().items()):
-            assert torch.equal(x, y), key
+    straight, resumed = resume_twice(synthetic_corpus("tones", n_files=10, duration=0.5), tmp_path, config)
     assert straight.history[-1]["validation_lsd"] == resumed.history[-1]["validation_lsd"]
     assert {"d_loss", "adversarial_loss", "stft_loss", "reconstruction_loss"} <= set(straight.history[-1])
     assert len(straight.sampler.signals) + len(straight.held_out.signals) == 10 and len(straight.held_out.signals) >= 1
