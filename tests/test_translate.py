@@ -163,6 +163,9 @@ def test_translate_commands(tmp_path: Path) -> None:
     assert main(["train", "translate", "synthetic:tones", "--task", "superres", "--factor", "4", *tiny, "--out", str(superres)]) == 0
     assert main(["train", "translate", "synthetic:tones", "--task", "enhance", *tiny, "--adversarial-weight", "0", "--out", str(enhance)]) == 0
     write_wav(tmp_path / "low.wav", tone(300.0, 4000, 3.3), 4000)  # 3.3 s: not a multiple of the window
+    assert main(["train", "translate", "synthetic:tones", "--task", "superres", "--sr", "8000", *tiny, "--out", str(tmp_path / "8k")]) == 0
+    assert main(["upsample", str(tmp_path / "8k"), str(tmp_path / "low.wav"), str(tmp_path / "8k.wav")]) == 0
+    assert sf.info(tmp_path / "8k.wav").samplerate == 8000 and sf.info(tmp_path / "8k.wav").frames == 2 * 13_200
     out = tmp_path / "high.wav"
     assert main(["upsample", str(superres), str(tmp_path / "low.wav"), str(out)]) == 0
     high, rate = sf.read(out)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from wavecraft.audio import check_rate
 from wavecraft.corpus import open_corpus
 from wavecraft.errors import InvalidParameterError
 from wavecraft.models.conditioning import CONDITIONALS
@@ -47,6 +48,7 @@ def _training_arguments(parser: argparse.ArgumentParser) -> None:
     """The options every ``train`` model shares."""
     parser.add_argument("corpus", metavar="CORPUS", help="e.g. drums, digits, speech-en, folder:./sounds")
     parser.add_argument("--preset", choices=PRESETS, default="small", help="small (CPU-sized) or paper (default small)")
+    parser.add_argument("--sr", type=int, default=16_000, help="rate to train at, Hz (default 16000; speech-en, speech-fr and music are 8000 Hz)")
     parser.add_argument("--out", type=Path, required=True, help="run folder: config.json, checkpoints/, log.csv, tensorboard/")
     parser.add_argument("--steps", type=int, default=1000, help="steps to reach (default 1000)")
     parser.add_argument("--minutes", type=float, default=None, help="stop (with a checkpoint) after this much training time")
@@ -82,7 +84,7 @@ def run_train(args: argparse.Namespace) -> int:
 
 def _config(args: argparse.Namespace, corpus: Corpus) -> TrainConfig:
     """The preset of the asked model with the command line's changes."""
-    changes = {"seed": args.seed, "precision": args.precision}
+    changes = {"seed": args.seed, "precision": args.precision, "sample_rate": check_rate(args.sr, "--sr")}
     if args.train_command == "vae":
         return preset("vae", args.preset, **changes)
     if args.train_command == "translate":
