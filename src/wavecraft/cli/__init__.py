@@ -39,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The full ``wavecraft`` parser with every command group."""
     parser = Parser(
         prog="wavecraft",
-        description="Machine learning on raw audio: corpora, learned bases, neural filter banks, raw-audio GANs.",
+        description="Machine learning on raw audio: corpora, learned bases, neural filter banks, raw-audio GANs, audio-to-audio translation.",
     )
     parser.add_argument("--version", action="version", version=f"wavecraft {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
