@@ -130,10 +130,17 @@ def onset_f_measure(reference: np.ndarray, estimated: np.ndarray, window: float 
 
 
 def snr(reference: np.ndarray, estimate: np.ndarray) -> float:
-    """Signal-to-noise ratio in dB: ``10 log10(sum r² / sum (r - e)²)``, the estimate cut or zero-padded to the reference."""
+    """Signal-to-noise ratio in dB: ``10 log10(sum r² / sum (r - e)²)`` over all samples, inf when exact.
+
+    Arrays of any shape (e.g. a matrix of slices) are compared as they are; a 1-D estimate of
+    another length than the reference is cut or zero-padded to it.
+    """
     reference = np.asarray(reference, np.float64)
-    error = reference - _match_length(np.asarray(estimate, np.float64), reference.size)
-    return float(10 * np.log10(np.sum(reference**2) / max(np.sum(error**2), 1e-20)))
+    estimate = np.asarray(estimate, np.float64)
+    if reference.ndim == 1:
+        estimate = _match_length(estimate, reference.size)
+    error = float(np.sum((reference - estimate) ** 2))
+    return float("inf") if error == 0 else float(10 * np.log10(np.sum(reference**2) / error))
 
 
 #: per-frame SNRs of the segmental SNR are clipped to this range (dB), as is usual since Quackenbush et al. (1988)

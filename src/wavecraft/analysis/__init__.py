@@ -7,7 +7,6 @@ from wavecraft.analysis.ratedistortion import (
     entropy_rate,
     keep_largest,
     rate_distortion,
-    snr_db,
 )
 from wavecraft.analysis.timefrequency import TimeFrequency, time_frequency
 
@@ -20,6 +19,5 @@ __all__ = [
     "keep_largest",
     "kurtosis",
     "rate_distortion",
-    "snr_db",
     "time_frequency",
 ]

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from wavecraft.metrics import snr
+
 
 @dataclass(frozen=True)
 class RateDistortion:
@@ -50,13 +52,6 @@ class RateDistortion:
         """SNR in dB at ``bits`` per sample, interpolated along the entropy curve."""
         order = np.argsort(self.bits_per_sample)
         return float(np.interp(bits, self.bits_per_sample[order], self.snr_bits[order]))
-
-
-def snr_db(reference: np.ndarray, estimate: np.ndarray) -> float:
-    """``10 log10(Σ reference² / Σ (reference - estimate)²)`` over all samples (inf when exact)."""
-    error = float(np.sum((np.asarray(reference, np.float64) - estimate) ** 2))
-    signal = float(np.sum(np.asarray(reference, np.float64) ** 2))
-    return float("inf") if error == 0 else 10.0 * np.log10(signal / error)
 
 
 def importance_order(S: np.ndarray, A: np.ndarray) -> np.ndarray:
@@ -117,12 +112,12 @@ def entropy_rate(X: np.ndarray, S: np.ndarray, A: np.ndarray, steps: np.ndarray 
     contributions = np.asarray(S, np.float64) * norms
     scale = float(np.sqrt(np.mean(contributions**2))) or 1.0
     steps = np.geomspace(1e-3, 2.0, 24) * scale if steps is None else np.asarray(steps, np.float64)
-    bits, snr = np.empty(len(steps)), np.empty(len(steps))
+    bits, snrs = np.empty(len(steps)), np.empty(len(steps))
     for i, step in enumerate(steps):
         q = np.round(contributions / step)
         bits[i] = sum(_entropy_bits(q[:, j]) for j in range(q.shape[1])) / X.shape[1]
-        snr[i] = snr_db(X, (q * step / norms) @ A.T)
-    return bits, snr
+        snrs[i] = snr(X, (q * step / norms) @ A.T)
+    return bits, snrs
 
 
 def rate_distortion(X: np.ndarray, S: np.ndarray, A: np.ndarray) -> RateDistortion:

@@ -9,7 +9,7 @@ import numpy as np
 
 from wavecraft import audio
 from wavecraft.analysis.comparison import compare_bases
-from wavecraft.analysis.ratedistortion import keep_largest, snr_db
+from wavecraft.analysis.ratedistortion import keep_largest
 from wavecraft.atomic import check_writable
 from wavecraft.bases.basis import Basis
 from wavecraft.bases.methods import LEARNED, METHODS_HELP, make_coder, parse_method
@@ -17,6 +17,7 @@ from wavecraft.bases.shorttime import decode, encode
 from wavecraft.cli.output import format_table
 from wavecraft.corpus import Corpus, Ensemble, ensemble, open_corpus
 from wavecraft.errors import InvalidParameterError
+from wavecraft.metrics import snr
 from wavecraft.report.comparison import EXCERPT_SECONDS, write_comparison
 
 DEFAULT_METHODS = "dft,dct,dwt:db4,pca,ica,sparse"
@@ -95,8 +96,8 @@ def run_learn(args: argparse.Namespace) -> int:
     basis = coder.basis
     basis.save(args.out, force=args.force)
     held = coder.encode(ens.held_out)
-    snr = snr_db(ens.held_out, coder.estimator.inverse_transform(held) if name == "sparse" else basis.synthesize(held))
-    print(f"wrote {args.out}: {spec}, N={basis.N}, M={basis.M}, {args.sr} Hz, fitted in {coder.fit_seconds:.1f} s, held-out SNR {snr:.1f} dB")
+    held_out_snr = snr(ens.held_out, coder.estimator.inverse_transform(held) if name == "sparse" else basis.synthesize(held))
+    print(f"wrote {args.out}: {spec}, N={basis.N}, M={basis.M}, {args.sr} Hz, fitted in {coder.fit_seconds:.1f} s, held-out SNR {held_out_snr:.1f} dB")
     return 0
 
 
@@ -165,5 +166,5 @@ def run_resynth(args: argparse.Namespace) -> int:
     coefficients = keep_largest(encode(signal, basis, hop, window), basis.A, args.keep)
     rebuilt = decode(coefficients, basis, hop, window, length=signal.size)
     audio.save(args.output, rebuilt, rate, force=args.force, subtype="FLOAT")
-    print(f"wrote {args.output}: {args.keep} of {basis.N} coefficients per frame, SNR {snr_db(signal, rebuilt):.1f} dB")
+    print(f"wrote {args.output}: {args.keep} of {basis.N} coefficients per frame, SNR {snr(signal, rebuilt):.1f} dB")
     return 0

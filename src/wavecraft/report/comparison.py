@@ -14,10 +14,11 @@ from wavecraft import audio
 from wavecraft.analysis import plots
 from wavecraft.analysis.coefficients import amplitude_histogram
 from wavecraft.analysis.comparison import BasisResult
-from wavecraft.analysis.ratedistortion import keep_largest, snr_db
+from wavecraft.analysis.ratedistortion import keep_largest
 from wavecraft.atomic import atomic_path, write_text
 from wavecraft.bases.shorttime import decode, frame_signal
 from wavecraft.corpus.ensemble import Ensemble
+from wavecraft.metrics import snr
 from wavecraft.report.html import Report
 
 EXCERPT_SECONDS = 4.0
@@ -80,7 +81,7 @@ def write_comparison(
             result.coder.basis.save(tmp / "bases" / f"{slug}.npz")
             plots.plot_functions(result.coder.basis, tmp / "figures" / f"functions-{slug}.png")
             rebuilt = resynthesize(excerpt, result, keep)
-            row[f"excerpt_snr_k{keep}_db"] = round(snr_db(excerpt, rebuilt), 3)
+            row[f"excerpt_snr_k{keep}_db"] = round(snr(excerpt, rebuilt), 3)
             audio.save(tmp / "audio" / f"{slug}-k{keep}.wav", rebuilt, ens.sample_rate, subtype="FLOAT")
             clips.append((f"{result.spec}, {keep} of {result.coder.basis.N} per frame ({row[f'excerpt_snr_k{keep}_db']:.1f} dB)", f"audio/{slug}-k{keep}.wav"))
         plots.plot_tiling({r.spec: r.localisation for r in results}, tmp / "figures" / "tiling.png")
