@@ -1,9 +1,9 @@
 """Training audio-to-audio translation (1-D pix2pix): a U-Net generator, a conditional patch discriminator, L1/L2 + STFT + adversarial losses.
 
 Each step draws clean clips, corrupts them (:mod:`wavecraft.translate.tasks`),
-updates the patch discriminator once on (input, clean) against (input,
-generated) pairs when the adversarial weight is positive, then the generator
-on ``reconstruction_weight`` × L1 (or L2) + ``stft_weight`` × the
+runs the generator once, updates the patch discriminator on (input, clean)
+against (input, generated, detached) pairs when the adversarial weight is
+positive, then the generator on ``reconstruction_weight`` × L1 (or L2) + ``stft_weight`` × the
 multi-resolution STFT loss + ``adversarial_weight`` × the adversarial loss
 (LSGAN by default, or hinge, non-saturating). Checkpoints, resuming, logging,
 DDP and time budgets are the shared loop's (:mod:`wavecraft.train.loop`);
@@ -50,6 +50,7 @@ class TranslationTrainer(Trainer):
         self.parallel_generator = parallel(self.generator, world)
         self.parallel_discriminator = parallel(self.discriminator, world) if self.discriminator is not None else None
         self.held_out = held_out
+        self._validation: tuple[torch.Tensor, torch.Tensor] | None = None
 
     def pairs(self, sampler: SliceSampler, size: int, rng: np.random.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """Corrupted inputs ``(size, 1, length / factor)`` and clean targets ``(size, 1, length)``."""
@@ -58,30 +59,29 @@ class TranslationTrainer(Trainer):
         return torch.from_numpy(inputs)[:, None].to(self.device), clean.to(self.device)
 
     def step_flops(self) -> float:
-        """Generator forward in the discriminator step, both networks' forward and backward passes, per batch."""
+        """One generator forward and backward, and the discriminator's forward and backward on two pairs and one more, per batch."""
         model, size = self.config.model, self.config.batch_size
         x = torch.zeros(1, 1, model.length // model.task.factor)
         g = forward_flops(self.generator, x)
         d = forward_flops(self.discriminator, x, torch.zeros(1, 1, model.length)) if self.discriminator is not None else 0.0
-        return size * (g + FORWARD_BACKWARD * g + 2 * FORWARD_BACKWARD * d + FORWARD_BACKWARD * d)
+        return size * FORWARD_BACKWARD * (g + 3 * d)
 
     def train_step(self) -> dict:
-        """One discriminator update (when adversarial), then one generator update; returns the losses."""
+        """One generator forward; one discriminator update on its (detached) output when adversarial; one generator update."""
         c, model = self.config, self.config.model
         x, y = self.pairs(self.sampler, c.batch_size)
         losses = {}
+        with self.autocast():
+            out = self.parallel_generator(x).float()
         if self.discriminator is not None:
-            with torch.no_grad(), self.autocast():
-                fake = self.generator(x).float()
             with self.autocast():  # real and generated pairs in one pass (one DDP forward per backward)
-                scales = self.parallel_discriminator(torch.cat([x, x]), torch.cat([y, fake]))
+                scales = self.parallel_discriminator(torch.cat([x, x]), torch.cat([y, out.detach()]))
                 d_loss = sum(discriminator_loss(c.loss, *s.float().split(len(x))) for s in scales) / len(scales)
             self.optimizers["d"].zero_grad()
             d_loss.backward()
             losses |= {"d_loss": d_loss.item(), "d_gradient_norm": gradient_norm(self.discriminator)}
             self.optimizers["d"].step()
         with self.autocast():
-            out = self.parallel_generator(x).float()
             reconstruction = reconstruction_loss(model.reconstruction, y, out)
             g_loss = model.reconstruction_weight * reconstruction
             if model.stft_weight:
@@ -101,9 +101,11 @@ class TranslationTrainer(Trainer):
         return {"step": self.step, **losses}
 
     def validation(self) -> tuple[torch.Tensor, torch.Tensor]:
-        """Fixed held-out pairs (the training files when nothing is held out), drawn with their own generator."""
-        sampler = self.held_out if self.held_out is not None else self.sampler
-        return self.pairs(sampler, VALIDATION, np.random.default_rng(self.config.seed + 7))
+        """Fixed held-out pairs (the training files when nothing is held out), drawn once with their own generator."""
+        if self._validation is None:
+            sampler = self.held_out if self.held_out is not None else self.sampler
+            self._validation = self.pairs(sampler, VALIDATION, np.random.default_rng(self.config.seed + 7))
+        return self._validation
 
     def translate(self, inputs: torch.Tensor) -> np.ndarray:
         """The generator's outputs ``(n, samples)`` in eval mode."""
