@@ -35,21 +35,21 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_enhance(args: argparse.Namespace) -> int:
     """Same rate in and out: the file at the run's rate, translated window by window."""
-    return _translate(args, "superres", None)
+    return _translate(args, upsampling=False, rate=None)
 
 
 def run_upsample(args: argparse.Namespace) -> int:
     """The file at the run's low rate in, the run's (or ``--rate``) rate out."""
-    return _translate(args, "enhance", args.rate)
+    return _translate(args, upsampling=True, rate=args.rate)
 
 
-def _translate(args: argparse.Namespace, wrong_task: str, rate: int | None) -> int:
-    """Load, translate with 50 % overlapping windows and Hann cross-fades, write atomically."""
+def _translate(args: argparse.Namespace, upsampling: bool, rate: int | None) -> int:
+    """Load, translate with 50 % overlapping windows and Hann cross-fades, write atomically; ``upsampling``: a superres run is expected."""
     trainer, checkpoint, _ = load_trained(args.run_dir, args.checkpoint)
     if not isinstance(trainer, TranslationTrainer):
         raise InvalidParameterError(f"{args.run_dir} is a {trainer.config.kind} run, not a translation model")
     task, config = trainer.config.model.task, trainer.config
-    if (task.task == "superres") == (wrong_task == "superres"):
+    if (task.task == "superres") != upsampling:
         raise InvalidParameterError(f"{args.run_dir} was trained to {task.task}; use `wavecraft {'upsample' if task.task == 'superres' else 'enhance'}`")
     check_writable(args.output, args.force)
     low_rate = config.sample_rate // task.factor
