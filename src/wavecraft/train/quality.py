@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from wavecraft.bases.mel import mel_filterbank
+from wavecraft.bases.stft import stft
 from wavecraft.metrics import frechet_distance
 
 if TYPE_CHECKING:
@@ -29,9 +30,7 @@ CLIPS = 256
 def mel_statistics(clips: np.ndarray, sample_rate: int) -> np.ndarray:
     """``(n, length)`` clips -> ``(n, 2 * BANDS)``: mean and standard deviation over frames of log mel energies."""
     n_fft = int(2 ** round(np.log2(512 * sample_rate / 16_000)))
-    hop = n_fft // 4
-    frames = np.lib.stride_tricks.sliding_window_view(np.asarray(clips, np.float32), n_fft, axis=1)[:, ::hop] * np.hanning(n_fft)
-    power = np.abs(np.fft.rfft(frames, axis=2)) ** 2
+    power = np.stack([np.abs(stft(clip, n_fft, n_fft // 4, "hann")) ** 2 for clip in np.asarray(clips, np.float32)])
     logs = np.log10(power @ mel_filterbank(sample_rate, n_fft, BANDS).T + 1e-10)
     return np.concatenate([logs.mean(axis=1), logs.std(axis=1)], axis=1)
 
