@@ -63,6 +63,25 @@ def test_stoi_orders_degradations() -> None:
     assert stoi(speechlike, noisy, SR) < 0.9
 
 
+def test_pesq_modes_and_ordering() -> None:
+    from wavecraft.audio import resample
+    from wavecraft.errors import InvalidParameterError
+    from wavecraft.metrics import pesq
+
+    t = np.arange(3 * SR) / SR
+    rng = np.random.default_rng(2)
+    speechlike = np.sin(2 * np.pi * 200 * t) * (1 + np.sin(2 * np.pi * 4 * t)) + 0.3 * rng.standard_normal(t.size) * (np.sin(2 * np.pi * 3 * t) > 0)
+    assert pesq(speechlike, speechlike, SR) == pytest.approx(4.644, abs=0.01)  # the wide-band ceiling
+    narrow = resample(speechlike, SR, 8000)
+    assert pesq(narrow, narrow, 8000) == pytest.approx(4.549, abs=0.01)  # the narrow-band ceiling
+    scores = [pesq(speechlike, speechlike + level * rng.standard_normal(t.size), SR) for level in (0.001, 0.01, 0.1)]
+    assert scores[0] > scores[1] > scores[2] and scores[0] > 2.0
+    with pytest.raises(InvalidParameterError):
+        pesq(np.zeros(t.size), np.zeros(t.size), SR)
+    with pytest.raises(InvalidParameterError):
+        pesq(speechlike, speechlike, 4000)
+
+
 def test_inception_score_bounds() -> None:
     from wavecraft.metrics import inception_score
 

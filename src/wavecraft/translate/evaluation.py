@@ -6,8 +6,9 @@ baselines (:mod:`wavecraft.translate.baselines`): the corrupted input and
 the Wiener filter for ``enhance``, the corrupted input for ``decorrupt``,
 cubic-spline and band-limited (sinc) interpolation for ``superres``. Each
 output is scored against the clean file with SNR, segmental SNR, SI-SDR,
-LSD, STOI and, for ``superres``, the LSD of the band the model must invent
-(above the low rate's Nyquist frequency); scores are means over files.
+LSD, for speech STOI and PESQ, and for ``superres`` the LSD of the band the
+model must invent (above the low rate's Nyquist frequency); scores are means
+over files.
 """
 
 from __future__ import annotations
@@ -18,17 +19,18 @@ from collections.abc import Callable, Iterable
 import numpy as np
 import torch
 
-from wavecraft.metrics import log_spectral_distance, segmental_snr, si_sdr, snr, stoi
+from wavecraft.metrics import log_spectral_distance, pesq, segmental_snr, si_sdr, snr, stoi
 from wavecraft.translate.baselines import sinc_upsample, spline_upsample, wiener_filter
 from wavecraft.translate.tasks import TaskConfig, corrupt
 from wavecraft.translate.windows import translate_long
 
 
-def scores(reference: np.ndarray, estimate: np.ndarray, sample_rate: int, factor: int = 1) -> dict[str, float]:
-    """Every metric of one estimate of one file (``lsd_high`` only when ``factor`` > 1)."""
+def scores(reference: np.ndarray, estimate: np.ndarray, sample_rate: int, factor: int = 1, speech: bool = True) -> dict[str, float]:
+    """Every metric of one estimate of one file (``lsd_high`` only when ``factor`` > 1, STOI and PESQ only for speech)."""
     out = {"snr": snr(reference, estimate), "segmental_snr": segmental_snr(reference, estimate, sample_rate),
-           "si_sdr": si_sdr(reference, estimate), "lsd": log_spectral_distance(reference, estimate, sample_rate),
-           "stoi": stoi(reference, estimate, sample_rate)}
+           "si_sdr": si_sdr(reference, estimate), "lsd": log_spectral_distance(reference, estimate, sample_rate)}
+    if speech:
+        out |= {"stoi": stoi(reference, estimate, sample_rate), "pesq": pesq(reference, estimate, sample_rate)}
     if factor > 1:
         out["lsd_high"] = log_spectral_distance(reference, estimate, sample_rate, band=(sample_rate / (2 * factor), sample_rate / 2))
     return out
@@ -45,11 +47,12 @@ def baselines(task: TaskConfig, corrupted: np.ndarray, sample_rate: int) -> dict
 
 def evaluate_translation(
     models: dict[str, Callable[[torch.Tensor], torch.Tensor]], task: TaskConfig, files: Iterable[np.ndarray],
-    sample_rate: int, window: int, seed: int = 0,
+    sample_rate: int, window: int, seed: int = 0, speech: bool = True,
 ) -> dict[str, dict[str, float]]:
     """Mean scores of the baselines and of each model (name -> network) over clean files at ``sample_rate``.
 
-    ``window`` is the models' input window (low-rate samples for ``superres``).
+    ``window`` is the models' input window (low-rate samples for ``superres``);
+    ``speech`` adds STOI and PESQ.
     """
     rng = np.random.default_rng(seed)
     totals: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
@@ -60,6 +63,6 @@ def evaluate_translation(
         for name, model in models.items():
             outputs[name] = translate_long(model, corrupted, window - window % 2, task.factor)
         for name, estimate in outputs.items():
-            for metric, value in scores(clean, estimate, sample_rate, task.factor).items():
+            for metric, value in scores(clean, estimate, sample_rate, task.factor, speech).items():
                 totals[name][metric].append(value)
     return {name: {metric: float(np.mean(values)) for metric, values in table.items()} for name, table in totals.items()}
