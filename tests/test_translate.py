@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -104,6 +105,30 @@ def test_corruptions_have_the_asked_for_properties() -> None:
         assert slope == pytest.approx(-exponent, abs=0.15)
 
 
+def test_recorded_noise_is_drawn_from_its_bank_never_silent() -> None:
+    from wavecraft.translate.noise import NoiseBank
+    from wavecraft.translate.tasks import corrupt
+
+    hum = 0.1 * np.sin(2 * np.pi * 1000 * np.arange(20_000) / 16_000)
+    bank = NoiseBank([np.zeros(30_000), hum], "hum")  # mostly silence
+    rng = np.random.default_rng(0)
+    assert all(np.mean(bank.draw(rng, 1000) ** 2) > 1e-4 for _ in range(50))
+    with pytest.raises(InvalidParameterError, match="silent"):
+        NoiseBank([np.zeros(5000)], "quiet").draw(rng, 1000)
+    with pytest.raises(InvalidParameterError, match="fewer"):
+        bank.draw(rng, 60_000)
+    task = TaskConfig("enhance", snr_db=(5.0, 5.0), noise=("coloured", "hum"))
+    clean = np.sin(np.arange(4096) * 0.05)[None].repeat(40, 0)
+    noisy = corrupt(task, clean, rng, {"hum": bank})
+    residuals = np.abs(np.fft.rfft(noisy - clean, axis=1)) ** 2
+    peak = residuals[:, 240:272].sum(axis=1) / residuals.sum(axis=1)  # 1 kHz is bin 256 of 4096 at 16 kHz
+    hummed = peak > 0.5
+    assert 10 < hummed.sum() < 30 and peak[~hummed].max() < 0.1  # about half the clips hum, the rest are broadband
+    assert all(snr(c, n) == pytest.approx(5.0, abs=1e-3) for c, n in zip(clean, noisy))
+    with pytest.raises(InvalidParameterError, match="no noise bank"):
+        corrupt(task, clean, rng)
+
+
 def test_patch_discriminator_scores_patches_at_every_scale() -> None:
     discriminator = PatchDiscriminator(channels=4, layers=3, stride=4, scales=2)
     condition, output = torch.randn(2, 1, 1000), torch.randn(2, 1, 4000)  # bandwidth extension by 4
@@ -161,7 +186,10 @@ def test_translate_commands(tmp_path: Path) -> None:
     tiny = ["--steps", "1", "--preset", "small"]
     superres, enhance = tmp_path / "superres", tmp_path / "enhance"
     assert main(["train", "translate", "synthetic:tones", "--task", "superres", "--factor", "4", *tiny, "--out", str(superres)]) == 0
-    assert main(["train", "translate", "synthetic:tones", "--task", "enhance", *tiny, "--adversarial-weight", "0", "--out", str(enhance)]) == 0
+    assert main(["train", "translate", "synthetic:tones", "--task", "enhance", *tiny, "--adversarial-weight", "0",
+                 "--noise", "coloured", "synthetic:drum-machine", "--out", str(enhance)]) == 0
+    assert json.loads((enhance / "config.json").read_text())["train"]["model"]["task"]["noise"] == ["coloured", "synthetic:drum-machine"]
+    assert main(["train", "translate", "synthetic:tones", "--task", "enhance", *tiny, "--noise", "nosuch", "--out", str(tmp_path / "n")]) == 2
     write_wav(tmp_path / "low.wav", tone(300.0, 4000, 3.3), 4000)  # 3.3 s: not a multiple of the window
     assert main(["train", "translate", "synthetic:tones", "--task", "superres", "--sr", "8000", *tiny, "--out", str(tmp_path / "8k")]) == 0
     assert main(["upsample", str(tmp_path / "8k"), str(tmp_path / "low.wav"), str(tmp_path / "8k.wav")]) == 0

@@ -37,6 +37,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     translate.add_argument("--factor", type=int, default=2, help="superres: rate divisor r (default 2)")
     translate.add_argument("--decimation", choices=DECIMATIONS, default="anti-aliased", help="superres: how low-rate inputs are made")
     translate.add_argument("--snr", type=float, nargs=2, default=(0.0, 15.0), metavar=("LOW", "HIGH"), help="enhance: SNR range in dB")
+    translate.add_argument("--noise", nargs="+", default=["coloured"], metavar="SOURCE",
+                           help="enhance: noise sources, each clip drawing one: coloured (synthetic 1/f^b) and/or corpora "
+                                "of recordings, e.g. --noise coloured music (default coloured)")
     translate.add_argument("--reconstruction", choices=["l1", "l2"], default="l1", help="sample-wise loss (default l1)")
     translate.add_argument("--reconstruction-weight", type=float, default=100.0, help="its weight (default 100, as SEGAN)")
     translate.add_argument("--stft-weight", type=float, default=0.0, help="weight of the multi-resolution STFT loss (default 0)")
@@ -88,7 +91,7 @@ def _config(args: argparse.Namespace, corpus: Corpus) -> TrainConfig:
     if args.train_command == "vae":
         return preset("vae", args.preset, **changes)
     if args.train_command == "translate":
-        task = TaskConfig(args.task, args.factor if args.task == "superres" else 1, args.decimation, tuple(args.snr))
+        task = TaskConfig(args.task, args.factor if args.task == "superres" else 1, args.decimation, tuple(args.snr), tuple(args.noise))
         model = {"task": task, "reconstruction": args.reconstruction, "reconstruction_weight": args.reconstruction_weight,
                  "stft_weight": args.stft_weight, "adversarial_weight": args.adversarial_weight}
         length = PRESET_MODELS["translate", args.preset].length

@@ -8,7 +8,7 @@
 """
 
 from wavecraft.corpus.corpus import Corpus, CorpusInfo
-from wavecraft.corpus.ensemble import Ensemble, ensemble, iter_batches, split_by_file
+from wavecraft.corpus.ensemble import Ensemble, ensemble, iter_batches, split_by_file, split_corpus
 from wavecraft.corpus.manifest import Entry, Manifest
 from wavecraft.corpus.sources import folder_corpus, list_corpora, open_corpus, url_corpus
 from wavecraft.corpus.synthetic import load_truth, synthetic_corpus
@@ -26,6 +26,7 @@ __all__ = [
     "load_truth",
     "open_corpus",
     "split_by_file",
+    "split_corpus",
     "synthetic_corpus",
     "url_corpus",
 ]

@@ -118,6 +118,13 @@ def split_by_file(
     return train, rest
 
 
+def split_corpus(corpus: Corpus, held_out: float, seed: int) -> tuple[Corpus, Corpus]:
+    """:func:`split_by_file` (by duration) as two corpora: the training files and the held-out ones."""
+    _, held = split_by_file(corpus, held_out, seed)
+    kept = {e.path for e in held}
+    return corpus.subset(lambda e: e.path not in kept), corpus.subset(lambda e: e.path in kept)
+
+
 def ensemble(
     corpus: Corpus,
     n_slices: int,

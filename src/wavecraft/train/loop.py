@@ -26,7 +26,7 @@ from torch.utils.tensorboard import SummaryWriter
 from tqdm.auto import tqdm
 
 from wavecraft.atomic import atomic_path, check_writable
-from wavecraft.corpus import Corpus, split_by_file
+from wavecraft.corpus import Corpus, split_corpus
 from wavecraft.errors import InvalidParameterError
 from wavecraft.train.data import SliceSampler
 from wavecraft.train.distributed import World, any_rank, barrier, join, leave, replica_spread
@@ -67,11 +67,10 @@ def split_files(corpus: Corpus, config: TrainConfig) -> tuple[Corpus, Corpus | N
     """The training files and, when the config holds some out, the held-out ones (split by file, seeded)."""
     if not config.held_out:
         return corpus, None
-    train, held_out = split_by_file(corpus, config.held_out, config.seed)
-    if not held_out or not train:
+    train, held_out = split_corpus(corpus, config.held_out, config.seed)
+    if not len(held_out) or not len(train):
         raise InvalidParameterError(f"{corpus.name} has too few files to hold {config.held_out:.0%} out")
-    kept = {e.path for e in held_out}
-    return corpus.subset(lambda e: e.path not in kept), corpus.subset(lambda e: e.path in kept)
+    return train, held_out
 
 
 def train_run(

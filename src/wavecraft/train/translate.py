@@ -1,6 +1,8 @@
 """Training audio-to-audio translation (1-D pix2pix): a U-Net generator, a conditional patch discriminator, L1/L2 + STFT + adversarial losses.
 
-Each step draws clean clips, corrupts them (:mod:`wavecraft.translate.tasks`),
+Each step draws clean clips, corrupts them (:mod:`wavecraft.translate.tasks`;
+recorded noise comes from the training files of its corpus, validation
+noise from the held-out ones),
 runs the generator once, updates the patch discriminator on (input, clean)
 against (input, generated, detached) pairs when the adversarial weight is
 positive, then the generator on ``reconstruction_weight`` × L1 (or L2) + ``stft_weight`` × the
@@ -25,6 +27,7 @@ from wavecraft.train.runs import TrainConfig, Trainer, gradient_norm
 from wavecraft.train.throughput import FORWARD_BACKWARD
 from wavecraft.translate.discriminator import PatchDiscriminator
 from wavecraft.translate.losses import multi_resolution_stft_loss, reconstruction_loss
+from wavecraft.translate.noise import NoiseBank, noise_banks
 from wavecraft.translate.tasks import corrupt
 from wavecraft.translate.unet import UNet1d
 
@@ -51,11 +54,17 @@ class TranslationTrainer(Trainer):
         self.parallel_discriminator = parallel(self.discriminator, world) if self.discriminator is not None else None
         self.held_out = held_out
         self._validation: tuple[torch.Tensor, torch.Tensor] | None = None
+        self.noise: dict[str, NoiseBank] = {}
+        self.held_out_noise: dict[str, NoiseBank] = {}
+        if sampler is not None:  # training: the recorded noise, split by file like the clean files
+            for name in model.task.recorded_noise:
+                self.noise[name], self.held_out_noise[name] = noise_banks(name, config.sample_rate, config.held_out, config.seed)
 
-    def pairs(self, sampler: SliceSampler, size: int, rng: np.random.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-        """Corrupted inputs ``(size, 1, length / factor)`` and clean targets ``(size, 1, length)``."""
+    def pairs(self, sampler: SliceSampler, size: int, rng: np.random.Generator | None = None,
+              noise: dict[str, NoiseBank] | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """Corrupted inputs ``(size, 1, length / factor)`` and clean targets ``(size, 1, length)`` (noise from the training banks by default)."""
         clean, _ = sampler.batch(size, rng)
-        inputs = corrupt(self.config.model.task, clean[:, 0].numpy(), rng if rng is not None else sampler.rng)
+        inputs = corrupt(self.config.model.task, clean[:, 0].numpy(), rng if rng is not None else sampler.rng, noise or self.noise)
         return torch.from_numpy(inputs)[:, None].to(self.device), clean.to(self.device)
 
     def step_flops(self) -> float:
@@ -104,7 +113,7 @@ class TranslationTrainer(Trainer):
         """Fixed held-out pairs (the training files when nothing is held out), drawn once with their own generator."""
         if self._validation is None:
             sampler = self.held_out if self.held_out is not None else self.sampler
-            self._validation = self.pairs(sampler, VALIDATION, np.random.default_rng(self.config.seed + 7))
+            self._validation = self.pairs(sampler, VALIDATION, np.random.default_rng(self.config.seed + 7), self.held_out_noise)
         return self._validation
 
     def translate(self, inputs: torch.Tensor) -> np.ndarray:

@@ -54,5 +54,5 @@ class TranslationConfig:
     @classmethod
     def from_json(cls, payload: dict) -> TranslationConfig:
         """The config of ``dataclasses.asdict``."""
-        task = TaskConfig(**{**payload["task"], "snr_db": tuple(payload["task"]["snr_db"])})
+        task = TaskConfig(**{**payload["task"], "snr_db": tuple(payload["task"]["snr_db"]), "noise": tuple(payload["task"]["noise"])})
         return cls(**{**payload, "task": task, "unet": UNetConfig(**payload["unet"])})

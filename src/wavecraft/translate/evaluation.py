@@ -14,13 +14,14 @@ over files.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 import numpy as np
 import torch
 
 from wavecraft.metrics import log_spectral_distance, pesq, segmental_snr, si_sdr, snr, stoi
 from wavecraft.translate.baselines import sinc_upsample, spline_upsample, wiener_filter
+from wavecraft.translate.noise import NoiseBank
 from wavecraft.translate.tasks import TaskConfig, corrupt
 from wavecraft.translate.windows import translate_long
 
@@ -47,18 +48,19 @@ def baselines(task: TaskConfig, corrupted: np.ndarray, sample_rate: int) -> dict
 
 def evaluate_translation(
     models: dict[str, Callable[[torch.Tensor], torch.Tensor]], task: TaskConfig, files: Iterable[np.ndarray],
-    sample_rate: int, window: int, seed: int = 0, speech: bool = True,
+    sample_rate: int, window: int, seed: int = 0, speech: bool = True, noise: Mapping[str, NoiseBank] | None = None,
 ) -> dict[str, dict[str, float]]:
     """Mean scores of the baselines and of each model (name -> network) over clean files at ``sample_rate``.
 
     ``window`` is the models' input window (low-rate samples for ``superres``);
-    ``speech`` adds STOI and PESQ.
+    ``speech`` adds STOI and PESQ; ``noise`` holds the banks of the task's
+    recorded noise (held-out files, :func:`~wavecraft.translate.noise.noise_banks`).
     """
     rng = np.random.default_rng(seed)
     totals: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     for clean in files:
         clean = np.asarray(clean, np.float32)[: clean.size - clean.size % task.factor]
-        corrupted = corrupt(task, clean[None], rng)[0]
+        corrupted = corrupt(task, clean[None], rng, noise)[0]
         outputs = baselines(task, corrupted, sample_rate)
         for name, model in models.items():
             outputs[name] = translate_long(model, corrupted, window - window % 2, task.factor)
