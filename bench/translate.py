@@ -13,7 +13,9 @@ A task trains two models with ``wavecraft train translate --preset small
 (``--adversarial-weight 0``; L1 for enhancement and decorruption, L2 for
 bandwidth extension) and with the adversarial loss added, then scores both
 beside the task's baselines on the run's held-out files
-(:func:`wavecraft.translate.evaluation.evaluate_translation`). ``--aliasing``
+(:func:`wavecraft.translate.evaluation.evaluate_translation`); enhancement
+adds coloured noise and music (the held-out music files at scoring time).
+``--aliasing``
 trains the L2 + adversarial model on aliased and on anti-aliased pairs and
 tests each on both kinds of input: the four cells, with the spline and sinc
 baselines per test condition. Runs that exist are reused (the anti-aliased
@@ -35,6 +37,7 @@ from wavecraft.cli.output import format_table
 from wavecraft.corpus import open_corpus
 from wavecraft.train.loop import load_trained, split_files
 from wavecraft.translate.evaluation import evaluate_translation
+from wavecraft.translate.noise import noise_banks
 
 #: Corpora scored with the speech measures (STOI, PESQ) too.
 SPEECH = ("speech-en", "speech-fr", "digits")
@@ -56,7 +59,7 @@ def held_out(run: Path, files: int) -> tuple[list, object, object]:
     trainer, _, payload = load_trained(run, "best")
     config = trainer.config
     _, held = split_files(open_corpus(payload["corpus"]), config)
-    signals = [held.load(entry, sr=config.sample_rate)[0] for entry in list(held)[:files]]
+    signals = [held.load(entry, sr=config.sample_rate, channels=config.channels)[0] for entry in list(held)[:files]]
     return signals, trainer, config
 
 
@@ -75,7 +78,7 @@ def task_runs(args: argparse.Namespace, folder: Path, budget: list[str]) -> dict
     anti-aliased one.
     """
     loss = "l2" if args.task == "superres" else "l1"
-    task = ["--task", args.task, "--reconstruction", loss]
+    task = ["--task", args.task, "--reconstruction", loss] + (["--noise", *args.noise] if args.task == "enhance" else [])
     if args.task == "superres":
         task += ["--factor", str(args.factor), "--decimation", "anti-aliased"]
         adversarial = folder / f"superres-x{args.factor}-anti-aliased"
@@ -95,6 +98,7 @@ def main() -> None:
     parser.add_argument("--aliasing", action="store_true", help="the 2 x 2 train/test experiment (superres)")
     parser.add_argument("--steps", type=int, default=4000, help="training steps per model (default 4000)")
     parser.add_argument("--minutes", type=float, help="a training-time budget per model instead of --steps")
+    parser.add_argument("--noise", nargs="+", default=["coloured", "music"], help="enhance: noise sources (default coloured music)")
     parser.add_argument("--files", type=int, default=10, help="held-out files scored")
     parser.add_argument("--out", type=Path, default=Path("build/translate"))
     args = parser.parse_args()
@@ -118,7 +122,8 @@ def main() -> None:
         files, trainer, config = held_out(next(iter(runs.values())), args.files)
         models = {name: load_trained(run, "best")[0].generator.eval() for name, run in runs.items()}
         window = config.model.length // config.model.task.factor
-        results = evaluate_translation(models, config.model.task, files, config.sample_rate, window, speech=speech)
+        noise = {name: noise_banks(name, config.sample_rate, config.held_out, config.seed)[1] for name in config.model.task.recorded_noise}
+        results = evaluate_translation(models, config.model.task, files, config.sample_rate, window, speech=speech, noise=noise)
         table(results, f"{args.corpus}, {args.task} ({len(files)} held-out files, {' '.join(budget[:2])} per model)")
         summary[args.task] = results
     folder.mkdir(parents=True, exist_ok=True)

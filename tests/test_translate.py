@@ -182,6 +182,45 @@ def test_an_l1_unet_learns_to_undo_smoothing_on_held_out_files(tmp_path: Path) -
     assert "discriminator" not in trainer.networks
 
 
+def _paired_files(folder: Path, files: int, seed: int) -> Path:
+    """Two-channel files: channel 1 held levels (4 levels, 30-120 ms each), channel 0 their smoothed, inverted, centred copy."""
+    rng = np.random.default_rng(seed)
+    folder.mkdir()
+    smoothing = np.hanning(65) / np.hanning(65).sum()
+    for i in range(files):
+        levels = np.repeat(rng.integers(1, 5, size=12) / 4, rng.integers(480, 1920, size=12))
+        target = -0.8 * np.convolve(levels - 0.625, smoothing, mode="same")
+        sf.write(folder / f"{i}.wav", np.stack([target, levels], axis=1), 16_000, subtype="FLOAT")
+    return folder
+
+
+def test_a_paired_unet_learns_channel_1_to_channel_0(tmp_path: Path) -> None:
+    from wavecraft.corpus import folder_corpus
+    from wavecraft.corpus.phonemes import phoneme_signal
+    from wavecraft.train.data import SliceSampler
+    from wavecraft.translate.evaluation import evaluate_translation
+    from wavecraft.translate.tasks import corrupt
+
+    signal = phoneme_signal([("_", 0), ("h", 10), ("@", 30), ("_:", 50)], ["@", "h"], 60)
+    np.testing.assert_array_equal(signal, np.repeat([0.0, 1.0, 0.5, 0.0], [10, 20, 20, 10]))  # level (index + 1) / 2, pauses 0
+    corpus = folder_corpus(_paired_files(tmp_path / "pairs", 10, 0))
+    config = replace(_tiny(TaskConfig("paired"), adversarial_weight=0.0), learning_rate=2e-3)
+    assert config.channels == 2
+    trainer = train_run(corpus, tmp_path / "run", config, steps=150, checkpoint_every=150)
+    inputs, targets = trainer.validation()
+    assert inputs.shape == targets.shape == (32, 1, 2048)
+    assert torch.equal(inputs[:, 0] * 4, torch.round(inputs[:, 0] * 4))  # the levels themselves, not normalised
+    table = evaluate_translation({"unet": trainer.generator.eval()}, config.model.task, trainer.held_out.signals, 16_000, 2048, speech=False)
+    assert table["unet"]["snr"] > table["input"]["snr"] + 10  # the mapping is learnt, on held-out files
+    mono = tmp_path / "mono"
+    mono.mkdir()
+    write_wav(mono / "a.wav", tone())
+    with pytest.raises(InvalidParameterError, match="2 channels"):
+        SliceSampler(folder_corpus(mono), 16_000, 2048, True, 0, channels=2)
+    with pytest.raises(InvalidParameterError, match="nothing to corrupt"):
+        corrupt(config.model.task, np.zeros((1, 2048)), np.random.default_rng(0))
+
+
 def test_translate_commands(tmp_path: Path) -> None:
     tiny = ["--steps", "1", "--preset", "small"]
     superres, enhance = tmp_path / "superres", tmp_path / "enhance"

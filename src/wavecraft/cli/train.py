@@ -33,7 +33,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     _training_arguments(vae)
     translate = sub.add_parser("translate", help="train a 1-D pix2pix U-Net to enhance, decorrupt or extend the bandwidth of audio")
     _training_arguments(translate)
-    translate.add_argument("--task", choices=TASKS, required=True, help="enhance (noise), decorrupt (smoothing filter + gain) or superres")
+    translate.add_argument("--task", choices=TASKS, required=True, help="enhance (noise), decorrupt (smoothing filter + gain), superres, or paired "
+                                "(two-channel files: learn channel 1 -> channel 0, e.g. the phonemes corpus)")
     translate.add_argument("--factor", type=int, default=2, help="superres: rate divisor r (default 2)")
     translate.add_argument("--decimation", choices=DECIMATIONS, default="anti-aliased", help="superres: how low-rate inputs are made")
     translate.add_argument("--snr", type=float, nargs=2, default=(0.0, 15.0), metavar=("LOW", "HIGH"), help="enhance: SNR range in dB")

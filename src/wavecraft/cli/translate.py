@@ -15,7 +15,7 @@ from wavecraft.translate.windows import translate_long
 
 def register(commands: argparse._SubParsersAction) -> None:
     """Add ``enhance`` and ``upsample``."""
-    enhance = commands.add_parser("enhance", help="denoise or decorrupt a file with a trained translation run (enhance/decorrupt task)")
+    enhance = commands.add_parser("enhance", help="denoise, decorrupt or translate a file with a trained enhance, decorrupt or paired run")
     _arguments(enhance)
     enhance.set_defaults(run=run_enhance)
     upsample = commands.add_parser("upsample", help="extend a file's bandwidth with a trained superres run")

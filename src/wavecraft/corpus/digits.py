@@ -10,21 +10,18 @@ folder, so classifiers can keep speakers apart between training and test.
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 from pathlib import Path, PurePosixPath
 
 from tqdm.auto import tqdm
 
 from wavecraft.atomic import atomic_path
 from wavecraft.cache import cache_dir
-from wavecraft.corpus import debian
 from wavecraft.corpus.corpus import Corpus
+from wavecraft.corpus.espeak import render
 from wavecraft.corpus.manifest import refresh
-from wavecraft.errors import CorpusError, FetchError
+from wavecraft.errors import CorpusError
 
-ESPEAK_PACKAGES = ("espeak-ng", "libespeak-ng1", "espeak-ng-data", "libpcaudio0", "libsonic0")
 WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 #: espeak-ng voice variants (``en-us+VARIANT``); each, at each pitch and speed, is one speaker.
 VARIANTS = ("f1", "f2", "f3", "f4", "f5", "m1", "m2", "m3", "m4", "m5", "m6", "m7",
@@ -32,7 +29,6 @@ VARIANTS = ("f1", "f2", "f3", "f4", "f5", "m1", "m2", "m3", "m4", "m5", "m6", "m
 PITCHES = (35, 55, 75)
 SPEEDS = (140, 180)
 REAL_SPEAKER = "asterisk-en"
-LIBRARY_DIR = "usr/lib/x86_64-linux-gnu"
 
 
 def digits_dir() -> Path:
@@ -62,7 +58,6 @@ def build(tree: Path) -> Path:
     """Render every speaker's digits and copy the real speaker's, into ``tree`` atomically."""
     from wavecraft.corpus.sources import open_corpus  # the real prompts are a packaged corpus
 
-    engine = espeak_engine()
     real = open_corpus("speech-en:digits")
     speakers = [(v, p, s) for v in VARIANTS for p in PITCHES for s in SPEEDS]
     with atomic_path(tree) as tmp:
@@ -73,24 +68,5 @@ def build(tree: Path) -> Path:
             folder = tmp / f"espeak-{variant}-p{pitch}-s{speed}"
             folder.mkdir()
             for digit, word in enumerate(WORDS):
-                render(engine, word, f"en-us+{variant}", pitch, speed, folder / f"{digit}.wav")
+                render(word, f"en-us+{variant}", pitch, speed, folder / f"{digit}.wav")
     return tree
-
-
-def espeak_engine() -> Path:
-    """The unpacked espeak-ng packages (fetched into the cache once)."""
-    root = cache_dir() / "tools" / "espeak-ng"
-    if not root.is_dir():
-        debian.fetch_packages(ESPEAK_PACKAGES, root, cache_dir() / "apt")
-    return root
-
-
-def render(engine: Path, text: str, voice: str, pitch: int, speed: int, path: Path) -> Path:
-    """Speak ``text`` into a WAV file (22.05 kHz) with an unpacked espeak-ng."""
-    library = engine / LIBRARY_DIR
-    command = [str(engine / "usr/bin/espeak-ng"), f"--path={library}", "-v", voice, "-p", str(pitch), "-s", str(speed), "-w", str(path), text]
-    env = {**os.environ, "LD_LIBRARY_PATH": f"{library}{os.pathsep}{os.environ.get('LD_LIBRARY_PATH', '')}"}
-    result = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
-    if result.returncode != 0 or not path.is_file():
-        raise FetchError(f"espeak-ng could not render {text!r} with voice {voice}: {result.stderr.strip() or result.returncode}")
-    return path

@@ -7,6 +7,7 @@ spec                        source
 ``drums``, ``speech-en``,   Debian-packaged real corpora (fetched on first use);
 ``speech-fr``, ``music``    ``NAME:SUBSET`` for a view such as ``speech-en:digits``
 ``digits``                  spoken digits, one real speaker and 144 espeak-ng ones
+``phonemes``                espeak-ng speech and its phoneme signal (two channels)
 ``synthetic:NAME``          generated ensembles with ground truth
 ``url:NAME``                public research sets (``url:sc09``), downloaded and
                             verified; ``url:https://...#sha256=HEX`` for any archive
@@ -27,6 +28,7 @@ from wavecraft.corpus import debian
 from wavecraft.corpus.corpus import Corpus
 from wavecraft.corpus.manifest import Labeller, refresh
 from wavecraft.corpus.digits import digits_corpus, digits_dir
+from wavecraft.corpus.phonemes import phonemes_corpus, phonemes_dir
 from wavecraft.corpus.packaged import PACKAGED, PackagedCorpus
 from wavecraft.corpus.synthetic import GENERATORS, synthetic_corpus
 from wavecraft.corpus.url import RECIPES, UrlRecipe, fetch_recipe, parse_url_spec
@@ -80,6 +82,8 @@ def open_corpus(spec: str, fetch: bool = True) -> Corpus:
         return packaged_corpus(PACKAGED[kind], subset=rest or None, fetch=fetch)
     if spec == "digits":
         return digits_corpus(fetch=fetch)
+    if spec == "phonemes":
+        return phonemes_corpus(fetch=fetch)
     raise UnknownCorpusError(f"unknown corpus {spec!r}; see `wavecraft corpus list`")
 
 
@@ -184,6 +188,8 @@ def list_corpora() -> list[CorpusListing]:
             rows.append(CorpusListing(f"{name}:{subset}", "debian", f"subset of {name}", fetched))
     rows.append(CorpusListing("digits", "espeak-ng", "spoken digits 0-9: speech-en's speaker and 144 espeak-ng voices (tag speaker)",
                               (digits_dir() / "tree").is_dir()))
+    rows.append(CorpusListing("phonemes", "espeak-ng", "espeak-ng speech (channel 0) and its phoneme signal (channel 1), for --task paired",
+                              (phonemes_dir() / "tree").is_dir()))
     for name in GENERATORS:
         rows.append(CorpusListing(f"synthetic:{name}", "synthetic", "generated with ground truth", True))
     for name, recipe in RECIPES.items():

@@ -19,7 +19,9 @@ class SliceSampler:
     As in the WaveGAN reference: a file shorter than a clip gives its start,
     zero-padded at the end (one-shots); a longer one a slice at a random
     offset. Files are drawn uniformly; optional per-file peak normalisation
-    (actually applied, unlike the reference, whose flag is ignored).
+    (actually applied, unlike the reference, whose flag is ignored). Files
+    of several channels (paired translation: target, input) are sliced
+    together.
 
     Parameters
     ----------
@@ -28,7 +30,7 @@ class SliceSampler:
     sample_rate, length : int
         Rate to decode at and samples per clip.
     normalize : bool
-        Scale every file to peak 1.
+        Scale every file so that its first channel peaks at 1 (the other channels are kept as they are).
     seed : int
         Seeds the draws (with ``rank``) and the choice of hidden labels.
     labels : tuple of str
@@ -39,18 +41,22 @@ class SliceSampler:
         :data:`UNLABELLED` (a semi-supervised run).
     rank : int
         The process's rank in a distributed run: each draws its own clips.
+    channels : int
+        Channels per clip (1 mixes files down to mono; more requires files with that many).
     """
 
     def __init__(self, corpus: Corpus, sample_rate: int, length: int, normalize: bool, seed: int,
-                 labels: tuple[str, ...] = (), labelled: float = 1.0, rank: int = 0) -> None:
-        self.length = length
+                 labels: tuple[str, ...] = (), labelled: float = 1.0, rank: int = 0, channels: int = 1) -> None:
+        self.length, self.channels = length, channels
         entries = [e for e in corpus if not labels or e.label in labels]
         self.signals, names = [], []
         for entry in tqdm(entries, desc="loading", unit="file", leave=False):
-            signal, _ = corpus.load(entry, sr=sample_rate)
-            peak = np.abs(signal).max(initial=0.0)
+            if channels > 1 and entry.channels != channels:
+                raise InvalidParameterError(f"clips of {channels} channels need files of {channels} channels; {entry.path} has {entry.channels}")
+            signal = corpus.load(entry, sr=sample_rate, channels=channels)[0].reshape(channels, -1)
+            peak = np.abs(signal[0]).max(initial=0.0)
             if peak > 0:
-                self.signals.append(signal / peak if normalize else signal)
+                self.signals.append(signal * np.array([[1 / peak]] + [[1.0]] * (channels - 1)) if normalize else signal)
                 names.append(entry.label)
         if not self.signals:
             raise InvalidParameterError(f"{corpus.name} has no audible files{' labelled ' + ', '.join(labels) if labels else ''} to train on")
@@ -60,20 +66,21 @@ class SliceSampler:
         self.rng = np.random.default_rng([seed, rank])
 
     def batch(self, size: int, rng: np.random.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-        """``(size, 1, length)`` float32 clips and their ``(size,)`` labels; ``rng`` draws instead of the sampler's own."""
+        """``(size, channels, length)`` float32 clips and their ``(size,)`` labels; ``rng`` draws instead of the sampler's own."""
         rng = self.rng if rng is None else rng
         files = rng.integers(len(self.signals), size=size)
-        out = np.zeros((size, 1, self.length), np.float32)
+        out = np.zeros((size, self.channels, self.length), np.float32)
         for i, index in enumerate(files):
             signal = self.signals[index]
-            start = rng.integers(signal.size - self.length + 1) if signal.size > self.length else 0
-            clip = signal[start : start + self.length]
-            out[i, 0, : clip.size] = clip
+            samples = signal.shape[1]
+            start = rng.integers(samples - self.length + 1) if samples > self.length else 0
+            clip = signal[:, start : start + self.length]
+            out[i, :, : clip.shape[1]] = clip
         return torch.from_numpy(out), torch.from_numpy(self.labels[files])
 
     def starts(self) -> np.ndarray:
-        """The first ``length`` samples of every file, zero-padded: ``(files, length)`` (the training set of one-shots)."""
+        """The first ``length`` samples of every file's first channel, zero-padded: ``(files, length)`` (the training set of one-shots)."""
         out = np.zeros((len(self.signals), self.length), np.float32)
         for i, signal in enumerate(self.signals):
-            out[i, : min(signal.size, self.length)] = signal[: self.length]
+            out[i, : min(signal.shape[1], self.length)] = signal[0, : self.length]
         return out

@@ -111,8 +111,10 @@ def _train(
             payload = {"kind": config.kind, "corpus": corpus.name, "train": config.to_json()}
             (run / "config.json").write_text(json.dumps(payload, indent=2) + "\n")
     train_files, held_out_files = split_files(corpus, config)
-    sampler = SliceSampler(train_files, config.sample_rate, config.length, config.normalize, config.seed, config.labels, config.labelled, world.rank)
-    held_out = SliceSampler(held_out_files, config.sample_rate, config.length, config.normalize, config.seed) if held_out_files else None
+    sampler = SliceSampler(train_files, config.sample_rate, config.length, config.normalize, config.seed, config.labels, config.labelled, world.rank,
+                           config.channels)
+    held_out = (SliceSampler(held_out_files, config.sample_rate, config.length, config.normalize, config.seed, channels=config.channels)
+                if held_out_files else None)
     trainer = build_trainer(config, sampler, world, device, held_out)
     checkpoint = latest_checkpoint(run) if resume else None
     if checkpoint is not None:

@@ -105,7 +105,7 @@ class TrainConfig:
 
     @property
     def kind(self) -> str:
-        """``wavegan``, ``specgan`` or ``vae``."""
+        """``wavegan``, ``specgan``, ``vae`` or ``translate``."""
         return next(name for name, cls in MODEL_KINDS.items() if isinstance(self.model, cls))
 
     @property
@@ -122,6 +122,11 @@ class TrainConfig:
     def length(self) -> int:
         """Samples per clip."""
         return self.model.length
+
+    @property
+    def channels(self) -> int:
+        """Channels per clip: 2 for paired translation (target, input), else 1."""
+        return 2 if self.kind == "translate" and self.model.task.task == "paired" else 1
 
     def to_json(self) -> dict:
         """A JSON-able dict that :meth:`from_json` reads back."""

@@ -62,10 +62,15 @@ class TranslationTrainer(Trainer):
 
     def pairs(self, sampler: SliceSampler, size: int, rng: np.random.Generator | None = None,
               noise: dict[str, NoiseBank] | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-        """Corrupted inputs ``(size, 1, length / factor)`` and clean targets ``(size, 1, length)`` (noise from the training banks by default)."""
-        clean, _ = sampler.batch(size, rng)
-        inputs = corrupt(self.config.model.task, clean[:, 0].numpy(), rng if rng is not None else sampler.rng, noise or self.noise)
-        return torch.from_numpy(inputs)[:, None].to(self.device), clean.to(self.device)
+        """Corrupted inputs ``(size, 1, length / factor)`` and clean targets ``(size, 1, length)`` (noise from the training banks by default).
+
+        A paired task's clips hold their target and input as channels 0 and 1.
+        """
+        clips, _ = sampler.batch(size, rng)
+        if self.config.model.task.task == "paired":
+            return clips[:, 1:].to(self.device), clips[:, :1].to(self.device)
+        inputs = corrupt(self.config.model.task, clips[:, 0].numpy(), rng if rng is not None else sampler.rng, noise or self.noise)
+        return torch.from_numpy(inputs)[:, None].to(self.device), clips.to(self.device)
 
     def step_flops(self) -> float:
         """One generator forward and backward, and the discriminator's forward and backward on two pairs and one more, per batch."""

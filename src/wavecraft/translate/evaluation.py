@@ -3,7 +3,8 @@
 Every clean file is corrupted once (seeded), then translated by the model
 with :func:`~wavecraft.translate.windows.translate_long` and by the task's
 baselines (:mod:`wavecraft.translate.baselines`): the corrupted input and
-the Wiener filter for ``enhance``, the corrupted input for ``decorrupt``,
+the Wiener filter for ``enhance``, the corrupted input for ``decorrupt``
+(and the input itself for ``paired``),
 cubic-spline and band-limited (sinc) interpolation for ``superres``. Each
 output is scored against the clean file with SNR, segmental SNR, SI-SDR,
 LSD, for speech STOI and PESQ, and for ``superres`` the LSD of the band the
@@ -43,7 +44,7 @@ def baselines(task: TaskConfig, corrupted: np.ndarray, sample_rate: int) -> dict
         return {"spline": spline_upsample(corrupted, task.factor), "sinc": sinc_upsample(corrupted, task.factor, sample_rate)}
     if task.task == "enhance":
         return {"noisy input": corrupted, "wiener": wiener_filter(corrupted, sample_rate)}
-    return {"corrupted input": corrupted}
+    return {"corrupted input" if task.task == "decorrupt" else "input": corrupted}
 
 
 def evaluate_translation(
@@ -52,6 +53,7 @@ def evaluate_translation(
 ) -> dict[str, dict[str, float]]:
     """Mean scores of the baselines and of each model (name -> network) over clean files at ``sample_rate``.
 
+    A paired task's files are ``(2, samples)``: target and input.
     ``window`` is the models' input window (low-rate samples for ``superres``);
     ``speech`` adds STOI and PESQ; ``noise`` holds the banks of the task's
     recorded noise (held-out files, :func:`~wavecraft.translate.noise.noise_banks`).
@@ -59,8 +61,11 @@ def evaluate_translation(
     rng = np.random.default_rng(seed)
     totals: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     for clean in files:
-        clean = np.asarray(clean, np.float32)[: clean.size - clean.size % task.factor]
-        corrupted = corrupt(task, clean[None], rng, noise)[0]
+        if task.task == "paired":
+            clean, corrupted = np.asarray(clean, np.float32)
+        else:
+            clean = np.asarray(clean, np.float32)[: clean.size - clean.size % task.factor]
+            corrupted = corrupt(task, clean[None], rng, noise)[0]
         outputs = baselines(task, corrupted, sample_rate)
         for name, model in models.items():
             outputs[name] = translate_long(model, corrupted, window - window % 2, task.factor)

@@ -8,7 +8,9 @@ a :class:`~wavecraft.translate.noise.NoiseBank`. ``decorrupt``: a random Gaussia
 filter with a random gain (:func:`~wavecraft.translate.degrade.random_smoothing`).
 ``superres``: decimation by ``factor``, aliased or anti-aliased
 (:func:`~wavecraft.translate.degrade.decimate`); the model's input is the
-low-rate signal itself. All draws come from the generator passed in, so a
+low-rate signal itself. ``paired``: no corruption; the corpus's files hold
+the target in channel 0 and the input in channel 1 (e.g. speech and its
+phoneme signal, :mod:`wavecraft.corpus.phonemes`). All draws come from the generator passed in, so a
 run's corruptions replay exactly on resume.
 """
 
@@ -23,7 +25,7 @@ from wavecraft.errors import InvalidParameterError
 from wavecraft.translate.degrade import DECIMATIONS, add_noise, coloured_noise, decimate, random_smoothing
 from wavecraft.translate.noise import NoiseBank
 
-TASKS = ("enhance", "decorrupt", "superres")
+TASKS = ("enhance", "decorrupt", "superres", "paired")
 
 
 @dataclass(frozen=True)
@@ -32,8 +34,8 @@ class TaskConfig:
 
     Attributes
     ----------
-    task : {"enhance", "decorrupt", "superres"}
-        The corruption.
+    task : {"enhance", "decorrupt", "superres", "paired"}
+        The corruption (``paired``: none, the inputs come with the files).
     factor : int
         Rate divisor of ``superres`` (1 for the other tasks).
     decimation : {"aliased", "anti-aliased"}
@@ -71,6 +73,8 @@ def corrupt(task: TaskConfig, clean: np.ndarray, rng: np.random.Generator, banks
 
     ``banks`` holds a :class:`NoiseBank` for each corpus in ``task.recorded_noise``.
     """
+    if task.task == "paired":
+        raise InvalidParameterError("a paired task's inputs come with its files: there is nothing to corrupt")
     clean = np.asarray(clean, np.float64)
     if task.task == "superres":
         return decimate(clean, task.factor, task.decimation).astype(np.float32)
