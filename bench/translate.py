@@ -4,6 +4,7 @@
     .venv/bin/python bench/translate.py --corpus speech-en --sr 8000 --task superres --factor 2
     .venv/bin/python bench/translate.py --corpus speech-en --sr 8000 --aliasing --factor 2
     .venv/bin/python bench/translate.py --corpus drums --sr 16000 --aliasing --factor 4
+    .venv/bin/python bench/translate.py --corpus phonemes --sr 16000 --task paired
 
 speech-en, speech-fr and music are 8 kHz recordings: train on them at 8 kHz
 (bandwidth extension from 4 or 2 kHz); at 16 kHz their top band is empty.
@@ -30,17 +31,23 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
+import soundfile as sf
 import torch
 
+from wavecraft.analysis.plots import plot_spectrograms
 from wavecraft.cli import main as wavecraft
 from wavecraft.cli.output import format_table
 from wavecraft.corpus import open_corpus
 from wavecraft.train.loop import load_trained, split_files
-from wavecraft.translate.evaluation import evaluate_translation
+from wavecraft.report import Report
+from wavecraft.translate.degrade import decimate
+from wavecraft.translate.evaluation import evaluate_translation, translations
 from wavecraft.translate.noise import noise_banks
+from wavecraft.translate.tasks import TaskConfig
 
 #: Corpora scored with the speech measures (STOI, PESQ) too.
-SPEECH = ("speech-en", "speech-fr", "digits")
+SPEECH = ("speech-en", "speech-fr", "digits", "phonemes")
 METRICS = ["snr", "segmental_snr", "si_sdr", "lsd", "lsd_high", "stoi", "pesq"]
 
 
@@ -63,11 +70,48 @@ def held_out(run: Path, files: int) -> tuple[list, object, object]:
     return signals, trainer, config
 
 
-def table(results: dict[str, dict[str, float]], title: str) -> None:
-    """Print one result table."""
+def table(results: dict[str, dict[str, float]], title: str) -> tuple[list[str], list[list]]:
+    """Print one result table; its headers and rows."""
     metrics = [m for m in METRICS if m in next(iter(results.values()))]
+    headers, rows = ["output", *metrics], [[name, *(round(row[m], 3) for m in metrics)] for name, row in results.items()]
     print(f"\n{title}")
-    print(format_table(["output", *metrics], [[name, *(round(row[m], 3) for m in metrics)] for name, row in results.items()]))
+    print(format_table(headers, rows))
+    return headers, rows
+
+
+def examples(out: Path, folder: str, models: dict, task: TaskConfig, file: np.ndarray, rate: int, window: int, noise: dict) -> dict:
+    """WAVs and a spectrogram sheet of the first scored file (the same corruption as the evaluation's), relative to ``out``."""
+    clean, outputs = translations(models, task, file, rate, window, np.random.default_rng(0), noise)
+    where = out / folder
+    where.mkdir(parents=True, exist_ok=True)
+    clips = {"clean": (clean, rate)}
+    if task.task == "superres":
+        clips["low-rate input"] = (decimate(clean[None], task.factor, task.decimation)[0], rate // task.factor)
+    clips |= {name: (signal, rate) for name, signal in outputs.items()}
+    players = []
+    for name, (signal, sr) in clips.items():
+        path = where / f"{name.replace(' ', '-').replace('+', 'and')}.wav"
+        sf.write(path, np.asarray(signal, np.float32), sr, subtype="FLOAT")
+        players.append((name, str(path.relative_to(out))))
+    shown = {name: signal for name, (signal, sr) in clips.items() if sr == rate}
+    plot_spectrograms(list(shown.values()), rate, where / "sheet.png", columns=len(shown), titles=list(shown))
+    return {"sheet": str((where / "sheet.png").relative_to(out)), "players": players}
+
+
+def write_report(out: Path) -> Path:
+    """``out/index.html``: every table and example written so far."""
+    report = Report("Audio-to-audio translation (1-D pix2pix) on CPU: models beside their baselines on held-out files")
+    report.paragraph("Small preset U-Nets trained with `bench/translate.py` (steps per model in each title), scored on whole "
+                     "held-out files; the examples are the first scored file of each table.")
+    for path in sorted(out.glob("*/*.json")):
+        summary = json.loads(path.read_text())
+        report.heading(summary["title"])
+        for subtitle, results in summary["tables"].items():
+            metrics = [m for m in METRICS if m in next(iter(results.values()))]
+            report.heading(subtitle, 3).table(["output", *metrics], [[name, *(row[m] for m in metrics)] for name, row in results.items()])
+        for example in summary["examples"]:
+            report.image(example["sheet"], "log spectrograms: clean, outputs").players(example["players"])
+    return report.save(out / "index.html", force=True)
 
 
 def task_runs(args: argparse.Namespace, folder: Path, budget: list[str]) -> dict[str, Path]:
@@ -93,7 +137,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpus", default="speech-en")
     parser.add_argument("--sr", type=int, default=8000, help="rate to train and score at (default 8000, the speech corpora's)")
-    parser.add_argument("--task", choices=["enhance", "decorrupt", "superres"], default="superres")
+    parser.add_argument("--task", choices=["enhance", "decorrupt", "superres", "paired"], default="superres",
+                        help="paired: text to speech on the phonemes corpus (--corpus phonemes --sr 16000)")
     parser.add_argument("--factor", type=int, default=2)
     parser.add_argument("--aliasing", action="store_true", help="the 2 x 2 train/test experiment (superres)")
     parser.add_argument("--steps", type=int, default=4000, help="training steps per model (default 4000)")
@@ -106,29 +151,29 @@ def main() -> None:
     folder = args.out / args.corpus
     budget = ["--minutes", str(args.minutes), "--steps", "1000000"] if args.minutes else ["--steps", str(args.steps)]
     speech = args.corpus.split(":")[0] in SPEECH
-    summary = {}
+    tables, shown = {}, []
     if args.aliasing:
         runs = {mode: train(args.corpus, folder / f"superres-x{args.factor}-{mode}", budget, args.sr, "--task", "superres", "--reconstruction", "l2",
                             "--factor", str(args.factor), "--decimation", mode) for mode in ("aliased", "anti-aliased")}
-        models = {f"trained {mode}": load_trained(run, "best")[0].generator.eval() for mode, run in runs.items()}
-        files, trainer, config = held_out(runs["anti-aliased"], args.files)
-        for test_mode in ("aliased", "anti-aliased"):
-            test_task = replace(config.model.task, decimation=test_mode)
-            results = evaluate_translation(models, test_task, files, config.sample_rate, config.model.length // args.factor, speech=speech)
-            table(results, f"{args.corpus}, x{args.factor}, tested on {test_mode} inputs ({len(files)} held-out files)")
-            summary[f"test {test_mode}"] = results
+        name, title = f"aliasing-x{args.factor}", f"{args.corpus}: bandwidth extension x{args.factor}, trained and tested on aliased and anti-aliased inputs"
+        modes = ["aliased", "anti-aliased"]
     else:
         runs = task_runs(args, folder, budget)
-        files, trainer, config = held_out(next(iter(runs.values())), args.files)
-        models = {name: load_trained(run, "best")[0].generator.eval() for name, run in runs.items()}
-        window = config.model.length // config.model.task.factor
-        noise = {name: noise_banks(name, config.sample_rate, config.held_out, config.seed)[1] for name in config.model.task.recorded_noise}
-        results = evaluate_translation(models, config.model.task, files, config.sample_rate, window, speech=speech, noise=noise)
-        table(results, f"{args.corpus}, {args.task} ({len(files)} held-out files, {' '.join(budget[:2])} per model)")
-        summary[args.task] = results
-    folder.mkdir(parents=True, exist_ok=True)
-    name = f"aliasing-x{args.factor}" if args.aliasing else f"{args.task}-x{args.factor}" if args.task == "superres" else args.task
-    (folder / f"{name}.json").write_text(json.dumps(summary, indent=2) + "\n")
+        name = f"{args.task}-x{args.factor}" if args.task == "superres" else args.task
+        title, modes = f"{args.corpus}: {args.task}" + (f" x{args.factor}" if args.task == "superres" else ""), [""]
+    models = {(f"trained {key}" if args.aliasing else key): load_trained(run, "best")[0].generator.eval() for key, run in runs.items()}
+    files, trainer, config = held_out(runs["anti-aliased"] if args.aliasing else next(iter(runs.values())), args.files)
+    noise = {source: noise_banks(source, config.sample_rate, config.held_out, config.seed)[1] for source in config.model.task.recorded_noise}
+    window = config.model.length // config.model.task.factor
+    for mode in modes:
+        task = replace(config.model.task, decimation=mode) if args.aliasing else config.model.task
+        subtitle = (f"tested on {mode} inputs; " if args.aliasing else "") + f"{len(files)} held-out files, {' '.join(budget[:2])} per model"
+        tables[subtitle] = evaluate_translation(models, task, files, config.sample_rate, window, speech=speech, noise=noise)
+        table(tables[subtitle], f"{title}: {subtitle}")
+        shown.append(examples(args.out, f"{args.corpus}/{name}" + (f"-{mode}" if args.aliasing else ""), models, task, files[0],
+                              config.sample_rate, window, noise))
+    (folder / f"{name}.json").write_text(json.dumps({"title": title, "tables": tables, "examples": shown}, indent=2) + "\n")
+    print(f"\nwrote {write_report(args.out)}")
 
 
 if __name__ == "__main__":

@@ -81,6 +81,28 @@ def test_subpixel_interleaves_phases_and_is_the_polyphase_synthesis() -> None:
         SubPixel1d(4)(torch.randn(1, 6, 5))
 
 
+def test_subpixel_layers_start_as_nearest_upsampling_so_silence_stays_flat() -> None:
+    from wavecraft.nn.upsampling import icnr_
+    from wavecraft.translate import UNet1d, UNetConfig
+
+    torch.manual_seed(0)
+    layer = upsampler(5, 3, 4, "subpixel", 15)
+    y = layer(torch.randn(2, 5, 30))
+    for k in range(1, 4):
+        torch.testing.assert_close(y[..., k::4], y[..., ::4], rtol=0, atol=0)  # every phase equal: nearest-neighbour up-sampling
+    for initialise in (True, False):
+        unet = UNet1d(UNetConfig(depth=3, channels=4, kernel=15, factor=4, residual=False))
+        if not initialise:  # phases drawn independently, as before icnr_
+            for conv in [unet.out] + [up[0] for up in unet.up]:
+                conv.reset_parameters()
+        with torch.no_grad():
+            silent = unet(torch.zeros(1, 1, 8192))[0, 0, 12_000:20_000]  # far from the edges: only the biases speak
+        spread = float(silent.max() - silent.min())
+        assert (spread < 1e-6) if initialise else (spread > 1e-3)  # flat, or a pattern of period 4 (and 16, 64) from the phases' biases
+    with pytest.raises(InvalidParameterError):
+        icnr_(nn.Conv1d(2, 6, 3), 4)
+
+
 @pytest.mark.parametrize("kind", UPSAMPLERS)
 @pytest.mark.parametrize(("stride", "kernel"), [(2, 15), (4, 25), (4, 15), (3, 9)])
 def test_every_upsampler_multiplies_the_length_exactly(kind: str, stride: int, kernel: int) -> None:

@@ -30,6 +30,20 @@ def save_figure(figure: plt.Figure, path: str | os.PathLike, force: bool = True)
     return Path(path)
 
 
+def plot_spectrograms(clips: list[np.ndarray], sample_rate: int, path: str | os.PathLike, columns: int = 8,
+                      titles: list[str] | None = None, n_fft: int = 256) -> Path:
+    """Log spectrograms of the clips in a grid (``n_fft``-point frames, half overlapping), each under its title."""
+    rows = int(np.ceil(len(clips) / columns))
+    figure, axes = plt.subplots(rows, columns, figsize=(2 * columns, 1.6 * rows), squeeze=False, layout="constrained")
+    for ax in axes.ravel():
+        ax.axis("off")
+    for i, (ax, clip) in enumerate(zip(axes.ravel(), clips)):
+        ax.specgram(clip, NFFT=n_fft, Fs=sample_rate, noverlap=n_fft // 2, cmap="magma")
+        if titles:
+            ax.set_title(titles[i], fontsize=8)
+    return save_figure(figure, path)
+
+
 def plot_functions(basis: Basis, path: str | os.PathLike, count: int = 64, columns: int = 8) -> Path:
     """Grids of the first ``count`` synthesis functions: waveforms (left) and magnitude responses (right).
 

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from wavecraft import audio
-from wavecraft.analysis.plots import plt, save_figure
+from wavecraft.analysis.plots import plot_spectrograms
 from wavecraft.atomic import atomic_path, check_writable
 from wavecraft.cli.output import format_table
 from wavecraft.corpus import open_corpus
@@ -162,7 +162,7 @@ def _write_clips(trainer: GenerativeTrainer, clips: np.ndarray, out: Path, force
         tmp.mkdir(parents=True)
         for i, clip in enumerate(clips):
             audio.save(tmp / f"clip_{i:03d}.wav", clip, rate, subtype="FLOAT")
-        _contact_sheet(clips, rate, tmp / "sheet.png")
+        plot_spectrograms(clips, rate, tmp / "sheet.png")
         (tmp / "summary.json").write_text(json.dumps({**facts, "n": len(clips), "sample_rate": rate}, indent=2) + "\n")
 
 
@@ -213,14 +213,3 @@ def _label_accuracy(predicted: np.ndarray, intended: np.ndarray, run_labels: tup
     wanted = np.array(run_labels)[intended]
     known = intended >= 0
     return float(np.mean(names[known] == wanted[known])) if known.any() else float("nan")
-
-
-def _contact_sheet(clips: np.ndarray, sample_rate: int, path: Path, columns: int = 8) -> None:
-    """Log spectrograms of the clips in a grid."""
-    rows = int(np.ceil(len(clips) / columns))
-    figure, axes = plt.subplots(rows, columns, figsize=(2 * columns, 1.6 * rows), squeeze=False, layout="constrained")
-    for ax in axes.ravel():
-        ax.axis("off")
-    for ax, clip in zip(axes.ravel(), clips):
-        ax.specgram(clip, NFFT=256, Fs=sample_rate, noverlap=128, cmap="magma")
-    save_figure(figure, path)

@@ -4,8 +4,14 @@ Sub-pixel up-sampling (Shi et al., 2016, "ESPCN"; a pixel shuffle in one
 dimension) computes ``factor`` output phases as channels at the low rate
 and interleaves them: ``out[:, c, l * r + k] = in[:, c * r + k, l]``. This is
 the synthesis of the polyphase bank (:class:`wavecraft.nn.Polyphase`) with
-the channels in the other order, and unlike a transposed convolution with a
-stride it has no uneven overlap, hence no checkerboard artefacts.
+the channels in the other order. Its phases, initialised independently,
+differ from one another like a strided transposed convolution's, and the
+difference is a pattern of period ``factor`` in the output: lines at
+multiples of rate / ``factor`` in a spectrogram, even in silence (each phase
+has its own bias). :func:`icnr_` (Aitken et al., 2017, "Checkerboard
+artifact free sub-pixel convolution") starts every phase from the same
+filter and bias, so the layer begins as a convolution followed by
+nearest-neighbour up-sampling; the sub-pixel layers here are initialised so.
 """
 
 from __future__ import annotations
@@ -35,13 +41,28 @@ class SubPixel1d(nn.Module):
         return phases.transpose(2, 3).reshape(batch, channels // self.factor, length * self.factor)
 
 
+def icnr_(conv: nn.Conv1d, factor: int) -> nn.Conv1d:
+    """Give the ``factor`` phases of every output channel of a sub-pixel convolution the same filter and bias (in place).
+
+    Output channel ``c * factor + k`` becomes phase ``k`` of channel ``c``
+    (:class:`SubPixel1d`); all ``k`` get the default-initialised filter and bias of ``c``.
+    """
+    if conv.out_channels % factor:
+        raise InvalidParameterError(f"{conv.out_channels} channels do not split into {factor} phases")
+    with torch.no_grad():
+        conv.weight.copy_(conv.weight[::factor].repeat_interleave(factor, dim=0))
+        if conv.bias is not None:
+            conv.bias.copy_(conv.bias[::factor].repeat_interleave(factor))
+    return conv
+
+
 def upsampler(c_in: int, c_out: int, stride: int, kind: str, kernel: int) -> nn.Module:
     """A layer that multiplies the length by ``stride`` exactly and maps ``c_in`` to ``c_out`` channels.
 
     ``transpose``: a transposed convolution with 'same'-equivalent padding (padding 11 and output
     padding 1 for kernel 25, stride 4, as in WaveGAN); ``nearest``: repeat each sample, then an odd
-    'same' convolution; ``subpixel``: a 'same' convolution to ``c_out * stride`` channels, then
-    :class:`SubPixel1d`.
+    'same' convolution; ``subpixel``: a 'same' convolution to ``c_out * stride`` channels
+    (initialised by :func:`icnr_`), then :class:`SubPixel1d`.
     """
     if kind == "transpose":
         padding = (kernel - stride + 1) // 2
@@ -49,5 +70,5 @@ def upsampler(c_in: int, c_out: int, stride: int, kind: str, kernel: int) -> nn.
     if kind == "nearest":
         return nn.Sequential(nn.Upsample(scale_factor=stride, mode="nearest"), nn.Conv1d(c_in, c_out, kernel, padding=kernel // 2))
     if kind == "subpixel":
-        return nn.Sequential(nn.Conv1d(c_in, c_out * stride, kernel, padding=kernel // 2), SubPixel1d(stride))
+        return nn.Sequential(icnr_(nn.Conv1d(c_in, c_out * stride, kernel, padding=kernel // 2), stride), SubPixel1d(stride))
     raise InvalidParameterError(f"up-sampling must be one of {', '.join(UPSAMPLERS)}, not {kind!r}")

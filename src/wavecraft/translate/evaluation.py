@@ -47,8 +47,28 @@ def baselines(task: TaskConfig, corrupted: np.ndarray, sample_rate: int) -> dict
     return {"corrupted input" if task.task == "decorrupt" else "input": corrupted}
 
 
+def translations(
+    models: Mapping[str, Callable[[torch.Tensor], torch.Tensor]], task: TaskConfig, clean: np.ndarray, sample_rate: int,
+    window: int, rng: np.random.Generator, noise: Mapping[str, NoiseBank] | None = None,
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """One file's reference and every output for it: the baselines (the corrupted input among them) and each model's.
+
+    ``clean`` is a clean file, or for a paired task ``(2, samples)``: target and input.
+    The reference is cut to a multiple of the factor; ``rng`` draws the corruption.
+    """
+    if task.task == "paired":
+        clean, corrupted = np.asarray(clean, np.float32)
+    else:
+        clean = np.asarray(clean, np.float32)[: clean.size - clean.size % task.factor]
+        corrupted = corrupt(task, clean[None], rng, noise)[0]
+    outputs = baselines(task, corrupted, sample_rate)
+    for name, model in models.items():
+        outputs[name] = translate_long(model, corrupted, window - window % 2, task.factor)
+    return clean, outputs
+
+
 def evaluate_translation(
-    models: dict[str, Callable[[torch.Tensor], torch.Tensor]], task: TaskConfig, files: Iterable[np.ndarray],
+    models: Mapping[str, Callable[[torch.Tensor], torch.Tensor]], task: TaskConfig, files: Iterable[np.ndarray],
     sample_rate: int, window: int, seed: int = 0, speech: bool = True, noise: Mapping[str, NoiseBank] | None = None,
 ) -> dict[str, dict[str, float]]:
     """Mean scores of the baselines and of each model (name -> network) over clean files at ``sample_rate``.
@@ -57,18 +77,12 @@ def evaluate_translation(
     ``window`` is the models' input window (low-rate samples for ``superres``);
     ``speech`` adds STOI and PESQ; ``noise`` holds the banks of the task's
     recorded noise (held-out files, :func:`~wavecraft.translate.noise.noise_banks`).
+    The corruptions are drawn from ``seed``, file after file.
     """
     rng = np.random.default_rng(seed)
     totals: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
-    for clean in files:
-        if task.task == "paired":
-            clean, corrupted = np.asarray(clean, np.float32)
-        else:
-            clean = np.asarray(clean, np.float32)[: clean.size - clean.size % task.factor]
-            corrupted = corrupt(task, clean[None], rng, noise)[0]
-        outputs = baselines(task, corrupted, sample_rate)
-        for name, model in models.items():
-            outputs[name] = translate_long(model, corrupted, window - window % 2, task.factor)
+    for file in files:
+        clean, outputs = translations(models, task, file, sample_rate, window, rng, noise)
         for name, estimate in outputs.items():
             for metric, value in scores(clean, estimate, sample_rate, task.factor, speech).items():
                 totals[name][metric].append(value)

@@ -21,7 +21,7 @@ import torch
 from torch import nn
 
 from wavecraft.errors import InvalidParameterError
-from wavecraft.nn.upsampling import UPSAMPLERS, SubPixel1d, upsampler
+from wavecraft.nn.upsampling import UPSAMPLERS, SubPixel1d, icnr_, upsampler
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,7 @@ class UNet1d(nn.Module):
         outs = widths[-2::-1] + [widths[0]]
         self.up = nn.ModuleList(upsampler(w_in, w_out, c.stride, c.upsample, c.kernel) for w_in, w_out in zip(ins, outs))
         self.dropout = nn.Dropout(c.dropout)
-        self.out = nn.Conv1d(widths[0] + 1, c.factor, c.kernel, padding=same)
+        self.out = icnr_(nn.Conv1d(widths[0] + 1, c.factor, c.kernel, padding=same), c.factor)
         self.interleave = SubPixel1d(c.factor)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
