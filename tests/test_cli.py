@@ -20,7 +20,7 @@ COMMANDS = [
     [], ["demo"], ["corpus"], ["corpus", "list"], ["corpus", "fetch"], ["corpus", "info"],
     ["learn"], ["compare"], ["resynth"], ["mix"], ["separate"], ["deconvolve"], ["demix"], ["reprogram"],
     ["vocoder"], ["vocoder", "train"], ["vocoder", "run"], ["vocoder", "evaluate"],
-    ["classifier"], ["classifier", "train"], ["classifier", "eval"], ["probe"], ["train"], ["train", "gan"], ["train", "vae"], ["train", "translate"], ["generate"], ["interpolate"], ["export"], ["evaluate"], ["enhance"], ["upsample"],
+    ["classifier"], ["classifier", "train"], ["classifier", "eval"], ["probe"], ["train"], ["train", "gan"], ["train", "vae"], ["train", "translate"], ["generate"], ["interpolate"], ["export"], ["evaluate"], ["enhance"], ["upsample"], ["speak"],
     ["audio"], ["audio", "info"], ["audio", "convert"],
 ]
 

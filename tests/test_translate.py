@@ -244,6 +244,7 @@ def test_translate_commands(tmp_path: Path) -> None:
     assert main(["enhance", str(enhance), str(tmp_path / "low.wav"), str(tmp_path / "clean.wav")]) == 0
     assert sf.read(tmp_path / "clean.wav")[0].size == 4 * 13_200  # resampled to the run's 16 kHz, same duration
     assert main(["generate", str(enhance), "--out", str(tmp_path / "g")]) == 2  # not a generative model
+    assert main(["speak", str(enhance), "hello", str(tmp_path / "s.wav")]) == 2  # not a paired run (refused before espeak-ng is needed)
     assert main(["train", "translate", "synthetic:tones", "--task", "enhance", "--snr", "10", "0", *tiny, "--out", str(tmp_path / "bad")]) == 2
 
 

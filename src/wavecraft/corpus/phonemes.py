@@ -25,9 +25,9 @@ from wavecraft.atomic import atomic_path
 from wavecraft.audio import resample
 from wavecraft.cache import cache_dir
 from wavecraft.corpus.corpus import Corpus
-from wavecraft.corpus.espeak import speak
+from wavecraft.corpus.espeak import Utterance, speak
 from wavecraft.corpus.manifest import refresh
-from wavecraft.errors import CorpusError
+from wavecraft.errors import CorpusError, InvalidParameterError
 
 SAMPLE_RATE = 16_000
 VOICE = "en-us"
@@ -78,6 +78,29 @@ def phoneme_signal(phonemes: list[tuple[str, int]], inventory: list[str], n: int
     return signal
 
 
+def timed_phonemes(utterance: Utterance, sample_rate: int) -> list[tuple[str, int]]:
+    """An utterance's phonemes with their first samples at ``sample_rate``."""
+    return [(p, round(s * sample_rate / utterance.sample_rate)) for p, s in utterance.phonemes]
+
+
+def phoneme_input(text: str, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
+    """The phoneme signal of ``text`` at ``sample_rate``, with the inventory of the corpus (built on first use).
+
+    Raises
+    ------
+    InvalidParameterError
+        When espeak-ng says a phoneme the corpus never had (its model never heard it).
+    """
+    phonemes_corpus()
+    inventory = json.loads((phonemes_dir() / "tree" / "phonemes.json").read_text())["inventory"]
+    utterance = speak(text, VOICE)
+    unknown = {p for p, _ in utterance.phonemes if not is_pause(p)} - set(inventory)
+    if unknown:
+        raise InvalidParameterError(f"{text!r} has phonemes the phonemes corpus never had: {' '.join(sorted(unknown))}")
+    n = round(utterance.samples.size * sample_rate / utterance.sample_rate)
+    return phoneme_signal(timed_phonemes(utterance, sample_rate), inventory, n)
+
+
 def build(tree: Path, texts: list[str] | None = None) -> Path:
     """Speak every text (default :func:`prompt_texts`) and write the paired files and ``phonemes.json`` into ``tree`` atomically."""
     texts = prompt_texts() if texts is None else texts
@@ -88,7 +111,7 @@ def build(tree: Path, texts: list[str] | None = None) -> Path:
         tmp.mkdir(parents=True)
         for i, (text, utterance) in enumerate(zip(texts, utterances)):
             speech = resample(utterance.samples, utterance.sample_rate, SAMPLE_RATE)
-            starts = [(p, round(s * SAMPLE_RATE / utterance.sample_rate)) for p, s in utterance.phonemes]
+            starts = timed_phonemes(utterance, SAMPLE_RATE)
             name = f"{i:04d}-{text.replace(' ', '-')}.wav"
             sf.write(tmp / name, np.stack([speech, phoneme_signal(starts, inventory, speech.size)], axis=1), SAMPLE_RATE, subtype="FLOAT")
             listing[name] = {"text": text, "phonemes": starts}
