@@ -16,11 +16,8 @@ from pathlib import Path, PurePosixPath
 from tqdm.auto import tqdm
 
 from wavecraft.atomic import atomic_path
-from wavecraft.cache import cache_dir
 from wavecraft.corpus.corpus import Corpus
-from wavecraft.corpus.espeak import render
-from wavecraft.corpus.manifest import refresh
-from wavecraft.errors import CorpusError
+from wavecraft.corpus.espeak import render, rendered_corpus
 
 WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 #: espeak-ng voice variants (``en-us+VARIANT``); each, at each pitch and speed, is one speaker.
@@ -31,21 +28,10 @@ SPEEDS = (140, 180)
 REAL_SPEAKER = "asterisk-en"
 
 
-def digits_dir() -> Path:
-    """Cache folder of the digits corpus (its ``tree`` and manifest)."""
-    return cache_dir() / "corpora" / "digits"
-
-
 def digits_corpus(fetch: bool = True) -> Corpus:
     """The spoken-digit corpus, rendered into the cache on first use (about 15 s)."""
-    tree = digits_dir() / "tree"
-    if not tree.is_dir():
-        if not fetch:
-            raise CorpusError("digits is not fetched yet: run `wavecraft corpus fetch digits`")
-        build(tree)
-    manifest = refresh("digits", tree, digits_dir() / "manifest.json", speaker_labeller,
-                       "CC-BY-SA-3.0 (asterisk-en); espeak-ng renderings", "Allison Smith, Digium (asterisk-en); espeak-ng voices")
-    return Corpus(manifest)
+    return rendered_corpus("digits", build, speaker_labeller, "CC-BY-SA-3.0 (asterisk-en); espeak-ng renderings",
+                           "Allison Smith, Digium (asterisk-en); espeak-ng voices", fetch)
 
 
 def speaker_labeller(rel: str) -> tuple[str, dict[str, str]]:

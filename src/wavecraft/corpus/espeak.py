@@ -11,6 +11,7 @@ from __future__ import annotations
 import ctypes
 import os
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -19,7 +20,9 @@ import numpy as np
 
 from wavecraft.cache import cache_dir
 from wavecraft.corpus import debian
-from wavecraft.errors import FetchError, InvalidParameterError
+from wavecraft.corpus.corpus import Corpus
+from wavecraft.corpus.manifest import Labeller, refresh
+from wavecraft.errors import CorpusError, FetchError, InvalidParameterError
 
 PACKAGES = ("espeak-ng", "libespeak-ng1", "espeak-ng-data", "libpcaudio0", "libsonic0")
 LIBRARY_DIR = "usr/lib/x86_64-linux-gnu"
@@ -37,6 +40,21 @@ def engine() -> Path:
     if not root.is_dir():
         debian.fetch_packages(PACKAGES, root, cache_dir() / "apt")
     return root
+
+
+def rendered_dir(name: str) -> Path:
+    """Cache folder of a corpus rendered with espeak-ng (its ``tree`` and manifest)."""
+    return cache_dir() / "corpora" / name
+
+
+def rendered_corpus(name: str, build: Callable[[Path], Path], labeller: Labeller, licence: str, attribution: str, fetch: bool) -> Corpus:
+    """A corpus that ``build`` renders into ``rendered_dir(name) / "tree"`` on first use (unless ``fetch`` is false)."""
+    tree = rendered_dir(name) / "tree"
+    if not tree.is_dir():
+        if not fetch:
+            raise CorpusError(f"{name} is not fetched yet: run `wavecraft corpus fetch {name}`")
+        build(tree)
+    return Corpus(refresh(name, tree, rendered_dir(name) / "manifest.json", labeller, licence, attribution))
 
 
 def render(text: str, voice: str, pitch: int, speed: int, path: Path) -> Path:

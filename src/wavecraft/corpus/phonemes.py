@@ -23,31 +23,18 @@ from tqdm.auto import tqdm
 
 from wavecraft.atomic import atomic_path
 from wavecraft.audio import resample
-from wavecraft.cache import cache_dir
 from wavecraft.corpus.corpus import Corpus
-from wavecraft.corpus.espeak import Utterance, speak
-from wavecraft.corpus.manifest import refresh
-from wavecraft.errors import CorpusError, InvalidParameterError
+from wavecraft.corpus.espeak import Utterance, rendered_corpus, rendered_dir, speak
+from wavecraft.errors import InvalidParameterError
 
 SAMPLE_RATE = 16_000
 VOICE = "en-us"
 
 
-def phonemes_dir() -> Path:
-    """Cache folder of the phonemes corpus (its ``tree`` and manifest)."""
-    return cache_dir() / "corpora" / "phonemes"
-
-
 def phonemes_corpus(fetch: bool = True) -> Corpus:
     """The (speech, phoneme signal) corpus, rendered into the cache on first use (a few seconds)."""
-    tree = phonemes_dir() / "tree"
-    if not tree.is_dir():
-        if not fetch:
-            raise CorpusError("phonemes is not fetched yet: run `wavecraft corpus fetch phonemes`")
-        build(tree)
-    manifest = refresh("phonemes", tree, phonemes_dir() / "manifest.json", text_labeller,
-                       "GPL-3.0-or-later (espeak-ng renderings)", "espeak-ng; texts: Asterisk prompt names")
-    return Corpus(manifest)
+    return rendered_corpus("phonemes", build, text_labeller, "GPL-3.0-or-later (espeak-ng renderings)",
+                           "espeak-ng; texts: Asterisk prompt names", fetch)
 
 
 def text_labeller(rel: str) -> tuple[str, dict[str, str]]:
@@ -92,7 +79,7 @@ def phoneme_input(text: str, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
         When espeak-ng says a phoneme the corpus never had (its model never heard it).
     """
     phonemes_corpus()
-    inventory = json.loads((phonemes_dir() / "tree" / "phonemes.json").read_text())["inventory"]
+    inventory = json.loads((rendered_dir("phonemes") / "tree" / "phonemes.json").read_text())["inventory"]
     utterance = speak(text, VOICE)
     unknown = {p for p, _ in utterance.phonemes if not is_pause(p)} - set(inventory)
     if unknown:

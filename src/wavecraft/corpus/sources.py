@@ -27,8 +27,9 @@ from wavecraft.cache import cache_dir
 from wavecraft.corpus import debian
 from wavecraft.corpus.corpus import Corpus
 from wavecraft.corpus.manifest import Labeller, refresh
-from wavecraft.corpus.digits import digits_corpus, digits_dir
-from wavecraft.corpus.phonemes import phonemes_corpus, phonemes_dir
+from wavecraft.corpus.digits import digits_corpus
+from wavecraft.corpus.espeak import rendered_dir
+from wavecraft.corpus.phonemes import phonemes_corpus
 from wavecraft.corpus.packaged import PACKAGED, PackagedCorpus
 from wavecraft.corpus.synthetic import GENERATORS, synthetic_corpus
 from wavecraft.corpus.url import RECIPES, UrlRecipe, fetch_recipe, parse_url_spec
@@ -187,9 +188,9 @@ def list_corpora() -> list[CorpusListing]:
         for subset in definition.subsets:
             rows.append(CorpusListing(f"{name}:{subset}", "debian", f"subset of {name}", fetched))
     rows.append(CorpusListing("digits", "espeak-ng", "spoken digits 0-9: speech-en's speaker and 144 espeak-ng voices (tag speaker)",
-                              (digits_dir() / "tree").is_dir()))
+                              (rendered_dir("digits") / "tree").is_dir()))
     rows.append(CorpusListing("phonemes", "espeak-ng", "espeak-ng speech (channel 0) and its phoneme signal (channel 1), for --task paired",
-                              (phonemes_dir() / "tree").is_dir()))
+                              (rendered_dir("phonemes") / "tree").is_dir()))
     for name in GENERATORS:
         rows.append(CorpusListing(f"synthetic:{name}", "synthetic", "generated with ground truth", True))
     for name, recipe in RECIPES.items():
