@@ -115,9 +115,10 @@ def write_report(out: Path) -> Path:
 
 
 def task_runs(args: argparse.Namespace, folder: Path, budget: list[str]) -> dict[str, Path]:
-    """The two models of a task table: the reconstruction loss alone, and with the adversarial loss.
+    """The models of a task table: the reconstruction loss alone, and with the adversarial loss.
 
-    Bandwidth extension uses L2 (the reference's), the other tasks L1 (SEGAN's);
+    Bandwidth extension uses L2 (the reference's) and adds the U-Net on a
+    spline-interpolated input (``--spline-input``), the other tasks L1 (SEGAN's);
     the adversarial bandwidth-extension run is also the aliasing experiment's
     anti-aliased one.
     """
@@ -128,9 +129,12 @@ def task_runs(args: argparse.Namespace, folder: Path, budget: list[str]) -> dict
         adversarial = folder / f"superres-x{args.factor}-anti-aliased"
     else:
         adversarial = folder / f"{args.task}-adversarial"
-    return {f"U-Net {loss.upper()}": train(args.corpus, folder / f"{args.task}-x{args.factor}-{loss}" if args.task == "superres"
-                                           else folder / f"{args.task}-{loss}", budget, args.sr, *task, "--adversarial-weight", "0"),
-            f"U-Net {loss.upper()} + adversarial": train(args.corpus, adversarial, budget, args.sr, *task)}
+    runs = {f"U-Net {loss.upper()}": train(args.corpus, folder / f"{args.task}-x{args.factor}-{loss}" if args.task == "superres"
+                                           else folder / f"{args.task}-{loss}", budget, args.sr, *task, "--adversarial-weight", "0")}
+    if args.task == "superres":  # the reference's variant: spline-interpolated input, a residual at the output rate
+        runs[f"U-Net {loss.upper()}, spline input"] = train(args.corpus, folder / f"superres-x{args.factor}-{loss}-spline", budget, args.sr,
+                                                            *task, "--adversarial-weight", "0", "--spline-input")
+    return runs | {f"U-Net {loss.upper()} + adversarial": train(args.corpus, adversarial, budget, args.sr, *task)}
 
 
 def main() -> None:

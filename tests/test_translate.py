@@ -29,9 +29,29 @@ from wavecraft.translate.tasks import TaskConfig
 @pytest.mark.parametrize("upsample", ["subpixel", "transpose", "nearest"])
 @pytest.mark.parametrize("factor", [1, 2, 4])
 def test_unet_returns_factor_times_any_length(upsample: str, factor: int) -> None:
-    model = UNet1d(UNetConfig(depth=3, channels=4, kernel=9, stride=4, upsample=upsample, factor=factor))
-    for length in (1, 63, 1001, 4096):  # odd, and shorter than stride ** depth
-        assert model(torch.randn(2, 1, length)).shape == (2, 1, length * factor)
+    for spline_input in (False, True):
+        model = UNet1d(UNetConfig(depth=3, channels=4, kernel=9, stride=4, upsample=upsample, factor=factor, spline_input=spline_input))
+        for length in (1, 63, 1001, 4096):  # odd, and shorter than stride ** depth
+            assert model(torch.randn(2, 1, length)).shape == (2, 1, length * factor)
+
+
+def test_spline_input_variant_starts_from_the_cubic_spline_of_its_input() -> None:
+    from wavecraft.nn.upsampling import SplineUpsample1d
+    from wavecraft.translate.baselines import spline_upsample
+
+    x = np.random.default_rng(0).standard_normal(300)
+    for factor in (2, 4):
+        up = SplineUpsample1d(factor)(torch.tensor(x, dtype=torch.float32)[None, None])[0, 0].numpy()
+        assert up.shape == (300 * factor,)
+        np.testing.assert_allclose(up[::factor], x, atol=1e-6)  # interpolates
+        inner = slice(40 * factor, 260 * factor)  # scipy's not-a-knot ends differ from zeros beyond the signal
+        np.testing.assert_allclose(up[inner], spline_upsample(x, factor)[inner], atol=1e-5)
+        unet = UNet1d(UNetConfig(depth=3, channels=4, factor=factor, spline_input=True))
+        with torch.no_grad():
+            unet.out.weight.zero_()
+            unet.out.bias.zero_()
+            out = unet(torch.tensor(x, dtype=torch.float32)[None, None])[0, 0].numpy()
+        np.testing.assert_allclose(out, up, atol=1e-6)  # a zeroed last layer leaves the spline: the network learns a residual
 
 
 def test_unet_gradients_reach_every_parameter_and_residual_starts_as_identity() -> None:
@@ -230,7 +250,9 @@ def test_translate_commands(tmp_path: Path) -> None:
     assert json.loads((enhance / "config.json").read_text())["train"]["model"]["task"]["noise"] == ["coloured", "synthetic:drum-machine"]
     assert main(["train", "translate", "synthetic:tones", "--task", "enhance", *tiny, "--noise", "nosuch", "--out", str(tmp_path / "n")]) == 2
     write_wav(tmp_path / "low.wav", tone(300.0, 4000, 3.3), 4000)  # 3.3 s: not a multiple of the window
-    assert main(["train", "translate", "synthetic:tones", "--task", "superres", "--sr", "8000", *tiny, "--out", str(tmp_path / "8k")]) == 0
+    assert main(["train", "translate", "synthetic:tones", "--task", "superres", "--sr", "8000", *tiny, "--spline-input", "--out", str(tmp_path / "8k")]) == 0
+    assert json.loads((tmp_path / "8k" / "config.json").read_text())["train"]["model"]["unet"]["spline_input"] is True
+    assert main(["train", "translate", "synthetic:tones", "--task", "enhance", *tiny, "--spline-input", "--out", str(tmp_path / "x")]) == 2
     assert main(["upsample", str(tmp_path / "8k"), str(tmp_path / "low.wav"), str(tmp_path / "8k.wav")]) == 0
     assert sf.info(tmp_path / "8k.wav").samplerate == 8000 and sf.info(tmp_path / "8k.wav").frames == 2 * 13_200
     out = tmp_path / "high.wav"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
 
 from wavecraft.audio import check_rate
@@ -41,6 +42,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     translate.add_argument("--noise", nargs="+", default=["coloured"], metavar="SOURCE",
                            help="enhance: noise sources, each clip drawing one: coloured (synthetic 1/f^b) and/or corpora "
                                 "of recordings, e.g. --noise coloured music (default coloured)")
+    translate.add_argument("--spline-input", action="store_true",
+                           help="superres: interpolate the input by cubic spline first and learn a residual at the output rate (the reference's variant)")
     translate.add_argument("--reconstruction", choices=["l1", "l2"], default="l1", help="sample-wise loss (default l1)")
     translate.add_argument("--reconstruction-weight", type=float, default=100.0, help="its weight (default 100, as SEGAN)")
     translate.add_argument("--stft-weight", type=float, default=0.0, help="weight of the multi-resolution STFT loss (default 0)")
@@ -95,8 +98,12 @@ def _config(args: argparse.Namespace, corpus: Corpus) -> TrainConfig:
         task = TaskConfig(args.task, args.factor if args.task == "superres" else 1, args.decimation, tuple(args.snr), tuple(args.noise))
         model = {"task": task, "reconstruction": args.reconstruction, "reconstruction_weight": args.reconstruction_weight,
                  "stft_weight": args.stft_weight, "adversarial_weight": args.adversarial_weight}
-        length = PRESET_MODELS["translate", args.preset].length
-        model["length"] = length - length % task.factor
+        base = PRESET_MODELS["translate", args.preset]
+        model["length"] = base.length - base.length % task.factor
+        if args.spline_input:
+            if task.task != "superres":
+                raise InvalidParameterError("--spline-input is for --task superres")
+            model["unet"] = replace(base.unet, spline_input=True)
         return preset("translate", args.preset, model_changes=model, loss=args.loss, **changes)
     conditional = args.conditional
     changes |= {"labelled": args.labelled, "loss": args.loss or ("nonsaturating" if conditional == "semi" else "wgan-gp")}

@@ -9,7 +9,9 @@ concatenating the skip of the same length. A last 'same' convolution maps
 to ``factor`` channels that a sub-pixel layer interleaves, so a bandwidth
 extender takes the low-rate signal itself and returns ``factor`` times as
 many samples; with ``factor`` 1 and ``residual`` the network learns what to
-add to its input. Any input length works: the input is zero-padded at the
+add to its input. With ``spline_input`` a bandwidth extender first
+interpolates its input by cubic spline and then learns, at the output rate,
+what to add to that (the reference's variant). Any input length works: the input is zero-padded at the
 end to a multiple of ``stride ** depth`` and the output cut back.
 """
 
@@ -21,7 +23,7 @@ import torch
 from torch import nn
 
 from wavecraft.errors import InvalidParameterError
-from wavecraft.nn.upsampling import UPSAMPLERS, SubPixel1d, icnr_, upsampler
+from wavecraft.nn.upsampling import UPSAMPLERS, SplineUpsample1d, SubPixel1d, icnr_, upsampler
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,12 @@ class UNetConfig:
     factor : int
         Output samples per input sample (bandwidth extension by ``factor``; 1 for same-rate tasks).
     residual : bool
-        With ``factor`` 1: return input + network output.
+        With ``factor`` 1 (or ``spline_input``): return input + network output.
+    spline_input : bool
+        With ``factor`` > 1: interpolate the input to the output rate by cubic
+        spline first and run the network at that rate (Kuleshov et al., 2017,
+        the reference's design); without it the network takes the low-rate
+        signal itself and its last layer is sub-pixel.
     dropout : float
         Dropout after the decoder's inner levels (pix2pix's noise), active in training.
     """
@@ -59,6 +66,7 @@ class UNetConfig:
     factor: int = 1
     residual: bool = True
     dropout: float = 0.0
+    spline_input: bool = False
 
     def __post_init__(self) -> None:
         if self.depth < 1 or self.channels < 1 or self.kernel % 2 == 0 or self.stride < 2 or self.factor < 1:
@@ -70,6 +78,11 @@ class UNetConfig:
     def widths(self) -> list[int]:
         """Channels of the encoder's levels, first to deepest."""
         return [min(self.channels * 2**i, self.max_channels) for i in range(self.depth)]
+
+    @property
+    def network_factor(self) -> int:
+        """Output samples per sample that the network itself makes (1 after a spline interpolation)."""
+        return 1 if self.spline_input else self.factor
 
     @property
     def multiple(self) -> int:
@@ -91,10 +104,13 @@ class UNet1d(nn.Module):
         outs = widths[-2::-1] + [widths[0]]
         self.up = nn.ModuleList(upsampler(w_in, w_out, c.stride, c.upsample, c.kernel) for w_in, w_out in zip(ins, outs))
         self.dropout = nn.Dropout(c.dropout)
-        self.out = icnr_(nn.Conv1d(widths[0] + 1, c.factor, c.kernel, padding=same), c.factor)
-        self.interleave = SubPixel1d(c.factor)
+        self.out = icnr_(nn.Conv1d(widths[0] + 1, c.network_factor, c.kernel, padding=same), c.network_factor)
+        self.interleave = SubPixel1d(c.network_factor)
+        self.spline = SplineUpsample1d(c.factor) if c.spline_input and c.factor > 1 else None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.spline is not None:
+            x = self.spline(x)
         length = x.shape[-1]
         padded = nn.functional.pad(x, (0, -length % self.config.multiple))
         skips, h = [], padded
@@ -105,5 +121,5 @@ class UNet1d(nn.Module):
             h = torch.relu(layer(h))
             if i < len(self.up) - 1:
                 h = torch.cat([self.dropout(h), skips[-2 - i]], dim=1)
-        y = self.interleave(self.out(torch.cat([h, padded], dim=1)))[..., : length * self.config.factor]
-        return x + y if self.config.residual and self.config.factor == 1 else y
+        y = self.interleave(self.out(torch.cat([h, padded], dim=1)))[..., : length * self.config.network_factor]
+        return x + y if self.config.residual and self.config.network_factor == 1 else y
