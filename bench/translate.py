@@ -40,6 +40,7 @@ from wavecraft.cli import main as wavecraft
 from wavecraft.cli.output import format_table
 from wavecraft.corpus import open_corpus
 from wavecraft.train.loop import load_trained, split_files
+from wavecraft.train.runs import TrainConfig
 from wavecraft.report import Report
 from wavecraft.translate.degrade import decimate
 from wavecraft.translate.evaluation import evaluate_translation, translations
@@ -61,22 +62,19 @@ def train(corpus: str, out: Path, budget: list[str], rate: int, *args: str) -> P
     return out
 
 
-def held_out(run: Path, files: int) -> tuple[list, object, object]:
-    """Up to ``files`` held-out clean files of a run at its rate, its trainer and its config."""
+def held_out(run: Path, files: int) -> tuple[list, TrainConfig]:
+    """Up to ``files`` held-out clean files of a run at its rate, and its config."""
     trainer, _, payload = load_trained(run, "best")
     config = trainer.config
     _, held = split_files(open_corpus(payload["corpus"]), config)
     signals = [held.load(entry, sr=config.sample_rate, channels=config.channels)[0] for entry in list(held)[:files]]
-    return signals, trainer, config
+    return signals, config
 
 
-def table(results: dict[str, dict[str, float]], title: str) -> tuple[list[str], list[list]]:
-    """Print one result table; its headers and rows."""
+def table(results: dict[str, dict[str, float]]) -> tuple[list[str], list[list]]:
+    """The headers and rows (one per output, 3 decimals) of a result table."""
     metrics = [m for m in METRICS if m in next(iter(results.values()))]
-    headers, rows = ["output", *metrics], [[name, *(round(row[m], 3) for m in metrics)] for name, row in results.items()]
-    print(f"\n{title}")
-    print(format_table(headers, rows))
-    return headers, rows
+    return ["output", *metrics], [[name, *(round(row[m], 3) for m in metrics)] for name, row in results.items()]
 
 
 def examples(out: Path, folder: str, models: dict, task: TaskConfig, file: np.ndarray, rate: int, window: int, noise: dict) -> dict:
@@ -107,8 +105,7 @@ def write_report(out: Path) -> Path:
         summary = json.loads(path.read_text())
         report.heading(summary["title"])
         for subtitle, results in summary["tables"].items():
-            metrics = [m for m in METRICS if m in next(iter(results.values()))]
-            report.heading(subtitle, 3).table(["output", *metrics], [[name, *(row[m] for m in metrics)] for name, row in results.items()])
+            report.heading(subtitle, 3).table(*table(results))
         for example in summary["examples"]:
             report.image(example["sheet"], "log spectrograms: clean, outputs").players(example["players"])
     return report.save(out / "index.html", force=True)
@@ -166,14 +163,14 @@ def main() -> None:
         name = f"{args.task}-x{args.factor}" if args.task == "superres" else args.task
         title, modes = f"{args.corpus}: {args.task}" + (f" x{args.factor}" if args.task == "superres" else ""), [""]
     models = {(f"trained {key}" if args.aliasing else key): load_trained(run, "best")[0].generator.eval() for key, run in runs.items()}
-    files, trainer, config = held_out(runs["anti-aliased"] if args.aliasing else next(iter(runs.values())), args.files)
+    files, config = held_out(runs["anti-aliased"] if args.aliasing else next(iter(runs.values())), args.files)
     noise = {source: noise_banks(source, config.sample_rate, config.held_out, config.seed)[1] for source in config.model.task.recorded_noise}
     window = config.model.length // config.model.task.factor
     for mode in modes:
         task = replace(config.model.task, decimation=mode) if args.aliasing else config.model.task
         subtitle = (f"tested on {mode} inputs; " if args.aliasing else "") + f"{len(files)} held-out files, {' '.join(budget[:2])} per model"
         tables[subtitle] = evaluate_translation(models, task, files, config.sample_rate, window, speech=speech, noise=noise)
-        table(tables[subtitle], f"{title}: {subtitle}")
+        print(f"\n{title}: {subtitle}\n{format_table(*table(tables[subtitle]))}")
         shown.append(examples(args.out, f"{args.corpus}/{name}" + (f"-{mode}" if args.aliasing else ""), models, task, files[0],
                               config.sample_rate, window, noise))
     (folder / f"{name}.json").write_text(json.dumps({"title": title, "tables": tables, "examples": shown}, indent=2) + "\n")

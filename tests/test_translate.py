@@ -261,6 +261,8 @@ def test_translate_commands(tmp_path: Path) -> None:
     assert rate == 16_000 and high.size == 4 * 13_200
     assert main(["upsample", str(superres), str(tmp_path / "low.wav"), str(out)]) == 2  # exists
     assert main(["upsample", str(superres), str(tmp_path / "low.wav"), str(tmp_path / "48k.wav"), "--rate", "48000"]) == 0
+    assert main(["upsample", str(superres), str(tmp_path / "low.wav"), str(tmp_path / "bad.wav"), "--rate", "12"]) == 2
+    assert not (tmp_path / "bad.wav").exists()
     assert sf.info(tmp_path / "48k.wav").samplerate == 48_000 and sf.info(tmp_path / "48k.wav").frames == 3 * 4 * 13_200
     assert main(["enhance", str(superres), str(tmp_path / "low.wav"), str(tmp_path / "x.wav")]) == 2  # a superres run
     assert main(["enhance", str(enhance), str(tmp_path / "low.wav"), str(tmp_path / "clean.wav")]) == 0

@@ -48,9 +48,10 @@ def run_enhance(args: argparse.Namespace) -> int:
 
 def run_upsample(args: argparse.Namespace) -> int:
     """The file at the run's low rate in, the run's (or ``--rate``) rate out."""
+    out_rate = audio.check_rate(args.rate, "--rate") if args.rate else None
     trainer, checkpoint, _ = _translator(args, ("superres",))
     signal, _ = audio.load(args.input, sr=trainer.config.sample_rate // trainer.config.model.task.factor)
-    return _write(args, trainer, checkpoint, signal, args.rate or trainer.config.sample_rate)
+    return _write(args, trainer, checkpoint, signal, out_rate or trainer.config.sample_rate)
 
 
 def run_speak(args: argparse.Namespace) -> int:
@@ -86,7 +87,7 @@ def _write(args: argparse.Namespace, trainer: TranslationTrainer, checkpoint: Pa
     window = config.model.length // task.factor
     out = translate_long(trainer.generator.eval(), signal, window - window % 2, task.factor)
     if out_rate != config.sample_rate:
-        out = audio.resample(out, config.sample_rate, audio.check_rate(out_rate))
+        out = audio.resample(out, config.sample_rate, out_rate)
     with atomic_path(args.output, force=args.force) as tmp:
         audio.save(tmp, out, out_rate, subtype="FLOAT")
     print(f"wrote {args.output}: {out.size / out_rate:.2f} s at {out_rate} Hz from {checkpoint.name} of {args.run_dir} ({task.task})")

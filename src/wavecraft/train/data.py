@@ -56,7 +56,9 @@ class SliceSampler:
             signal = corpus.load(entry, sr=sample_rate, channels=channels)[0].reshape(channels, -1)
             peak = np.abs(signal[0]).max(initial=0.0)
             if peak > 0:
-                self.signals.append(signal * np.array([[1 / peak]] + [[1.0]] * (channels - 1)) if normalize else signal)
+                if normalize:
+                    signal[0] /= peak  # the target only: the other channels are inputs whose values mean something
+                self.signals.append(signal)
                 names.append(entry.label)
         if not self.signals:
             raise InvalidParameterError(f"{corpus.name} has no audible files{' labelled ' + ', '.join(labels) if labels else ''} to train on")
