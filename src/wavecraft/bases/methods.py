@@ -91,8 +91,7 @@ def make_coder(
     alpha : float
         Sparse coding's λ relative to the RMS of the training slices.
     max_iter : int, optional
-        Iterations (ICA) or epochs (sparse coding); default the estimator's
-        (ICA) or 3 epochs (sparse coding).
+        Iterations (ICA) or epochs (sparse coding); default the estimator's.
     provenance : dict, optional
         Extra facts recorded in a learned basis (e.g. the corpus).
 
@@ -110,14 +109,14 @@ def make_coder(
         return Coder(basis, basis.analyze)
     if train is None or train.shape[1] != M:
         raise InvalidParameterError(f"method {spec} needs training slices of {M} samples")
+    extra = {} if max_iter is None else {"max_iter": max_iter}
     if name == "pca":
         estimator: LearnedTransform = PCA(n_components=n_components)
     elif name == "ica":
-        extra = {} if max_iter is None else {"max_iter": max_iter}
         estimator = ICA(n_components=n_components, solver=option or "fastica", random_state=seed, **extra)
     else:
         scale = float(np.sqrt(np.mean(np.square(train, dtype=np.float64)))) or 1.0
-        estimator = SparseCoding(n_components=n_components, alpha=alpha * scale, max_iter=max_iter or 3, random_state=seed)
+        estimator = SparseCoding(n_components=n_components, alpha=alpha * scale, random_state=seed, **extra)
     started = time.perf_counter()
     estimator.fit(train)
     seconds = time.perf_counter() - started

@@ -18,6 +18,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from wavecraft.bases.basis import Basis
 from wavecraft.bases.learned import LearnedTransform, StreamFit
+from wavecraft.errors import InvalidParameterError
 
 
 def soft_threshold(x: np.ndarray, threshold: float) -> np.ndarray:
@@ -92,7 +93,11 @@ class SparseCoding(StreamFit, LearnedTransform):
     tol : float
         FISTA's relative tolerance.
     forget : float
-        Weight kept of the older statistics at each batch (1 keeps all).
+        Weight kept of the older statistics at each batch (1 keeps all). The
+        codes behind old statistics were computed with an older dictionary;
+        0.9 (a memory of about ten batches) forgets them fast enough for the
+        atoms to leave a poor start (with 0.99 the synthetic impulses kept
+        atoms mixed over two samples for tens of epochs).
     random_state : int, Generator or None
         Seeds the initial dictionary and the batch order.
 
@@ -112,11 +117,11 @@ class SparseCoding(StreamFit, LearnedTransform):
         self,
         n_components: int | None = None,
         alpha: float = 0.1,
-        max_iter: int = 10,
+        max_iter: int = 20,
         batch_size: int = 256,
         code_iter: int = 200,
         tol: float = 1e-4,
-        forget: float = 0.99,
+        forget: float = 0.9,
         random_state: int | np.random.Generator | None = None,
     ) -> None:
         self.n_components = n_components
@@ -172,7 +177,11 @@ class SparseCoding(StreamFit, LearnedTransform):
         self._code_stats = self.forget * self._code_stats + codes.T @ codes / len(batch)
         self._data_stats = self.forget * self._data_stats + batch.T @ codes / len(batch)
         dictionary = _update_dictionary(self.mixing_, self._code_stats, self._data_stats, self._rng)
-        self._set_dictionary(_restart_duplicates(dictionary, batch, codes))
+        dictionary, restarted = _restart_duplicates(dictionary, batch, codes)
+        self._code_stats[restarted, :] = 0.0  # a restarted atom's old statistics would pull it back
+        self._code_stats[:, restarted] = 0.0
+        self._data_stats[:, restarted] = 0.0
+        self._set_dictionary(dictionary)
         return loss
 
     def _set_dictionary(self, dictionary: np.ndarray) -> None:
@@ -200,33 +209,42 @@ class SparseCoding(StreamFit, LearnedTransform):
         return "sparse"
 
     def _check_params(self) -> None:
-        """Raise ValueError for unusable parameters."""
+        """Raise InvalidParameterError for unusable parameters."""
         n = self.n_components
         if n is not None and (not isinstance(n, Integral) or isinstance(n, bool) or n < 1):
-            raise ValueError(f"n_components must be None or an int >= 1, not {n!r}")
-        if self.alpha < 0 or self.max_iter < 1 or self.batch_size < 1 or self.code_iter < 1 or not 0 < self.forget <= 1:
-            raise ValueError("need alpha >= 0, max_iter, batch_size, code_iter >= 1 and 0 < forget <= 1")
+            raise InvalidParameterError(f"n_components must be None or an int >= 1, not {n!r}")
+        if not np.isfinite(self.alpha) or self.alpha < 0 or self.max_iter < 1 or self.batch_size < 1 or self.code_iter < 1 or not 0 < self.forget <= 1:
+            raise InvalidParameterError("need a finite alpha >= 0, max_iter, batch_size, code_iter >= 1 and 0 < forget <= 1")
 
 
-def _restart_duplicates(dictionary: np.ndarray, batch: np.ndarray, codes: np.ndarray, limit: float = 0.95) -> np.ndarray:
-    """Move atoms that nearly duplicate another (|cosine| > ``limit``) onto the worst-reconstructed slices.
+def _restart_duplicates(
+    dictionary: np.ndarray, batch: np.ndarray, codes: np.ndarray, limit: float = 0.95
+) -> tuple[np.ndarray, np.ndarray]:
+    """Move atoms that nearly duplicate another (|cosine| > ``limit``) onto what the dictionary explains worst.
 
     Two atoms sharing one feature split its use and leave another feature
-    without an atom; starting the spare one on what the dictionary explains
-    worst lets it find that feature.
+    without an atom. A spare atom restarts as the largest residuals of the
+    batch, ``x - A s`` (the direction no atom covers, not the whole slice,
+    which also holds features that are already covered).
+
+    Returns
+    -------
+    dictionary : np.ndarray
+        The atoms, shape ``(M, N)``.
+    restarted : np.ndarray
+        Indices of the atoms that were moved.
     """
     unit = dictionary / np.maximum(np.linalg.norm(dictionary, axis=0), 1e-12)
     similarity = np.triu(np.abs(unit.T @ unit), k=1)
     duplicates = np.flatnonzero(similarity.max(axis=0) > limit)
     if duplicates.size == 0:
-        return dictionary
-    residual = np.linalg.norm(batch - codes @ dictionary.T, axis=1)
-    worst = np.argsort(residual)[::-1][: duplicates.size]
+        return dictionary, duplicates
+    residuals = (batch - codes @ dictionary.T).astype(np.float64)
+    norms = np.linalg.norm(residuals, axis=1)
+    worst = np.argsort(norms)[::-1][: duplicates.size]
     dictionary = dictionary.copy()
-    for atom, row in zip(duplicates, worst):
-        slice_ = batch[row].astype(np.float64)
-        dictionary[:, atom] = slice_ / max(np.linalg.norm(slice_), 1e-12)
-    return dictionary
+    dictionary[:, duplicates[: worst.size]] = (residuals[worst] / np.maximum(norms[worst], 1e-12)[:, None]).T
+    return dictionary, duplicates[: worst.size]
 
 
 def _update_dictionary(
