@@ -6,15 +6,15 @@ import argparse
 from dataclasses import replace
 from pathlib import Path
 
-from wavecraft.audio import check_rate
-from wavecraft.corpus import open_corpus
+from wavecraft.cli import options
+from wavecraft.corpus import Corpus, open_corpus
 from wavecraft.errors import InvalidParameterError
 from wavecraft.models.conditioning import CONDITIONALS
 from wavecraft.train.classifier import class_names
 from wavecraft.train.distributed import join, main_first
 from wavecraft.train.loop import default_device, train_run
-from wavecraft.corpus import Corpus
-from wavecraft.train.runs import LOSSES, PRECISIONS, PRESET_MODELS, PRESETS, TrainConfig, preset
+from wavecraft.train.precision import PRECISIONS
+from wavecraft.train.runs import LOSSES, PRESET_MODELS, PRESETS, TrainConfig, preset
 from wavecraft.translate.degrade import DECIMATIONS
 from wavecraft.translate.tasks import TASKS, TaskConfig
 
@@ -28,7 +28,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     gan.add_argument("--model", choices=["wavegan", "specgan"], default="wavegan", help="the model (default wavegan)")
     gan.add_argument("--conditional", choices=CONDITIONALS, default="none",
                      help="class conditioning on the corpus labels: projection cgan, acgan, or a semi-supervised discriminator (default none)")
-    gan.add_argument("--labelled", type=float, default=1.0, help="fraction of files whose labels a semi run sees (default 1)")
+    gan.add_argument("--labelled", type=options.number(0.0, 1.0, above=True), default=1.0, help="fraction of files whose labels a semi run sees (default 1)")
     gan.add_argument("--loss", choices=LOSSES, default=None, help="default wgan-gp; nonsaturating for --conditional semi")
     vae = sub.add_parser("vae", help="train the VAE baseline on WaveGAN's backbone")
     _training_arguments(vae)
@@ -36,18 +36,18 @@ def register(commands: argparse._SubParsersAction) -> None:
     _training_arguments(translate)
     translate.add_argument("--task", choices=TASKS, required=True, help="enhance (noise), decorrupt (smoothing filter + gain), superres, or paired "
                                 "(two-channel files: learn channel 1 -> channel 0, e.g. the phonemes corpus)")
-    translate.add_argument("--factor", type=int, default=2, help="superres: rate divisor r (default 2)")
+    translate.add_argument("--factor", type=options.integer(2, 16), default=2, help="superres: rate divisor r (default 2)")
     translate.add_argument("--decimation", choices=DECIMATIONS, default="anti-aliased", help="superres: how low-rate inputs are made")
-    translate.add_argument("--snr", type=float, nargs=2, default=(0.0, 15.0), metavar=("LOW", "HIGH"), help="enhance: SNR range in dB")
+    translate.add_argument("--snr", type=options.number(-60.0, 120.0), nargs=2, default=(0.0, 15.0), metavar=("LOW", "HIGH"), help="enhance: SNR range in dB")
     translate.add_argument("--noise", nargs="+", default=["coloured"], metavar="SOURCE",
                            help="enhance: noise sources, each clip drawing one: coloured (synthetic 1/f^b) and/or corpora "
                                 "of recordings, e.g. --noise coloured music (default coloured)")
     translate.add_argument("--spline-input", action="store_true",
                            help="superres: interpolate the input by cubic spline first and learn a residual at the output rate (the reference's variant)")
     translate.add_argument("--reconstruction", choices=["l1", "l2"], default="l1", help="sample-wise loss (default l1)")
-    translate.add_argument("--reconstruction-weight", type=float, default=100.0, help="its weight (default 100, as SEGAN)")
-    translate.add_argument("--stft-weight", type=float, default=0.0, help="weight of the multi-resolution STFT loss (default 0)")
-    translate.add_argument("--adversarial-weight", type=float, default=1.0, help="weight of the adversarial loss (0: no discriminator)")
+    translate.add_argument("--reconstruction-weight", type=options.number(0.0), default=100.0, help="its weight (default 100, as SEGAN)")
+    translate.add_argument("--stft-weight", type=options.number(0.0), default=0.0, help="weight of the multi-resolution STFT loss (default 0)")
+    translate.add_argument("--adversarial-weight", type=options.number(0.0), default=1.0, help="weight of the adversarial loss (0: no discriminator)")
     translate.add_argument("--loss", choices=["lsgan", "hinge", "nonsaturating"], default="lsgan", help="adversarial loss (default lsgan)")
 
 
@@ -55,15 +55,16 @@ def _training_arguments(parser: argparse.ArgumentParser) -> None:
     """The options every ``train`` model shares."""
     parser.add_argument("corpus", metavar="CORPUS", help="e.g. drums, digits, speech-en, folder:./sounds")
     parser.add_argument("--preset", choices=PRESETS, default="small", help="small (CPU-sized) or paper (default small)")
-    parser.add_argument("--sr", type=int, default=16_000, help="rate to train at, Hz (default 16000; speech-en, speech-fr and music are 8000 Hz)")
+    parser.add_argument("--sr", type=options.rate, default=16_000, help="rate to train at, Hz (default 16000; speech-en, speech-fr and music are 8000 Hz)")
     parser.add_argument("--out", type=Path, required=True, help="run folder: config.json, checkpoints/, log.csv, tensorboard/")
-    parser.add_argument("--steps", type=int, default=1000, help="steps to reach (default 1000)")
-    parser.add_argument("--minutes", type=float, default=None, help="stop (with a checkpoint) after this much training time")
-    parser.add_argument("--precision", choices=PRECISIONS, default="fp32", help="bf16: mixed precision (autocast) for a GPU (default fp32)")
-    parser.add_argument("--checkpoint-every", type=int, default=100, help="steps between checkpoints (default 100)")
-    parser.add_argument("--checkpoint-minutes", type=float, default=None, help="also checkpoint whenever this much time has passed since the last")
-    parser.add_argument("--keep", type=int, default=3, help="checkpoints kept besides the best (default 3)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of everything random (default 0)")
+    parser.add_argument("--steps", type=options.integer(1), default=1000, help="steps to reach (default 1000)")
+    parser.add_argument("--minutes", type=options.duration, default=None, help="stop (with a checkpoint) after this much training time")
+    parser.add_argument("--precision", choices=PRECISIONS, default="auto",
+                        help="bf16: mixed precision (autocast); auto (the default) uses bf16 only where this machine runs it faster than fp32")
+    parser.add_argument("--checkpoint-every", type=options.integer(1), default=100, help="steps between checkpoints (default 100)")
+    parser.add_argument("--checkpoint-minutes", type=options.duration, default=None, help="also checkpoint whenever this much time has passed since the last")
+    parser.add_argument("--keep", type=options.integer(1), default=3, help="checkpoints kept besides the best (default 3)")
+    parser.add_argument("--seed", type=options.seed, default=0, help="seed of everything random (default 0)")
     parser.add_argument("--resume", action="store_true", help="continue --out from its last checkpoint")
     parser.add_argument("--force", action="store_true", help="replace --out")
     parser.set_defaults(run=run_train)
@@ -71,8 +72,6 @@ def _training_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_train(args: argparse.Namespace) -> int:
     """Train or resume a run of any kind."""
-    if args.steps < 1 or args.checkpoint_every < 1 or args.keep < 1 or any(m is not None and m <= 0 for m in (args.minutes, args.checkpoint_minutes)):
-        raise InvalidParameterError("--steps, --checkpoint-every and --keep must be at least 1, --minutes and --checkpoint-minutes positive")
     if args.resume and args.force:
         raise InvalidParameterError("--resume continues a run and --force replaces it; choose one")
     # under torchrun: rank 0 opens the corpus first (it may generate or fetch it), the others then find it
@@ -91,7 +90,7 @@ def run_train(args: argparse.Namespace) -> int:
 
 def _config(args: argparse.Namespace, corpus: Corpus) -> TrainConfig:
     """The preset of the asked model with the command line's changes."""
-    changes = {"seed": args.seed, "precision": args.precision, "sample_rate": check_rate(args.sr, "--sr")}
+    changes = {"seed": args.seed, "precision": args.precision, "sample_rate": args.sr}
     if args.train_command == "vae":
         return preset("vae", args.preset, **changes)
     if args.train_command == "translate":

@@ -19,22 +19,25 @@ import json
 import os
 import shutil
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import torch
 from torch.utils.tensorboard import SummaryWriter
-from tqdm.auto import tqdm
 
 from wavecraft.atomic import atomic_path, check_writable
 from wavecraft.corpus import Corpus, split_corpus
 from wavecraft.errors import InvalidParameterError
+from wavecraft.progress import progress
 from wavecraft.train.data import SliceSampler
 from wavecraft.train.distributed import World, any_rank, barrier, join, leave, replica_spread
 from wavecraft.train.gan import GANTrainer
+from wavecraft.train.precision import resolve_precision
 from wavecraft.train.runs import Metric, TrainConfig, Trainer, latest_checkpoint, load_run_config
 from wavecraft.train.throughput import matmul_rate
 from wavecraft.train.translate import TranslationTrainer
 from wavecraft.train.vae import VAETrainer
+
 
 def default_device() -> torch.device:
     """This process's GPU when there is one (``LOCAL_RANK`` under torchrun), else the CPU."""
@@ -101,7 +104,8 @@ def _train(
     """:func:`train_run` inside the process group."""
     if resume:
         config, _ = load_run_config(run)  # the run's own settings, whatever was asked
-    else:
+    config = replace(config, precision=resolve_precision(config.precision, device))
+    if not resume:
         check_writable(run, force)
         barrier(world)  # every rank has checked before rank 0 replaces anything
         if world.main:
@@ -125,7 +129,7 @@ def _train(
     # events after the checkpoint we resume from are dropped: they belong to steps about to be redone
     writer = SummaryWriter(str(run / "tensorboard"), purge_step=trainer.step + 1 if resume else None) if world.main else None
     step_flops, limit = trainer.step_flops(), matmul_rate()
-    bar = tqdm(total=steps, initial=trainer.step, desc=f"training {config.kind}", unit="step", disable=not world.main)
+    bar = progress(total=steps, initial=trainer.step, desc=f"training {config.kind}", unit="step", disable=not world.main)
     started, first = time.perf_counter(), trainer.step
     saved = started
     while trainer.step < steps:

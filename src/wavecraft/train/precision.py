@@ -1,0 +1,75 @@
+"""Which precision to run in: bf16 only where this machine computes it faster than fp32.
+
+CPUs without bf16 instructions (AVX2-only ones, for example) emulate bf16
+matrix products: a 2048² bf16 product measured about 300 times slower than in
+fp32 on such a machine, so a bf16 run there would crawl without saying why.
+:func:`bf16_is_faster` asks the device: a GPU by its capability, a CPU by a
+short timed probe (a millisecond where bf16 is fast, under 0.1 s where it is
+emulated; once per process).
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+import warnings
+
+import torch
+
+PRECISIONS = ("auto", "fp32", "bf16")
+
+
+class PerformanceWarning(UserWarning):
+    """A setting will run much slower than another on this machine."""
+
+
+def bf16_is_faster(device: torch.device) -> bool:
+    """Whether bf16 matrix products beat fp32 ones on ``device``."""
+    if device.type == "cuda":
+        return torch.cuda.is_bf16_supported()
+    return _cpu_bf16_is_faster()
+
+
+@functools.cache
+def _cpu_bf16_is_faster(size: int = 128, repeats: int = 3) -> bool:
+    """Time a ``size``² product in fp32 and bf16 (best of ``repeats``) on the CPU; bf16 wins when it is faster."""
+    generator = torch.Generator().manual_seed(0)
+    a = torch.randn(size, size, generator=generator)
+    seconds = {}
+    for dtype in (torch.float32, torch.bfloat16):
+        x = a.to(dtype)
+        x @ x
+        best = float("inf")
+        for _ in range(repeats):
+            started = time.perf_counter()
+            x @ x
+            best = min(best, time.perf_counter() - started)
+        seconds[dtype] = best
+    return seconds[torch.bfloat16] < seconds[torch.float32]
+
+
+def resolve_precision(asked: str, device: torch.device) -> str:
+    """The precision a run uses: ``auto`` becomes bf16 where it is faster, else fp32.
+
+    An explicit ``bf16`` is kept, with a :class:`PerformanceWarning` where it is the slower one.
+
+    Examples
+    --------
+    >>> resolve_precision("fp32", torch.device("cpu"))
+    'fp32'
+    >>> resolve_precision("auto", torch.device("cpu")) in ("fp32", "bf16")
+    True
+    """
+    if asked == "fp32":
+        return asked
+    fast = bf16_is_faster(device)
+    if asked == "auto":
+        return "bf16" if fast else "fp32"
+    if not fast:
+        warnings.warn(
+            f"bf16 is slower than fp32 on this {device.type} (no bf16 instructions): expect a much slower run; "
+            "--precision auto picks the faster one",
+            PerformanceWarning,
+            stacklevel=2,
+        )
+    return asked

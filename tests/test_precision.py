@@ -1,0 +1,62 @@
+"""Precision: bf16 only where this machine runs it faster, a one-line warning where it is asked for and slower."""
+
+from __future__ import annotations
+
+import json
+import time
+import warnings
+from pathlib import Path
+
+import pytest
+import torch
+
+from wavecraft.cli import main
+from wavecraft.train import precision
+from wavecraft.train.precision import PerformanceWarning, bf16_is_faster, resolve_precision
+
+CPU = torch.device("cpu")
+
+
+def matmul_seconds(dtype: torch.dtype, size: int = 384) -> float:
+    """Best of three products of a size² matrix in ``dtype``."""
+    x = torch.randn(size, size).to(dtype)
+    x @ x
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        x @ x
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def test_the_probe_agrees_with_a_larger_product_when_the_gap_is_wide() -> None:
+    ratio = matmul_seconds(torch.bfloat16) / matmul_seconds(torch.float32)
+    if 0.5 < ratio < 2:
+        pytest.skip(f"bf16 and fp32 are within 2x here ({ratio:.2f}); the probe may go either way")
+    assert bf16_is_faster(CPU) == (ratio < 1)
+
+
+def test_auto_picks_the_faster_precision_and_fp32_is_kept() -> None:
+    assert resolve_precision("fp32", CPU) == "fp32"
+    assert resolve_precision("auto", CPU) == ("bf16" if bf16_is_faster(CPU) else "fp32")
+
+
+def test_bf16_where_it_is_slower_is_kept_with_a_warning(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(precision, "bf16_is_faster", lambda device: False)  # a CPU without bf16 instructions
+    with pytest.warns(PerformanceWarning, match="slower than fp32"):
+        assert resolve_precision("bf16", CPU) == "bf16"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert resolve_precision("auto", CPU) == "fp32"
+
+
+def test_the_command_line_defaults_to_auto_and_records_what_ran(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+    monkeypatch.setattr(precision, "bf16_is_faster", lambda device: False)
+    run = tmp_path / "run"
+    assert main(["train", "vae", "synthetic:tones", "--steps", "1", "--out", str(run)]) == 0
+    assert json.loads((run / "config.json").read_text())["train"]["precision"] == "fp32"
+    capsys.readouterr()
+    assert main(["train", "vae", "synthetic:tones", "--steps", "1", "--precision", "bf16", "--out", str(run), "--force"]) == 0
+    assert json.loads((run / "config.json").read_text())["train"]["precision"] == "bf16"
+    warned = [line for line in capsys.readouterr().err.splitlines() if "warning" in line]
+    assert len(warned) == 1 and warned[0].startswith("wavecraft: warning: bf16 is slower than fp32")
