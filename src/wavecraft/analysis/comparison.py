@@ -6,13 +6,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from wavecraft.analysis.coefficients import kurtosis
 from wavecraft.analysis.ratedistortion import RateDistortion, rate_distortion
 from wavecraft.analysis.timefrequency import TimeFrequency, time_frequency
 from wavecraft.bases.methods import Coder, make_coder
 from wavecraft.corpus.ensemble import Ensemble
+from wavecraft.progress import progress
 
 #: Rate–distortion is measured on at most this many held-out slices.
 MAX_EVALUATION_SLICES = 4000
@@ -82,7 +82,7 @@ def compare_bases(
     """
     held_out = ens.held_out[:MAX_EVALUATION_SLICES] if len(ens.held_out) else ens.train[:MAX_EVALUATION_SLICES]
     results = []
-    for spec in tqdm(specs, desc="bases", unit="basis", leave=False):
+    for spec in progress(specs, desc="bases", unit="basis", leave=False):
         coder = make_coder(spec, ens.slice_len, ens.sample_rate, ens.train, n_components, seed, alpha)
         coefficients = coder.encode(held_out)
         results.append(

@@ -17,9 +17,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from tqdm.auto import tqdm
-
 from wavecraft.errors import FetchError
+from wavecraft.progress import progress
 
 LISTS_MAX_AGE_S = 7 * 24 * 3600
 
@@ -90,7 +89,7 @@ def fetch_packages(packages: Sequence[str], dest: Path, state: Path, sources_lis
     with tempfile.TemporaryDirectory(prefix=f".{dest.name}.", dir=dest.parent) as tmp:
         debs, tree = Path(tmp) / "debs", Path(tmp) / "tree"
         debs.mkdir()
-        for package in tqdm(packages, desc="fetching", unit="pkg", leave=False):
+        for package in progress(packages, desc="fetching", unit="pkg", leave=False):
             _run(["apt-get", *options, "download", package], cwd=debs, what=f"downloading {package}")
         for deb in sorted(debs.glob("*.deb")):
             _run(["dpkg", "-x", str(deb), str(tree)], cwd=debs, what=f"unpacking {deb.name}")

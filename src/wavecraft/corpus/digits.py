@@ -13,11 +13,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path, PurePosixPath
 
-from tqdm.auto import tqdm
-
 from wavecraft.atomic import atomic_path
 from wavecraft.corpus.corpus import Corpus
 from wavecraft.corpus.espeak import render, rendered_corpus
+from wavecraft.progress import progress
 
 WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 #: espeak-ng voice variants (``en-us+VARIANT``); each, at each pitch and speed, is one speaker.
@@ -50,7 +49,7 @@ def build(tree: Path) -> Path:
         (tmp / REAL_SPEAKER).mkdir(parents=True)
         for entry in real:
             shutil.copyfile(real.path(entry), tmp / REAL_SPEAKER / f"{entry.label}.wav")
-        for variant, pitch, speed in tqdm(speakers, desc="rendering digits", unit="speaker", leave=False):
+        for variant, pitch, speed in progress(speakers, desc="rendering digits", unit="speaker", leave=False):
             folder = tmp / f"espeak-{variant}-p{pitch}-s{speed}"
             folder.mkdir()
             for digit, word in enumerate(WORDS):

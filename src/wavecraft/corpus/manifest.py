@@ -15,11 +15,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from tqdm.auto import tqdm
-
 from wavecraft import audio
 from wavecraft.atomic import write_text
 from wavecraft.errors import AudioError
+from wavecraft.progress import progress
 
 MANIFEST_VERSION = 1
 AUDIO_SUFFIXES = frozenset({".wav", ".flac", ".ogg", ".oga", ".aif", ".aiff", ".mp3"})
@@ -179,7 +178,7 @@ def scan(
             headers[rel] = (old.duration, old.sample_rate, old.channels, old.frames, old.size, old.mtime_ns)
         else:
             to_probe.append((file, rel, stat))
-    for file, rel, stat in tqdm(to_probe, desc=f"indexing {name}", unit="file", leave=False, disable=len(to_probe) < 200):
+    for file, rel, stat in progress(to_probe, desc=f"indexing {name}", unit="file", leave=False, disable=len(to_probe) < 200):
         try:
             header = audio.info(file)
         except AudioError as err:

@@ -19,13 +19,13 @@ from pathlib import Path, PurePosixPath
 
 import numpy as np
 import soundfile as sf
-from tqdm.auto import tqdm
 
 from wavecraft.atomic import atomic_path
 from wavecraft.audio import resample
 from wavecraft.corpus.corpus import Corpus
 from wavecraft.corpus.espeak import Utterance, rendered_corpus, rendered_dir, speak
 from wavecraft.errors import InvalidParameterError
+from wavecraft.progress import progress
 
 SAMPLE_RATE = 16_000
 VOICE = "en-us"
@@ -91,7 +91,7 @@ def phoneme_input(text: str, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
 def build(tree: Path, texts: list[str] | None = None) -> Path:
     """Speak every text (default :func:`prompt_texts`) and write the paired files and ``phonemes.json`` into ``tree`` atomically."""
     texts = prompt_texts() if texts is None else texts
-    utterances = [speak(text, VOICE) for text in tqdm(texts, desc="speaking", unit="text", leave=False)]
+    utterances = [speak(text, VOICE) for text in progress(texts, desc="speaking", unit="text", leave=False)]
     inventory = sorted({p for u in utterances for p, _ in u.phonemes if not is_pause(p)})
     listing = {}
     with atomic_path(tree) as tmp:

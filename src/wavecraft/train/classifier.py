@@ -17,13 +17,13 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 from torch import nn
-from tqdm.auto import tqdm
 
 from wavecraft.cache import cache_dir
 from wavecraft.corpus import Corpus, split_by_file
 from wavecraft.corpus.manifest import Entry
 from wavecraft.errors import InvalidParameterError
 from wavecraft.models.classifier import Classifier
+from wavecraft.progress import progress
 
 #: Labels that mean "none of the classes" in wavecraft's corpora, left out unless asked for.
 CATCH_ALL = ("other",)
@@ -94,7 +94,7 @@ def _cached_clips(corpus: Corpus, sample_rate: int, seconds: float) -> dict[str,
         with np.load(path, allow_pickle=False) as data:
             return dict(zip(data["paths"].tolist(), data["clips"]))
     clips = np.zeros((len(corpus), length), np.float32)
-    for i, entry in enumerate(tqdm(list(corpus), desc="decoding clips", unit="file", leave=False)):
+    for i, entry in enumerate(progress(list(corpus), desc="decoding clips", unit="file", leave=False)):
         signal, _ = corpus.load(entry, sr=sample_rate)
         signal = signal[:length]
         peak = np.abs(signal).max(initial=0.0)
@@ -118,7 +118,7 @@ def train_classifier(
     optimiser = torch.optim.Adam(model.parameters(), lr=learning_rate)
     history: dict[str, list[float]] = {"loss": [], "accuracy": []}
     model.train()
-    bar = tqdm(range(epochs), desc=f"training {model.config.frontend}", unit="epoch", leave=False)
+    bar = progress(range(epochs), desc=f"training {model.config.frontend}", unit="epoch", leave=False)
     for _ in bar:
         order = torch.randperm(len(y), generator=generator)
         total, correct = 0.0, 0

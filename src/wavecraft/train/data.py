@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
 
 from wavecraft.corpus import Corpus
 from wavecraft.errors import InvalidParameterError
+from wavecraft.progress import progress
 
 #: label index of a clip whose label is not known (unconditional runs, or files a semi-supervised run may not see)
 UNLABELLED = -1
@@ -50,7 +50,7 @@ class SliceSampler:
         self.length, self.channels = length, channels
         entries = [e for e in corpus if not labels or e.label in labels]
         self.signals, names = [], []
-        for entry in tqdm(entries, desc="loading", unit="file", leave=False):
+        for entry in progress(entries, desc="loading", unit="file", leave=False):
             if channels > 1 and entry.channels != channels:
                 raise InvalidParameterError(f"clips of {channels} channels need files of {channels} channels; {entry.path} has {entry.channels}")
             signal = corpus.load(entry, sr=sample_rate, channels=channels)[0].reshape(channels, -1)
