@@ -12,7 +12,6 @@ import soundfile as sf
 import torch
 from torch import nn
 
-from conftest import resume_twice, tone, write_wav
 from wavecraft.cli import main
 from wavecraft.corpus import synthetic_corpus
 from wavecraft.errors import InvalidParameterError
@@ -24,6 +23,8 @@ from wavecraft.translate.degrade import add_noise, coloured_noise, random_smooth
 from wavecraft.translate.discriminator import PatchDiscriminator
 from wavecraft.translate.losses import multi_resolution_stft_loss, reconstruction_loss
 from wavecraft.translate.tasks import TaskConfig
+
+from conftest import resume_twice, tone, write_wav
 
 
 @pytest.mark.parametrize("upsample", ["subpixel", "transpose", "nearest"])
@@ -261,7 +262,9 @@ def test_translate_commands(tmp_path: Path) -> None:
     assert rate == 16_000 and high.size == 4 * 13_200
     assert main(["upsample", str(superres), str(tmp_path / "low.wav"), str(out)]) == 2  # exists
     assert main(["upsample", str(superres), str(tmp_path / "low.wav"), str(tmp_path / "48k.wav"), "--rate", "48000"]) == 0
-    assert main(["upsample", str(superres), str(tmp_path / "low.wav"), str(tmp_path / "bad.wav"), "--rate", "12"]) == 2
+    with pytest.raises(SystemExit) as refused:  # --rate is a rate option: refused while parsing, before the run is loaded
+        main(["upsample", str(superres), str(tmp_path / "low.wav"), str(tmp_path / "bad.wav"), "--rate", "12"])
+    assert refused.value.code == 2
     assert not (tmp_path / "bad.wav").exists()
     assert sf.info(tmp_path / "48k.wav").samplerate == 48_000 and sf.info(tmp_path / "48k.wav").frames == 3 * 4 * 13_200
     assert main(["enhance", str(superres), str(tmp_path / "low.wav"), str(tmp_path / "x.wav")]) == 2  # a superres run

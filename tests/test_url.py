@@ -121,7 +121,7 @@ def test_interrupted_download_resumes_with_a_range_request(server: ArchiveServer
     server.cut_next_after = len(ARCHIVE) // 3
     with pytest.raises(FetchError, match="interrupted"):
         url_corpus(recipe(server.url), root=tmp_path / "tiny")
-    part = tmp_path / "tiny" / "tiny.tar.gz.part"
+    part = tmp_path / "tiny" / f"archive-{SHA[:16]}.part"  # named by the checksum, not the URL
     assert part.stat().st_size == len(ARCHIVE) // 3
     assert not (tmp_path / "tiny" / "tree").exists()
     corpus = url_corpus(recipe(server.url), root=tmp_path / "tiny")
@@ -159,7 +159,11 @@ def test_ad_hoc_url_spec_through_the_cli(server: ArchiveServer, capsys: pytest.C
 
 def test_url_spec_parsing() -> None:
     assert parse_url_spec("sc09").url.endswith("speech_commands_v0.02.tar.gz")
-    assert parse_url_spec(f"https://example.org/set.zip#sha256={SHA}").name == "set"
+    assert parse_url_spec(f"https://example.org/set.zip#sha256={SHA}").name == f"set-{SHA[:12]}"
+    assert parse_url_spec(f"https://example.org/a/..#sha256={SHA}").name == f"archive-{SHA[:12]}"  # never a path
+    for scheme in ("file", "ftp"):
+        with pytest.raises(InvalidParameterError, match="only http and https"):
+            parse_url_spec(f"{scheme}://example.org/set.zip#sha256={SHA}")
     with pytest.raises(InvalidParameterError):
         parse_url_spec("https://example.org/set.zip#md5=abc")
     with pytest.raises(Exception, match="unknown url recipe"):

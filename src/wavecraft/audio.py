@@ -162,6 +162,8 @@ def load(
     rate = header.sample_rate
     if sr is not None and sr != rate:
         signal, rate = resample(signal, rate, sr), sr
+        if signal.shape[-1] == 0:
+            raise EmptyAudioError(f"{path}: {header.frames} samples at {header.sample_rate} Hz leave none at {sr} Hz")
     if require_nonsilent and is_silent(signal):
         raise SilentAudioError(f"{path}: silent (never above {SILENCE_DB:g} dBFS)")
     if normalize is not None:
@@ -217,6 +219,9 @@ def save(
     if not np.isfinite(signal).all():
         raise NonFiniteAudioError(f"{path}: refusing to write NaN or infinite samples")
     subtype = subtype or "PCM_16"
+    if not sf.check_format(fmt, subtype):
+        known = ", ".join(sf.available_subtypes(fmt))
+        raise InvalidParameterError(f"{path}: {fmt} files cannot hold subtype {subtype!r}; choose from {known}")
     if not subtype.startswith("FLOAT") and not subtype.startswith("DOUBLE") and np.abs(signal).max() > 1.0:
         warnings.warn(f"{path}: samples beyond [-1, 1] were clipped", stacklevel=2)
         signal = np.clip(signal, -1.0, 1.0)

@@ -53,6 +53,10 @@ class UnsupportedAudioError(AudioError):
     """The sample rate or channel layout is one wavecraft cannot handle."""
 
 
+class ModelFileError(WavecraftError):
+    """A saved basis, vocoder, model or run is missing, damaged, or of another kind."""
+
+
 class ConvergenceError(WavecraftError):
     """A learner could not converge on the data it was given."""
 

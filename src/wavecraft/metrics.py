@@ -211,9 +211,18 @@ def log_spectral_distance(reference: np.ndarray, estimate: np.ndarray, sr: int, 
     return float(np.mean(np.sqrt(np.mean(diff**2, axis=1))))
 
 
+#: STOI correlates 30 frames of 25.6 ms (hop 12.8 ms): shorter signals have no score.
+STOI_MIN_SECONDS = 0.4
+
+
 def stoi(reference: np.ndarray, estimate: np.ndarray, sr: int) -> float:
-    """Short-time objective intelligibility (``pystoi``, classic STOI), in [0, 1]-ish; higher is better."""
+    """Short-time objective intelligibility (``pystoi``, classic STOI), in [0, 1]-ish; higher is better.
+
+    Raises :class:`InvalidParameterError` for a reference shorter than :data:`STOI_MIN_SECONDS`.
+    """
     reference = np.asarray(reference, np.float64)
+    if reference.size < STOI_MIN_SECONDS * sr:
+        raise InvalidParameterError(f"STOI needs at least {STOI_MIN_SECONDS} s of audio, not {reference.size / sr:.3g} s")
     return float(pystoi.stoi(reference, _match_length(np.asarray(estimate, np.float64), reference.size), sr, extended=False))
 
 

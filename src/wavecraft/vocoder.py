@@ -28,8 +28,9 @@ from wavecraft.atomic import atomic_path
 from wavecraft.bases.mel import mel_filterbank
 from wavecraft.bases.pca import PCA
 from wavecraft.bases.stft import griffin_lim, stft
-from wavecraft.errors import InvalidParameterError, WavecraftError
+from wavecraft.errors import InvalidParameterError, ModelFileError
 from wavecraft.metrics import log_spectral_distance, stoi
+from wavecraft.npzfile import meta_int, read_npz
 
 FRAME_SECONDS, HOP_SECONDS = 0.020, 0.010
 #: Added to band magnitudes before taking dB (-100 dB re full scale).
@@ -95,7 +96,7 @@ class PCAVocoder:
 
     def encode(self, signal: np.ndarray, n_components: int | None = None) -> np.ndarray:
         """The first N principal coordinates of every frame's envelope, ``(frames, N)``."""
-        n = self._check_n(n_components)
+        n = self.check_components(n_components)
         return (self.envelope(signal) - self.mean) @ self.components[:n].T
 
     def decode_envelope(self, codes: np.ndarray) -> np.ndarray:
@@ -127,18 +128,17 @@ class PCAVocoder:
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> PCAVocoder:
-        """Read a vocoder written by :meth:`save`."""
-        try:
-            with np.load(path, allow_pickle=False) as data:
-                meta = json.loads(str(data["meta"]))
-                arrays = {k: data[k] for k in ("mean", "components", "explained_variance_ratio")}
-        except FileNotFoundError as err:
-            raise WavecraftError(f"no vocoder at {path}") from err
-        except (OSError, ValueError, KeyError) as err:
-            raise WavecraftError(f"{path} is not a wavecraft vocoder ({err})") from err
-        return cls(meta["sample_rate"], meta["n_mels"], n_components=meta["n_components"], provenance=meta["provenance"], **arrays)
+        """Read a vocoder written by :meth:`save`; a damaged or foreign file is a :class:`ModelFileError`."""
+        arrays, meta = read_npz(path, ("mean", "components", "explained_variance_ratio"), "vocoder")
+        rate, n_mels, n = (meta_int(meta, key, path) for key in ("sample_rate", "n_mels", "n_components"))
+        shapes = {"mean": (n_mels,), "components": (arrays["components"].shape[0], n_mels),
+                  "explained_variance_ratio": (arrays["components"].shape[0],)}
+        wrong = [k for k, shape in shapes.items() if arrays[k].shape != shape]
+        if wrong or not 1 <= n <= shapes["components"][0]:
+            raise ModelFileError(f"{path}: not a consistent vocoder ({', '.join(wrong) or 'n_components'} do not fit {n_mels} mel bands)")
+        return cls(rate, n_mels, n_components=n, provenance=meta.get("provenance", {}), **arrays)
 
-    def _check_n(self, n_components: int | None) -> int:
+    def check_components(self, n_components: int | None) -> int:
         """N, defaulting to the vocoder's own, within 1 .. n_mels."""
         n = self.n_components if n_components is None else n_components
         if not 1 <= n <= self.n_mels:
@@ -215,7 +215,7 @@ def evaluate(vocoder: PCAVocoder, signals: list[np.ndarray], max_components: int
         ``stoi``, and ``envelope_db`` (RMS dB error of the mel envelope itself,
         before Griffin-Lim, on non-silent frames).
     """
-    ks = np.arange(1, min(max_components, vocoder.n_mels) + 1)
+    ks = np.arange(1, vocoder.check_components(max_components) + 1)
     lsd, intelligibility, env = (np.zeros(ks.size) for _ in range(3))
     for signal in signals:
         target = vocoder.envelope(signal)

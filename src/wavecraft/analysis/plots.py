@@ -10,9 +10,9 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 from matplotlib.collections import LineCollection  # noqa: E402
 from matplotlib.ticker import NullFormatter  # noqa: E402
-import numpy as np  # noqa: E402
 
 from wavecraft.analysis.ratedistortion import RateDistortion  # noqa: E402
 from wavecraft.analysis.timefrequency import TimeFrequency  # noqa: E402

@@ -19,7 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from wavecraft.atomic import atomic_path
-from wavecraft.errors import InvalidParameterError, WavecraftError
+from wavecraft.errors import InvalidParameterError, ModelFileError
+from wavecraft.npzfile import meta_int, read_npz
 
 FORMAT_VERSION = 1
 
@@ -97,14 +98,14 @@ class Basis:
 
         Raises
         ------
-        WavecraftError
+        ModelFileError
             When the file is missing or not a wavecraft basis.
         """
+        arrays, meta = read_npz(path, ("W", "A"), "basis")
+        name, provenance = meta.get("name", ""), meta.get("provenance", {})
+        if not isinstance(name, str) or not isinstance(provenance, dict):
+            raise ModelFileError(f"{path}: not a wavecraft basis (its name or provenance has the wrong type)")
         try:
-            with np.load(path, allow_pickle=False) as data:
-                W, A, meta = data["W"], data["A"], json.loads(str(data["meta"]))
-        except FileNotFoundError:
-            raise WavecraftError(f"{path}: no such basis file") from None
-        except (OSError, KeyError, ValueError) as err:
-            raise WavecraftError(f"{path}: not a wavecraft basis ({err})") from None
-        return cls(W, A, int(meta.get("sample_rate", 0)), meta.get("name", ""), meta.get("provenance", {}))
+            return cls(arrays["W"], arrays["A"], meta_int(meta, "sample_rate", path, 0), name, provenance)
+        except InvalidParameterError as err:
+            raise ModelFileError(f"{path}: {err}") from None

@@ -46,7 +46,7 @@ from sklearn.utils.validation import validate_data
 
 from wavecraft.bases.learned import LearnedTransform
 from wavecraft.bases.pca import PCA
-from wavecraft.errors import ConvergenceError
+from wavecraft.errors import ConvergenceError, InvalidParameterError
 
 SOLVERS = ("fastica", "infomax", "orthonormal-l1")
 MAX_RESTARTS = 8
@@ -182,16 +182,16 @@ class ICA(LearnedTransform):
         return self
 
     def _check_params(self) -> None:
-        """Raise ValueError for parameters no solver can use."""
+        """Raise InvalidParameterError for parameters no solver can use."""
         if self.solver not in SOLVERS:
-            raise ValueError(f"solver must be one of {', '.join(SOLVERS)}, not {self.solver!r}")
+            raise InvalidParameterError(f"solver must be one of {', '.join(SOLVERS)}, not {self.solver!r}")
         if self.fun not in FUNS:
-            raise ValueError(f"fun must be one of {', '.join(FUNS)}, not {self.fun!r}")
+            raise InvalidParameterError(f"fun must be one of {', '.join(FUNS)}, not {self.fun!r}")
         n = self.n_components
         if n is not None and (not isinstance(n, Integral) or isinstance(n, bool) or n < 1):
-            raise ValueError(f"n_components must be None or an int >= 1, not {n!r}")
+            raise InvalidParameterError(f"n_components must be None or an int >= 1, not {n!r}")
         if self.max_iter < 1 or self.batch_size < 1 or self.tol < 0:
-            raise ValueError("max_iter and batch_size must be >= 1 and tol >= 0")
+            raise InvalidParameterError("max_iter and batch_size must be >= 1 and tol >= 0")
 
     def _method_name(self) -> str:
         """Bases learned by ICA are named ``ica`` whatever the solver (the solver is in the provenance)."""

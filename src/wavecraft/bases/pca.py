@@ -8,6 +8,7 @@ import numpy as np
 from sklearn.utils.validation import validate_data
 
 from wavecraft.bases.learned import LearnedTransform, StreamFit
+from wavecraft.errors import InvalidParameterError
 
 
 class PCA(StreamFit, LearnedTransform):
@@ -64,7 +65,7 @@ class PCA(StreamFit, LearnedTransform):
         return self._solve() if self.n_samples_seen_ >= 2 else self
 
     def _check_params(self) -> None:
-        """Raise ValueError unless n_components is None, an int >= 1, or a float in (0, 1)."""
+        """Raise InvalidParameterError unless n_components is None, an int >= 1, or a float in (0, 1)."""
         n = self.n_components
         valid = (
             n is None
@@ -72,7 +73,7 @@ class PCA(StreamFit, LearnedTransform):
             or (isinstance(n, Real) and not isinstance(n, Integral) and 0 < n < 1)
         )
         if not valid:
-            raise ValueError(f"n_components must be None, an int >= 1 or a float in (0, 1), not {n!r}")
+            raise InvalidParameterError(f"n_components must be None, an int >= 1 or a float in (0, 1), not {n!r}")
 
     def _reset(self) -> None:
         """Forget every accumulated statistic."""
@@ -118,6 +119,6 @@ class PCA(StreamFit, LearnedTransform):
             return len(ratio)
         if isinstance(self.n_components, Integral):
             if self.n_components > len(ratio):
-                raise ValueError(f"n_components={self.n_components} exceeds the {len(ratio)} features")
+                raise InvalidParameterError(f"n_components={self.n_components} exceeds the {len(ratio)} features")
             return int(self.n_components)
         return int(min(np.searchsorted(np.cumsum(ratio), self.n_components, side="right") + 1, len(ratio)))

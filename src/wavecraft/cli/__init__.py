@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from collections.abc import Sequence
 
 from wavecraft import __version__
@@ -17,8 +18,8 @@ from wavecraft.cli import bases as bases_cmd
 from wavecraft.cli import classifier as classifier_cmd
 from wavecraft.cli import corpus as corpus_cmd
 from wavecraft.cli import demix as demix_cmd
-from wavecraft.cli import gan as gan_cmd
 from wavecraft.cli import demo as demo_cmd
+from wavecraft.cli import gan as gan_cmd
 from wavecraft.cli import separation as separation_cmd
 from wavecraft.cli import train as train_cmd
 from wavecraft.cli import translate as translate_cmd
@@ -66,12 +67,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "run", None):
         parser.print_help()
         return EXIT_USAGE if args.command is None else 0
-    try:
-        return args.run(args) or 0
-    except WavecraftError as err:
-        print(f"wavecraft: error: {err}", file=sys.stderr)
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        print("wavecraft: interrupted", file=sys.stderr)
-        return 130
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        try:
+            return args.run(args) or 0
+        except WavecraftError as err:
+            print(f"wavecraft: error: {err}", file=sys.stderr)
+        except OSError as err:  # the file system refused a path given: too long, a file where a folder must be, no room
+            print(f"wavecraft: error: {_os_error(err)}", file=sys.stderr)
+        except KeyboardInterrupt:
+            print("wavecraft: interrupted", file=sys.stderr)
+            return 130
+    return EXIT_USAGE
+
+
+def _show_warning(message: Warning | str, category: type[Warning], *_: object, **__: object) -> None:
+    """Print a warning as one line, ``wavecraft: warning: ...``, without the source line."""
+    print(f"wavecraft: warning: {message}", file=sys.stderr)
+
+
+def _os_error(err: OSError) -> str:
+    """One line for an OSError: what went wrong and with which path."""
+    if err.strerror and err.filename:
+        return f"{err.filename}: {err.strerror}"
+    return str(err) or type(err).__name__
 

@@ -6,6 +6,7 @@ import argparse
 import math
 
 from wavecraft import audio
+from wavecraft.cli import options
 from wavecraft.cli.output import format_table, print_json
 
 
@@ -22,8 +23,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     convert = sub.add_parser("convert", help="resample, mix down, normalise and re-encode a file")
     convert.add_argument("input", metavar="IN")
     convert.add_argument("output", metavar="OUT", help="a .wav or .flac path")
-    convert.add_argument("--rate", type=int, help="resample to this rate (Hz)")
-    convert.add_argument("--channels", type=int, default=None, help="1 mixes down; default keeps the channels")
+    convert.add_argument("--rate", type=options.rate, help="resample to this rate (Hz)")
+    convert.add_argument("--channels", type=options.integer(1, 64), default=None, help="1 mixes down; default keeps the channels")
     convert.add_argument("--normalize", choices=("peak", "rms"), help="peak to 0 dBFS or RMS to -20 dBFS")
     convert.add_argument("--subtype", default=None, help="PCM_16 (default), PCM_24, FLOAT, ...")
     convert.add_argument("--force", action="store_true", help="overwrite OUT")

@@ -14,6 +14,7 @@ from wavecraft.atomic import check_writable
 from wavecraft.bases.basis import Basis
 from wavecraft.bases.methods import LEARNED, METHODS_HELP, make_coder, parse_method
 from wavecraft.bases.shorttime import decode, encode
+from wavecraft.cli import options
 from wavecraft.cli.output import format_table
 from wavecraft.corpus import Corpus, Ensemble, ensemble, open_corpus
 from wavecraft.errors import InvalidParameterError
@@ -21,6 +22,10 @@ from wavecraft.metrics import snr
 from wavecraft.report.comparison import EXCERPT_SECONDS, write_comparison
 
 DEFAULT_METHODS = "dft,dct,dwt:db4,pca,ica,sparse"
+#: The longest slice: a PCA of M samples holds an M x M covariance and its eigendecomposition.
+MAX_WINDOW = 4096
+#: Most samples an ensemble may hold (1 GiB of float32 slices).
+MAX_ENSEMBLE_SAMPLES = 1 << 28
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -30,8 +35,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     learn.add_argument("--method", default="ica", help="pca, ica or sparse (default ica)")
     learn.add_argument("--solver", default=None, help="ICA solver: fastica (default), infomax, orthonormal-l1")
     _add_ensemble_options(learn)
-    learn.add_argument("--components", type=int, default=None, help="N (default M)")
-    learn.add_argument("--alpha", type=float, default=0.1, help="sparse coding: λ relative to the slices' RMS (default 0.1)")
+    learn.add_argument("--components", type=options.integer(1), default=None, help="N (default M)")
+    learn.add_argument("--alpha", type=options.number(0.0, above=True), default=0.1, help="sparse coding: λ relative to the slices' RMS (default 0.1)")
     learn.add_argument("--out", type=Path, required=True, help="the basis .npz to write")
     learn.add_argument("--force", action="store_true", help="overwrite --out")
     learn.set_defaults(run=run_learn)
@@ -40,8 +45,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     compare.add_argument("corpus", metavar="CORPUS")
     compare.add_argument("--methods", default=DEFAULT_METHODS, help=f"comma-separated: {METHODS_HELP} (default {DEFAULT_METHODS})")
     _add_ensemble_options(compare)
-    compare.add_argument("--components", type=int, default=None, help="N of the learned bases (default M)")
-    compare.add_argument("--keep", type=int, default=None, help="coefficients per frame in the audio examples (default M/16)")
+    compare.add_argument("--components", type=options.integer(1), default=None, help="N of the learned bases (default M)")
+    compare.add_argument("--keep", type=options.integer(1), default=None, help="coefficients per frame in the audio examples (default M/16)")
     compare.add_argument("--out", type=Path, required=True, help="report folder")
     compare.add_argument("--force", action="store_true", help="replace --out")
     compare.set_defaults(run=run_compare)
@@ -50,19 +55,19 @@ def register(commands: argparse._SubParsersAction) -> None:
     resynth.add_argument("basis", type=Path, metavar="BASIS", help="a basis .npz (from learn or compare)")
     resynth.add_argument("input", metavar="IN")
     resynth.add_argument("output", metavar="OUT")
-    resynth.add_argument("--keep", type=int, required=True, help="coefficients kept per frame")
-    resynth.add_argument("--hop", type=int, default=None, help="hop H (default M/2, with sqrt-Hann windows; M uses rectangular)")
+    resynth.add_argument("--keep", type=options.integer(1), required=True, help="coefficients kept per frame")
+    resynth.add_argument("--hop", type=options.integer(1), default=None, help="hop H (default M/2, with sqrt-Hann windows; M uses rectangular)")
     resynth.add_argument("--force", action="store_true", help="overwrite OUT")
     resynth.set_defaults(run=run_resynth)
 
 
 def _add_ensemble_options(parser: argparse.ArgumentParser) -> None:
     """The options that say how slices are drawn."""
-    parser.add_argument("--window", type=int, default=128, help="M, samples per slice (default 128)")
-    parser.add_argument("--sr", type=int, default=8000, help="sample rate of the slices (default 8000)")
-    parser.add_argument("--slices", type=int, default=20_000, help="K, slices drawn, 20%% of them held out (default 20000)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the draw and of the learners (default 0)")
-    parser.add_argument("--silence-db", type=float, default=-50.0, help="skip slices quieter than this RMS (dBFS, default -50)")
+    parser.add_argument("--window", type=options.integer(2, MAX_WINDOW), default=128, help="M, samples per slice (default 128)")
+    parser.add_argument("--sr", type=options.rate, default=None, help="sample rate of the slices (default: the rate most of the corpus's files have)")
+    parser.add_argument("--slices", type=options.integer(10), default=20_000, help="K, slices drawn, 20%% of them held out (default 20000)")
+    parser.add_argument("--seed", type=options.seed, default=0, help="seed of the draw and of the learners (default 0)")
+    parser.add_argument("--silence-db", type=options.number(maximum=0.0), default=-50.0, help="skip slices quieter than this RMS (dBFS, default -50)")
     parser.add_argument(
         "--gain",
         choices=["none", "slice"],
@@ -73,8 +78,11 @@ def _add_ensemble_options(parser: argparse.ArgumentParser) -> None:
 
 def draw(args: argparse.Namespace) -> tuple[Corpus, Ensemble]:
     """Open the corpus and draw the ensemble the options describe."""
-    if args.window < 2 or args.slices < 10:
-        raise InvalidParameterError("need --window >= 2 and --slices >= 10")
+    if args.slices * args.window > MAX_ENSEMBLE_SAMPLES:
+        raise InvalidParameterError(
+            f"--slices {args.slices} of --window {args.window} would take {args.slices * args.window * 4 / 2**30:.1f} GiB; "
+            f"draw at most {MAX_ENSEMBLE_SAMPLES // args.window} slices of that length"
+        )
     corpus = open_corpus(args.corpus)
     ens = ensemble(
         corpus, args.slices, args.window, sample_rate=args.sr, seed=args.seed, silence_db=args.silence_db, gain=args.gain
@@ -91,21 +99,25 @@ def run_learn(args: argparse.Namespace) -> int:
     check_writable(args.out, args.force)
     corpus, ens = draw(args)
     coder = make_coder(
-        spec, args.window, args.sr, ens.train, args.components, args.seed, args.alpha, provenance={"corpus": corpus.name}
+        spec, args.window, ens.sample_rate, ens.train, args.components, args.seed, args.alpha, provenance={"corpus": corpus.name}
     )
     basis = coder.basis
     basis.save(args.out, force=args.force)
     held = coder.encode(ens.held_out)
     held_out_snr = snr(ens.held_out, coder.estimator.inverse_transform(held) if name == "sparse" else basis.synthesize(held))
-    print(f"wrote {args.out}: {spec}, N={basis.N}, M={basis.M}, {args.sr} Hz, fitted in {coder.fit_seconds:.1f} s, held-out SNR {held_out_snr:.1f} dB")
+    print(f"wrote {args.out}: {spec}, N={basis.N}, M={basis.M}, {ens.sample_rate} Hz, fitted in {coder.fit_seconds:.1f} s, held-out SNR {held_out_snr:.1f} dB")
     return 0
 
 
 def run_compare(args: argparse.Namespace) -> int:
     """Compare bases and write the report."""
     specs = [s.strip() for s in args.methods.split(",") if s.strip()]
+    if not specs:
+        raise InvalidParameterError(f"--methods names no method; choose from {METHODS_HELP}")
     for spec in specs:
         parse_method(spec)
+    if args.keep is not None and args.keep > args.window:
+        raise InvalidParameterError(f"--keep {args.keep} is more coefficients than a frame of --window {args.window} has")
     check_writable(args.out, args.force)
     corpus, ens = draw(args)
     compare_and_report(corpus, ens, specs, args.out, args.keep, args.components, args.force)

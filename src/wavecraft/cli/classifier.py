@@ -10,6 +10,7 @@ import numpy as np
 
 from wavecraft.analysis.plots import plot_metric_curves
 from wavecraft.atomic import check_writable
+from wavecraft.cli import options
 from wavecraft.cli.output import format_table
 from wavecraft.corpus import open_corpus
 from wavecraft.errors import InvalidParameterError
@@ -26,13 +27,13 @@ def register(commands: argparse._SubParsersAction) -> None:
     train.add_argument("corpus", metavar="CORPUS", help="e.g. drums, speech-en:digits, folder:./labelled")
     train.add_argument("--frontend", choices=FRONTENDS, default="logmel", help="front end (default logmel)")
     train.add_argument("--out", type=Path, required=True, help="model folder: config.json (config, metrics), model.safetensors, training.png")
-    train.add_argument("--epochs", type=int, default=40, help="passes over the training clips (default 40)")
-    train.add_argument("--seed", type=int, default=0, help="seed of the initialisation and batch order (default 0)")
-    train.add_argument("--split-seed", type=int, default=0, help="seed of the train/held-out split (default 0)")
-    train.add_argument("--held-out", type=float, default=0.25, help="fraction of files (whole groups) held out (default 0.25)")
+    train.add_argument("--epochs", type=options.integer(1), default=40, help="passes over the training clips (default 40)")
+    train.add_argument("--seed", type=options.seed, default=0, help="seed of the initialisation and batch order (default 0)")
+    train.add_argument("--split-seed", type=options.seed, default=0, help="seed of the train/held-out split (default 0)")
+    train.add_argument("--held-out", type=options.number(0.0, 1.0, above=True), default=0.25, help="fraction of files (whole groups) held out (default 0.25)")
     train.add_argument("--group", default=None, help="tag that keeps files together across the split (default: kit or speaker when present)")
-    train.add_argument("--sr", type=int, default=16_000, help="sample rate (default 16000)")
-    train.add_argument("--seconds", type=float, default=1.0, help="clip length from each file's start (default 1)")
+    train.add_argument("--sr", type=options.rate, default=16_000, help="sample rate (default 16000)")
+    train.add_argument("--seconds", type=options.number(0.0, 60.0, above=True), default=1.0, help="clip length from each file's start (default 1)")
     train.add_argument("--force", action="store_true", help="replace --out")
     train.set_defaults(run=run_train)
 
@@ -45,7 +46,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     pr = commands.add_parser("probe", help="impulse responses, spectra and tiling of every layer of a model")
     pr.add_argument("model", type=Path, metavar="CHECKPOINT", help="a model folder (e.g. from `classifier train`)")
     pr.add_argument("--out", type=Path, required=True, help="folder: responses-*.png, functions-*.png, tiling.png, summary.json")
-    pr.add_argument("--length", type=int, default=4096, help="probe length in samples (default 4096)")
+    pr.add_argument("--length", type=options.integer(16, 1 << 20), default=4096, help="probe length in samples (default 4096)")
     pr.add_argument("--force", action="store_true", help="replace --out")
     pr.set_defaults(run=run_probe)
 
@@ -99,8 +100,8 @@ def run_probe(args: argparse.Namespace) -> int:
     check_writable(args.out, args.force)
     layers = probe(model, config.sample_rate, args.length)
     summary = write_probe(layers, args.out, args.force, {"model": str(args.model), "kind": payload["kind"], "frontend": config.frontend})
-    rows = [[l["name"], l["kind"], l["channels"], l["stride"], "yes" if l["linear"] else "linearised",
-             1e3 * l["mean_time_spread"], l["mean_bandwidth"]] for l in summary["layers"]]
+    rows = [[layer["name"], layer["kind"], layer["channels"], layer["stride"], "yes" if layer["linear"] else "linearised",
+             1e3 * layer["mean_time_spread"], layer["mean_bandwidth"]] for layer in summary["layers"]]
     print(format_table(["layer", "kind", "channels", "stride", "linear", "spread_ms", "bandwidth_hz"], rows))
     print(f"wrote {args.out}")
     return 0

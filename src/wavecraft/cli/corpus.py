@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from wavecraft.cli import options
 from wavecraft.cli.output import format_table, print_json
 from wavecraft.corpus import CorpusInfo, list_corpora, open_corpus
 
@@ -24,7 +25,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
     info = sub.add_parser("info", help="counts, duration, rates and label histogram of a corpus")
     info.add_argument("name", metavar="NAME", help="e.g. drums, speech-en:digits, folder:./sounds")
-    info.add_argument("--labels", type=int, default=20, metavar="N", help="show the N most common labels (default 20)")
+    info.add_argument("--labels", type=options.integer(0), default=20, metavar="N", help="show the N most common labels (default 20)")
     info.add_argument("--json", action="store_true", help="print JSON instead of text")
     info.set_defaults(run=run_info)
 

@@ -11,6 +11,7 @@ import numpy as np
 
 from wavecraft import audio
 from wavecraft.atomic import atomic_path, check_writable
+from wavecraft.cli import options
 from wavecraft.cli.output import format_table
 from wavecraft.errors import InvalidParameterError
 from wavecraft.patterns import parse_pattern, render_pattern
@@ -22,20 +23,20 @@ def register(commands: argparse._SubParsersAction) -> None:
     """Add ``demix`` and ``reprogram``."""
     dmx = commands.add_parser("demix", help="split a drum loop into stems, onsets and one-shot sounds (NMF/NMFD)", description=__doc__)
     dmx.add_argument("loop", metavar="LOOP", help="a single-channel drum loop (stereo is mixed down)")
-    dmx.add_argument("--components", type=int, default=3, help="drums to look for (default 3)")
+    dmx.add_argument("--components", type=options.integer(1, 64), default=3, help="drums to look for (default 3)")
     dmx.add_argument("--out", type=Path, required=True, help="folder: stems/, sounds/, onsets.csv, activations.png, summary.json")
     dmx.add_argument("--method", choices=METHODS, default="nmfd", help="nmfd (templates of 0.3 s, default) or nmf (single spectra)")
-    dmx.add_argument("--beta", type=float, default=1.0, help="β-divergence: 2 Euclidean, 1 Kullback-Leibler (default), 0 Itakura-Saito")
-    dmx.add_argument("--iterations", type=int, default=200, help="multiplicative updates (default 200)")
-    dmx.add_argument("--seed", type=int, default=0, help="seed of the initial activations (default 0)")
+    dmx.add_argument("--beta", type=options.number(0.0, 2.0), default=1.0, help="β-divergence: 2 Euclidean, 1 Kullback-Leibler (default), 0 Itakura-Saito")
+    dmx.add_argument("--iterations", type=options.integer(1), default=200, help="multiplicative updates (default 200)")
+    dmx.add_argument("--seed", type=options.seed, default=0, help="seed of the initial activations (default 0)")
     dmx.add_argument("--force", action="store_true", help="replace --out")
     dmx.set_defaults(run=run_demix)
 
     rep = commands.add_parser("reprogram", help="render a new pattern with the sounds a demix recovered")
     rep.add_argument("folder", type=Path, metavar="DIR", help="a demix output folder")
     rep.add_argument("--pattern", required=True, help='rows of x and . per sound, separated by |, e.g. "x...x...|..x...x.|xxxxxxxx"')
-    rep.add_argument("--bpm", type=float, default=120.0, help="tempo; a step is a sixteenth note (default 120)")
-    rep.add_argument("--repeat", type=int, default=4, help="times the pattern plays (default 4)")
+    rep.add_argument("--bpm", type=options.number(20.0, 400.0), default=120.0, help="tempo; a step is a sixteenth note (default 120)")
+    rep.add_argument("--repeat", type=options.integer(1, 1000), default=4, help="times the pattern plays (default 4)")
     rep.add_argument("--out", type=Path, required=True, help="the new loop (.wav or .flac)")
     rep.add_argument("--force", action="store_true", help="overwrite --out")
     rep.set_defaults(run=run_reprogram)

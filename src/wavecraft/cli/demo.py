@@ -17,6 +17,7 @@ from pathlib import Path
 
 from wavecraft import __version__
 from wavecraft.atomic import check_writable
+from wavecraft.cli import options
 from wavecraft.cli.bases import DEFAULT_METHODS, compare_and_report
 from wavecraft.cli.output import format_table, write_summary
 from wavecraft.corpus import Corpus, ensemble, open_corpus
@@ -58,9 +59,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     demo.add_argument("--out", type=Path, default=Path("wavecraft-demo"), help="output folder (default ./wavecraft-demo)")
     demo.add_argument("--force", action="store_true", help="replace an existing summary.json and reports")
     demo.add_argument("--offline", action="store_true", help="use the synthetic stand-ins without trying to fetch")
-    demo.add_argument("--seed", type=int, default=0, help="seed of the ensembles (default 0)")
+    demo.add_argument("--seed", type=options.seed, default=0, help="seed of the ensembles (default 0)")
     demo.add_argument(
-        "--slices", type=int, default=COMPARE_SLICES, help=f"slices drawn for each comparison (default {COMPARE_SLICES})"
+        "--slices", type=options.integer(100), default=COMPARE_SLICES, help=f"slices drawn for each comparison (default {COMPARE_SLICES})"
     )
     demo.set_defaults(run=run)
 
@@ -98,7 +99,8 @@ def run(args: argparse.Namespace) -> int:
         top = ", ".join(f"{label} {count}" for label, count in list(info.labels.items())[:3])
         if max(info.labels.values()) == 1:
             top = f"{len(info.labels)} labels, one file each"
-        table.append((row.corpus.name, info.files, info.duration / 60, ens.sample_rate, f"{ens.train.shape[0]}+{ens.held_out.shape[0]}", row.seconds + seconds, top))
+        slices = f"{ens.train.shape[0]}+{ens.held_out.shape[0]}"
+        table.append((row.corpus.name, info.files, info.duration / 60, ens.sample_rate, slices, row.seconds + seconds, top))
     print(format_table(("corpus", "files", "minutes", "rate", "slices", "seconds", "top labels"), table))
     summary = {
         "wavecraft": __version__,

@@ -12,14 +12,15 @@ import torch
 from wavecraft import audio
 from wavecraft.analysis.plots import plot_spectrograms
 from wavecraft.atomic import atomic_path, check_writable
+from wavecraft.cli import options
 from wavecraft.cli.output import format_table
 from wavecraft.corpus import open_corpus
 from wavecraft.errors import InvalidParameterError
 from wavecraft.metrics import different_bins, frechet_distance, inception_score, nearest_distances
 from wavecraft.models import classify, load_model
 from wavecraft.train.data import SliceSampler
-from wavecraft.train.loop import load_trained
 from wavecraft.train.generative import GenerativeTrainer
+from wavecraft.train.loop import load_trained
 
 #: export formats -> file suffix
 EXPORTS = {"pt2": ".pt2", "onnx": ".onnx"}
@@ -29,22 +30,22 @@ def register(commands: argparse._SubParsersAction) -> None:
     """Add ``generate``, ``interpolate``, ``export`` and ``evaluate``."""
     generate = commands.add_parser("generate", help="sample clips from a trained run")
     generate.add_argument("run_dir", type=Path, metavar="RUN")
-    generate.add_argument("-n", type=int, default=16, help="clips (default 16)")
+    generate.add_argument("-n", type=options.integer(1), default=16, help="clips (default 16)")
     generate.add_argument("--out", type=Path, required=True, help="folder of WAVs and sheet.png")
     generate.add_argument("--label", default=None, help="class of a conditional run (default: the classes in turn)")
     generate.add_argument("--checkpoint", default=None, help="a checkpoint name such as step-0000500 or best (default the latest)")
-    generate.add_argument("--seed", type=int, default=0, help="seed of the latent vectors (default 0)")
+    generate.add_argument("--seed", type=options.seed, default=0, help="seed of the latent vectors (default 0)")
     generate.add_argument("--force", action="store_true", help="replace --out")
     generate.set_defaults(run=run_generate)
 
     interpolate = commands.add_parser("interpolate", help="clips along a straight line between two latent vectors, or two labels")
     interpolate.add_argument("run_dir", type=Path, metavar="RUN")
-    interpolate.add_argument("--steps", type=int, default=8, help="clips from one end to the other, both included (default 8)")
+    interpolate.add_argument("--steps", type=options.integer(2), default=8, help="clips from one end to the other, both included (default 8)")
     interpolate.add_argument("--labels", nargs=2, metavar=("FROM", "TO"), default=None,
                              help="conditional runs: keep z and move the label embedding from one class to the other")
     interpolate.add_argument("--out", type=Path, required=True, help="folder of WAVs, sheet.png and summary.json")
     interpolate.add_argument("--checkpoint", default=None, help="a checkpoint name (default the latest)")
-    interpolate.add_argument("--seed", type=int, default=0, help="seed of the two end points (default 0)")
+    interpolate.add_argument("--seed", type=options.seed, default=0, help="seed of the two end points (default 0)")
     interpolate.add_argument("--force", action="store_true", help="replace --out")
     interpolate.set_defaults(run=run_interpolate)
 
@@ -55,13 +56,15 @@ def register(commands: argparse._SubParsersAction) -> None:
     export.add_argument("--force", action="store_true", help="overwrite --out")
     export.set_defaults(run=run_export)
 
-    evaluate = commands.add_parser("evaluate", help="inception score, Fréchet distance, NDB/K, label accuracy and memorisation of a run, beside the real data's")
+    evaluate = commands.add_parser(
+        "evaluate", help="inception score, Fréchet distance, NDB/K, label accuracy and memorisation of a run, beside the real data's"
+    )
     evaluate.add_argument("run_dir", type=Path, metavar="RUN")
     evaluate.add_argument("--classifier", type=Path, required=True, metavar="CLF", help="a classifier folder (`classifier train`)")
-    evaluate.add_argument("-n", type=int, default=500, help="clips drawn from each side (default 500)")
-    evaluate.add_argument("--bins", type=int, default=10, help="k-means bins of NDB/K (default 10)")
+    evaluate.add_argument("-n", type=options.integer(2), default=500, help="clips drawn from each side (default 500)")
+    evaluate.add_argument("--bins", type=options.integer(2), default=10, help="k-means bins of NDB/K (default 10)")
     evaluate.add_argument("--checkpoint", default=None, help="a checkpoint name such as step-0000500 or best (default the latest)")
-    evaluate.add_argument("--seed", type=int, default=0, help="seed of the latents and of the real draws (default 0)")
+    evaluate.add_argument("--seed", type=options.seed, default=0, help="seed of the latents and of the real draws (default 0)")
     evaluate.add_argument("--json", type=Path, default=None, help="also write the scores to this JSON file")
     evaluate.set_defaults(run=run_evaluate)
 

@@ -11,6 +11,7 @@ import numpy as np
 from wavecraft import audio
 from wavecraft.atomic import atomic_path, check_writable, write_text
 from wavecraft.bases.ica import SOLVERS
+from wavecraft.cli import options
 from wavecraft.cli.output import format_table
 from wavecraft.errors import InvalidParameterError
 from wavecraft.metrics import bss_eval
@@ -24,9 +25,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     mixer = commands.add_parser("mix", help="instantaneous mixtures of N sources with a random matrix", description=__doc__)
     mixer.add_argument("sources", nargs="+", metavar="SOURCE", help="two or more audio files")
     mixer.add_argument("--out", type=Path, required=True, help="folder for mix_*.wav, source_*.wav, mixing.npy, summary.json")
-    mixer.add_argument("--seed", type=int, default=0, help="seed of the mixing matrix (default 0)")
-    mixer.add_argument("--sr", type=int, default=None, help="resample every source to this rate (default: the first one's)")
-    mixer.add_argument("--seconds", type=float, default=None, help="keep at most this much of each source (default: the shortest)")
+    mixer.add_argument("--seed", type=options.seed, default=0, help="seed of the mixing matrix (default 0)")
+    mixer.add_argument("--sr", type=options.rate, default=None, help="resample every source to this rate (default: the first one's)")
+    mixer.add_argument("--seconds", type=options.duration, default=None, help="keep at most this much of each source (default: the shortest)")
     mixer.add_argument("--force", action="store_true", help="replace --out")
     mixer.set_defaults(run=run_mix)
 
@@ -35,17 +36,17 @@ def register(commands: argparse._SubParsersAction) -> None:
     sep.add_argument("--out", type=Path, required=True, help="folder for source_*.wav, unmixing.npy, summary.json")
     sep.add_argument("--method", choices=["ica"], default="ica", help="separation method (default ica)")
     sep.add_argument("--solver", choices=SOLVERS, default="orthonormal-l1", help="ICA solver (default orthonormal-l1)")
-    sep.add_argument("--sources", type=int, default=None, help="sources to recover (default: one per mixture)")
+    sep.add_argument("--sources", type=options.integer(1), default=None, help="sources to recover (default: one per mixture)")
     sep.add_argument("--reference", nargs="+", metavar="SRC", default=None, help="the true sources: evaluate SI-SDR/SIR/SAR")
-    sep.add_argument("--seed", type=int, default=0, help="seed of the solver (default 0)")
+    sep.add_argument("--seed", type=options.seed, default=0, help="seed of the solver (default 0)")
     sep.add_argument("--force", action="store_true", help="replace --out")
     sep.set_defaults(run=run_separate)
 
     dec = commands.add_parser("deconvolve", help="undo an unknown filter (echoes, colouring) by Infomax blind deconvolution")
     dec.add_argument("input", metavar="IN", help="an audio file (mono mix-down)")
-    dec.add_argument("--taps", type=int, default=100, help="length T of the learned FIR inverse filter (default 100)")
+    dec.add_argument("--taps", type=options.integer(2), default=100, help="length T of the learned FIR inverse filter (default 100)")
     dec.add_argument("--out", type=Path, required=True, help="OUT.wav; OUT.json (summary, filter taps) and OUT.png are written beside it")
-    dec.add_argument("--learn-seconds", type=float, default=30.0, help="learn the filter on at most this much of the start (default 30)")
+    dec.add_argument("--learn-seconds", type=options.duration, default=30.0, help="learn the filter on at most this much of the start (default 30)")
     dec.add_argument("--force", action="store_true", help="overwrite OUT and its sidecars")
     dec.set_defaults(run=run_deconvolve)
 
@@ -54,7 +55,7 @@ def load_aligned(paths: list[str], sr: int | None = None, seconds: float | None 
     """Mono signals at one rate, cut to a common length: shape ``(files, samples)``."""
     first = audio.info(paths[0])
     sr = sr or first.sample_rate
-    signals = [audio.load(p, sr=sr)[0] for p in paths]
+    signals = [audio.load(p, sr=sr, require_nonsilent=True)[0] for p in paths]  # a silent source makes a singular mixture
     length = min(s.size for s in signals)
     if seconds is not None:
         length = min(length, int(round(seconds * sr)))
@@ -69,7 +70,7 @@ def load_matched(paths: list[str], what: str) -> tuple[np.ndarray, int]:
     rates = {i.sample_rate for i in infos}
     if len(rates) > 1:
         raise InvalidParameterError(f"the {what} have different sample rates ({', '.join(str(r) for r in sorted(rates))} Hz); resample them to one")
-    signals = [audio.load(p)[0] for p in paths]
+    signals = [audio.load(p, require_nonsilent=True)[0] for p in paths]
     lengths = {s.size for s in signals}
     if len(lengths) > 1:
         raise InvalidParameterError(f"the {what} have different lengths ({min(lengths)} to {max(lengths)} samples); they must be recorded together")

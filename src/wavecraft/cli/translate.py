@@ -9,6 +9,7 @@ import numpy as np
 
 from wavecraft import audio
 from wavecraft.atomic import atomic_path, check_writable
+from wavecraft.cli import options
 from wavecraft.corpus.phonemes import phoneme_input
 from wavecraft.errors import InvalidParameterError
 from wavecraft.train.loop import load_trained
@@ -23,7 +24,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     enhance.set_defaults(run=run_enhance)
     upsample = commands.add_parser("upsample", help="extend a file's bandwidth with a trained superres run")
     _arguments(upsample, "input", "IN", "an audio file of any length")
-    upsample.add_argument("--rate", type=int, default=None, help="rate of OUT (default the run's; other rates are resampled to)")
+    upsample.add_argument("--rate", type=options.rate, default=None, help="rate of OUT (default the run's; other rates are resampled to)")
     upsample.set_defaults(run=run_upsample)
     speak = commands.add_parser("speak", help="text to speech with a paired run trained on the phonemes corpus (espeak-ng's phoneme timing in)")
     _arguments(speak, "text", "TEXT", "what to say (English, spoken by espeak-ng for its phonemes and their timing)")
@@ -48,10 +49,9 @@ def run_enhance(args: argparse.Namespace) -> int:
 
 def run_upsample(args: argparse.Namespace) -> int:
     """The file at the run's low rate in, the run's (or ``--rate``) rate out."""
-    out_rate = audio.check_rate(args.rate, "--rate") if args.rate else None
     trainer, checkpoint, _ = _translator(args, ("superres",))
     signal, _ = audio.load(args.input, sr=trainer.config.sample_rate // trainer.config.model.task.factor)
-    return _write(args, trainer, checkpoint, signal, out_rate or trainer.config.sample_rate)
+    return _write(args, trainer, checkpoint, signal, args.rate or trainer.config.sample_rate)
 
 
 def run_speak(args: argparse.Namespace) -> int:

@@ -11,6 +11,7 @@ import numpy as np
 from wavecraft import audio
 from wavecraft.analysis.plots import plot_metric_curves
 from wavecraft.atomic import atomic_path, check_writable
+from wavecraft.cli import options
 from wavecraft.cli.output import format_table
 from wavecraft.corpus import open_corpus, split_by_file
 from wavecraft.errors import InvalidParameterError
@@ -27,12 +28,12 @@ def register(commands: argparse._SubParsersAction) -> None:
 
     train = sub.add_parser("train", help="learn the envelope PCA from a corpus's training files (one speaker)")
     train.add_argument("corpus", metavar="CORPUS", help="e.g. speech-en, speech-fr, folder:./my_voice")
-    train.add_argument("--components", type=int, default=10, help="N, coordinates per frame (default 10)")
+    train.add_argument("--components", type=options.integer(1), default=10, help="N, coordinates per frame (default 10)")
     train.add_argument("--out", type=Path, required=True, help="the vocoder .npz")
-    train.add_argument("--sr", type=int, default=8000, help="sample rate (default 8000)")
-    train.add_argument("--mels", type=int, default=32, help="mel bands of the envelope (default 32)")
-    train.add_argument("--held-out", type=float, default=0.2, help="fraction of the corpus (whole files) kept out (default 0.2)")
-    train.add_argument("--seed", type=int, default=0, help="seed of the split (default 0)")
+    train.add_argument("--sr", type=options.rate, default=8000, help="sample rate (default 8000)")
+    train.add_argument("--mels", type=options.integer(2, 256), default=32, help="mel bands of the envelope (default 32)")
+    train.add_argument("--held-out", type=options.number(0.0, 1.0, above=True), default=0.2, help="fraction of the corpus (whole files) kept out (default 0.2)")
+    train.add_argument("--seed", type=options.seed, default=0, help="seed of the split (default 0)")
     train.add_argument("--force", action="store_true", help="overwrite --out")
     train.set_defaults(run=run_train)
 
@@ -40,7 +41,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     run.add_argument("vocoder", type=Path, metavar="VOCODER")
     run.add_argument("input", metavar="IN")
     run.add_argument("output", type=Path, metavar="OUT")
-    run.add_argument("--components", type=int, default=None, help="N (default: the vocoder's)")
+    run.add_argument("--components", type=options.integer(1), default=None, help="N (default: the vocoder's)")
     run.add_argument("--force", action="store_true", help="overwrite OUT")
     run.set_defaults(run=run_run)
 
@@ -48,8 +49,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     ev.add_argument("vocoder", type=Path, metavar="VOCODER")
     ev.add_argument("corpus", metavar="CORPUS", help="the corpus it was trained on (its held-out files are used)")
     ev.add_argument("--out", type=Path, required=True, help="folder: summary.json, curves.png, audio/, index.html")
-    ev.add_argument("--max-components", type=int, default=20, help="evaluate N = 1 .. this (default 20)")
-    ev.add_argument("--files", type=int, default=10, help="held-out files used, longest first (default 10)")
+    ev.add_argument("--max-components", type=options.integer(1), default=20, help="evaluate N = 1 .. this (default 20)")
+    ev.add_argument("--files", type=options.integer(1), default=10, help="held-out files used, longest first (default 10)")
     ev.add_argument("--compare", type=Path, default=None, metavar="OTHER", help="another vocoder: congruence of the first four directions")
     ev.add_argument("--force", action="store_true", help="replace --out")
     ev.set_defaults(run=run_evaluate)
@@ -86,8 +87,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     """Curves on held-out files, example audio and a report."""
     vocoder = PCAVocoder.load(args.vocoder)
     other = PCAVocoder.load(args.compare) if args.compare else None
-    if args.max_components < 1 or args.files < 1:
-        raise InvalidParameterError("--max-components and --files must be at least 1")
+    vocoder.check_components(args.max_components)
     check_writable(args.out, args.force)
     corpus = open_corpus(args.corpus)
     prov = vocoder.provenance
@@ -121,7 +121,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
         page.image("curves.png", "quality against the number of components")
         page.players(clips)
         page.save(tmp / "index.html")
-    rows = [[int(k), float(l), float(s), float(e)] for k, l, s, e in zip(*(curves[c] for c in ("components", "lsd", "stoi", "envelope_db")))]
+    rows = [[int(k), float(d), float(s), float(e)] for k, d, s, e in zip(*(curves[c] for c in ("components", "lsd", "stoi", "envelope_db")))]
     print(format_table(["components", "lsd", "stoi", "envelope_db"], rows))
     if other is not None:
         print("congruence of the first four directions (|cos|):", ", ".join(f"{c:.3f}" for c in summary["congruence_first_four"]["abs_cosine"]))

@@ -26,15 +26,14 @@ from typing import Literal
 from wavecraft.cache import cache_dir
 from wavecraft.corpus import debian
 from wavecraft.corpus.corpus import Corpus
-from wavecraft.corpus.manifest import Labeller, refresh
 from wavecraft.corpus.digits import digits_corpus
 from wavecraft.corpus.espeak import rendered_dir
-from wavecraft.corpus.phonemes import phonemes_corpus
+from wavecraft.corpus.manifest import Labeller, refresh
 from wavecraft.corpus.packaged import PACKAGED, PackagedCorpus
+from wavecraft.corpus.phonemes import phonemes_corpus
 from wavecraft.corpus.synthetic import GENERATORS, synthetic_corpus
 from wavecraft.corpus.url import RECIPES, UrlRecipe, fetch_recipe, parse_url_spec
 from wavecraft.errors import CorpusError, InvalidParameterError, UnknownCorpusError
-
 
 FolderLabel = Literal["top", "parent", "none"] | str | os.PathLike
 

@@ -6,7 +6,11 @@ resumes a partial download with an HTTP Range request, verifies the checksum,
 and extracts into a temporary folder that is renamed into place only when
 complete: a bad checksum or a failed extraction leaves no corpus behind.
 
-Any archive can be fetched ad hoc as ``url:https://host/file.tar.gz#sha256=HEX``.
+Any archive can be fetched ad hoc as ``url:https://host/file.tar.gz#sha256=HEX``
+(http and https only). Its cache folder and archive are named by the
+checksum, never by the URL's last segment: two archives of the same name
+with different contents never meet, and no URL can point a path outside the
+cache.
 """
 
 from __future__ import annotations
@@ -25,12 +29,13 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
-from tqdm.auto import tqdm
-
 from wavecraft.corpus.manifest import AUDIO_SUFFIXES, Labeller
 from wavecraft.errors import ChecksumError, FetchError, InvalidParameterError, UnknownCorpusError
+from wavecraft.progress import progress
 
 CHUNK = 1 << 16
+#: The URL schemes a recipe may use.
+SCHEMES = ("http", "https")
 DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 
 
@@ -104,11 +109,15 @@ def parse_url_spec(spec: str) -> UrlRecipe:
             raise UnknownCorpusError(f"unknown url recipe {spec!r}; known: {', '.join(RECIPES)}")
         return RECIPES[spec]
     url, _, fragment = spec.partition("#")
+    if urlsplit(url).scheme.lower() not in SCHEMES:
+        raise InvalidParameterError(f"url:{url}: only {' and '.join(SCHEMES)} addresses are supported")
     match = re.fullmatch(r"sha256=([0-9a-fA-F]{64})", fragment)
     if not match:
         raise InvalidParameterError(f"url:{url} needs its checksum: url:{url}#sha256=<64 hex digits>")
-    name = re.sub(r"(\.tar\.gz|\.tgz|\.tar|\.zip)$", "", PurePosixPath(urlsplit(url).path).name) or "archive"
-    return UrlRecipe(name=name, url=url, sha256=match.group(1).lower())
+    sha256 = match.group(1).lower()
+    stem = re.sub(r"(\.tar\.gz|\.tgz|\.tar|\.zip)$", "", PurePosixPath(urlsplit(url).path).name)
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "_", stem).strip("_") or "archive"
+    return UrlRecipe(name=f"{stem}-{sha256[:12]}", url=url, sha256=sha256)
 
 
 def download(url: str, dest: Path, sha256: str) -> Path:
@@ -148,7 +157,7 @@ def download(url: str, dest: Path, sha256: str) -> Path:
             total = response.headers.get("Content-Length")
             total = int(total) + offset if total is not None else None
             mode = "ab" if offset else "wb"
-            with open(part, mode) as out, tqdm(
+            with open(part, mode) as out, progress(
                 total=total, initial=offset, unit="B", unit_scale=True, desc=dest.name, leave=False
             ) as bar:
                 while chunk := response.read(CHUNK):
@@ -217,8 +226,7 @@ def fetch_recipe(recipe: UrlRecipe, corpus_dir: Path) -> Path:
     tree = corpus_dir / "tree"
     if tree.is_dir():
         return tree
-    archive_name = PurePosixPath(urlsplit(recipe.url).path).name or "archive"
-    archive = download(recipe.url, corpus_dir / archive_name, recipe.sha256)
+    archive = download(recipe.url, corpus_dir / f"archive-{recipe.sha256[:16]}", recipe.sha256)  # named by content, never by the URL
     extract(archive, tree, recipe.keep)
     archive.unlink()
     return tree

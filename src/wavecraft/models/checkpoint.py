@@ -13,10 +13,11 @@ import os
 from pathlib import Path
 
 import safetensors.torch
+import torch
 from torch import nn
 
 from wavecraft.atomic import atomic_path
-from wavecraft.errors import WavecraftError
+from wavecraft.errors import ModelFileError
 from wavecraft.models.classifier import Classifier, ClassifierConfig
 
 #: kind -> (config class, model class)
@@ -41,11 +42,36 @@ def load_model(directory: str | os.PathLike) -> tuple[nn.Module, object, dict]:
         payload = json.loads((directory / "config.json").read_text())
         config_class, model_class = MODELS[payload["kind"]]
         config = config_class(**payload["config"])
-        state = safetensors.torch.load_file(str(directory / "model.safetensors"))
     except FileNotFoundError as err:
-        raise WavecraftError(f"{directory} is not a wavecraft model folder (missing {Path(err.filename).name})") from err
+        raise ModelFileError(f"{directory} is not a wavecraft model folder (missing {Path(err.filename).name})") from err
+    except NotADirectoryError as err:
+        raise ModelFileError(f"{directory} is not a wavecraft model folder (it is a file)") from err
     except (KeyError, TypeError, ValueError, json.JSONDecodeError) as err:
-        raise WavecraftError(f"{directory} holds an unreadable model ({err})") from err
+        raise ModelFileError(f"{directory} holds an unreadable model ({err})") from err
     model = model_class(config)
-    model.load_state_dict(state)
+    load_weights(model, read_tensors(directory / "model.safetensors"), directory)
     return model.eval(), config, payload
+
+
+def read_tensors(path: Path, device: str | torch.device = "cpu") -> dict[str, torch.Tensor]:
+    """Every tensor of a safetensors file; a missing, empty, truncated or foreign file is a :class:`ModelFileError`."""
+    try:
+        return safetensors.torch.load_file(str(path), device=str(device))
+    except FileNotFoundError as err:
+        raise ModelFileError(f"{path} is missing") from err
+    except Exception as err:  # safetensors raises its own SafetensorError (no common base) for every damage
+        reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise ModelFileError(f"{path} is not a readable safetensors file ({reason})") from err
+
+
+def load_weights(module: nn.Module, state: dict[str, torch.Tensor], source: Path) -> None:
+    """``module.load_state_dict(state)``, or one line saying how the weights in ``source`` do not fit the module."""
+    expected = module.state_dict()
+    missing = sorted(set(expected) - set(state))
+    unexpected = sorted(set(state) - set(expected))
+    wrong = sorted(k for k in set(expected) & set(state) if expected[k].shape != state[k].shape)
+    if missing or unexpected or wrong:
+        kinds = ((missing, "missing"), (unexpected, "unexpected"), (wrong, "of another shape"))
+        details = [f"{len(names)} {what} (e.g. {names[0]})" for names, what in kinds if names]
+        raise ModelFileError(f"the weights in {source} are not those of a {type(module).__name__}: {', '.join(details)}")
+    module.load_state_dict(state)

@@ -25,17 +25,18 @@ import torch
 from torch import nn
 
 from wavecraft.atomic import atomic_path
-from wavecraft.errors import InvalidParameterError, WavecraftError
+from wavecraft.errors import InvalidParameterError, ModelFileError, WavecraftError
+from wavecraft.models.checkpoint import load_weights, read_tensors
 from wavecraft.models.specgan import SpecGANConfig
 from wavecraft.models.vae import VAEConfig
 from wavecraft.models.wavegan import WaveGANConfig
 from wavecraft.train.data import SliceSampler
 from wavecraft.train.distributed import World, gathered
+from wavecraft.train.precision import PRECISIONS
 from wavecraft.translate.config import TranslationConfig
 from wavecraft.translate.unet import UNetConfig
 
 LOSSES = ("wgan-gp", "hinge", "lsgan", "nonsaturating")
-PRECISIONS = ("fp32", "bf16")
 MODEL_KINDS = {"wavegan": WaveGANConfig, "specgan": SpecGANConfig, "vae": VAEConfig, "translate": TranslationConfig}
 ModelConfig = WaveGANConfig | SpecGANConfig | VAEConfig | TranslationConfig
 
@@ -64,8 +65,10 @@ class TrainConfig:
         Class names of a conditional GAN, in label order.
     labelled : float
         Fraction of training files whose labels a semi-supervised discriminator sees.
-    precision : {"fp32", "bf16"}
-        bf16 runs the forward passes under autocast (mixed precision).
+    precision : {"auto", "fp32", "bf16"}
+        bf16 runs the forward passes under autocast (mixed precision); a new
+        run replaces ``auto`` by the faster of the two on its device
+        (:func:`~wavecraft.train.precision.resolve_precision`).
     held_out : float
         Fraction of the corpus's files kept out of training to score checkpoints on (translation).
     seed : int
@@ -265,21 +268,18 @@ class Trainer:
 
     def load_weights(self, folder: Path) -> None:
         """Every network's weights from a checkpoint."""
-        try:
-            weights = safetensors.torch.load_file(str(folder / "model.safetensors"), device=str(self.device))
-            for name, network in self.networks.items():
-                network.load_state_dict({k.removeprefix(f"{name}."): v for k, v in weights.items() if k.startswith(f"{name}.")})
-        except (OSError, ValueError, RuntimeError) as err:
-            raise WavecraftError(f"cannot read the weights in {folder}: {err}") from err
+        weights = read_tensors(folder / "model.safetensors", self.device)
+        for name, network in self.networks.items():
+            load_weights(network, {k.removeprefix(f"{name}."): v for k, v in weights.items() if k.startswith(f"{name}.")}, folder)
 
     def load(self, folder: Path) -> None:
         """Continue from a checkpoint written by :meth:`save`: weights, optimiser states, this rank's random states, step."""
         self.load_weights(folder)
+        tensors = read_tensors(folder / "optimizers.safetensors", self.device)
         try:
             state = json.loads((folder / "state.json").read_text())
-            tensors = safetensors.torch.load_file(str(folder / "optimizers.safetensors"), device=str(self.device))
         except (OSError, ValueError) as err:
-            raise WavecraftError(f"cannot resume from {folder}: {err}") from err
+            raise ModelFileError(f"cannot resume from {folder}: {err}") from err
         if len(state["ranks"]) != self.world.size:
             raise InvalidParameterError(f"{folder} was written by {len(state['ranks'])} processes; resume it with as many, not {self.world.size}")
         for name, optimizer in self.optimizers.items():

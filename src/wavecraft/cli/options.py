@@ -1,0 +1,73 @@
+"""Typed command-line options: numbers that refuse what no command can use.
+
+Each factory returns an argparse ``type``: a callable from the option's text
+to its value that raises :class:`argparse.ArgumentTypeError` for a value out
+of range, so a bad number is one usage line and exit code 2 before any work
+starts. Floats are always finite (``nan`` and ``inf`` are refused).
+
+Examples
+--------
+>>> import argparse
+>>> parser = argparse.ArgumentParser()
+>>> _ = parser.add_argument("--steps", type=integer(1))
+>>> parser.parse_args(["--steps", "5"]).steps
+5
+>>> integer(1)("0")
+Traceback (most recent call last):
+argparse.ArgumentTypeError: 0 is below the minimum 1
+>>> number(0.0, above=True)("nan")
+Traceback (most recent call last):
+argparse.ArgumentTypeError: nan is not a finite number
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from collections.abc import Callable
+
+from wavecraft.audio import MAX_RATE, MIN_RATE
+
+
+def integer(minimum: int | None = None, maximum: int | None = None) -> Callable[[str], int]:
+    """An int option within ``[minimum, maximum]`` (either end may be open)."""
+
+    def parse(text: str) -> int:
+        value = int(text)  # a ValueError becomes argparse's "invalid int value: 'x'"
+        _check_range(value, minimum, maximum, above=False)
+        return value
+
+    parse.__name__ = "int"  # argparse names the type in its messages
+    return parse
+
+
+def number(minimum: float | None = None, maximum: float | None = None, above: bool = False) -> Callable[[str], float]:
+    """A finite float option within ``[minimum, maximum]``; ``above`` excludes the minimum itself."""
+
+    def parse(text: str) -> float:
+        value = float(text)
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"{text} is not a finite number")
+        _check_range(value, minimum, maximum, above)
+        return value
+
+    parse.__name__ = "float"
+    return parse
+
+
+#: Seeds: any non-negative integer (numpy's generators refuse negative ones).
+seed = integer(0)
+#: Sample rates wavecraft supports, in Hz.
+rate = integer(MIN_RATE, MAX_RATE)
+#: Fractions of a corpus.
+fraction = number(0.0, 1.0)
+#: Durations in seconds or minutes.
+duration = number(0.0, above=True)
+
+
+def _check_range(value: float, minimum: float | None, maximum: float | None, above: bool) -> None:
+    """Raise ArgumentTypeError when ``value`` is outside the range."""
+    if minimum is not None and (value <= minimum if above else value < minimum):
+        raise argparse.ArgumentTypeError(f"{value:g} must be above {minimum:g}" if above else f"{value:g} is below the minimum {minimum:g}")
+    if maximum is not None and value > maximum:
+        raise argparse.ArgumentTypeError(f"{value:g} is above the maximum {maximum:g}")
