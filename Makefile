@@ -9,7 +9,11 @@ BIN := $(VENV)/bin
 TORCH := torch==2.13.0
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install clean
+# pytest-xdist spreads the tests over every core (each worker one thread);
+# `make test` leaves out the tests marked slow, `make test-all` runs everything.
+PYTEST := $(BIN)/python -m pytest -q -n auto
+
+.PHONY: demo test test-all lint install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +30,13 @@ demo: $(STAMP)
 	$(BIN)/wavecraft demo --out build/demo --force
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(PYTEST) -m "not slow"
+
+test-all: $(STAMP)
+	$(PYTEST)
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench examples
 
 clean:
 	rm -rf $(VENV) build .pytest_cache

@@ -20,10 +20,11 @@ import numpy as np
 import picard
 import sklearn.decomposition
 
-from common import draw_slices, slice_parser, timed
 from wavecraft.bases.ica import ICA
 from wavecraft.bases.pca import PCA
 from wavecraft.metrics import amari_distance
+
+from common import draw_slices, slice_parser, timed
 
 
 def logcosh_objective(Z: np.ndarray, R: np.ndarray) -> float:

@@ -14,9 +14,10 @@ import numpy as np
 import scipy.signal
 import torch
 
-from common import timed
 from wavecraft.cli.output import format_table
 from wavecraft.nn import IIRBank
+
+from common import timed
 
 
 def main() -> None:

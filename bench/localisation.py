@@ -20,11 +20,12 @@ import warnings
 import numpy as np
 import sklearn.decomposition
 
-from common import draw_slices, slice_parser
 from wavecraft.analysis import time_frequency
 from wavecraft.bases.ica import ICA
 from wavecraft.bases.pca import PCA
 from wavecraft.cli.output import format_table
+
+from common import draw_slices, slice_parser
 
 
 def mean_spread(functions: np.ndarray) -> float:

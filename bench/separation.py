@@ -21,12 +21,13 @@ import numpy as np
 import picard
 import sklearn.decomposition
 
-from common import timed
 from wavecraft import audio
 from wavecraft.cli.output import format_table
 from wavecraft.corpus import open_corpus
 from wavecraft.metrics import bss_eval
 from wavecraft.separation import mix, separate
+
+from common import timed
 
 #: (corpus, file, start second): three speech excerpts, two music excerpts.
 EXCERPTS = [

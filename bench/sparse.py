@@ -16,8 +16,9 @@ import warnings
 import numpy as np
 import sklearn.decomposition
 
-from common import draw_slices, slice_parser
 from wavecraft.bases.sparse import SparseCoding, fista, sparse_objective
+
+from common import draw_slices, slice_parser
 
 
 def score(X: np.ndarray, dictionary: np.ndarray, alpha: float) -> float:

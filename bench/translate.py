@@ -39,9 +39,9 @@ from wavecraft.analysis.plots import plot_spectrograms
 from wavecraft.cli import main as wavecraft
 from wavecraft.cli.output import format_table
 from wavecraft.corpus import open_corpus
+from wavecraft.report import Report
 from wavecraft.train.loop import load_trained, split_files
 from wavecraft.train.runs import TrainConfig
-from wavecraft.report import Report
 from wavecraft.translate.degrade import decimate
 from wavecraft.translate.evaluation import evaluate_translation, translations
 from wavecraft.translate.noise import noise_banks

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile as sf
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under pytest-xdist, one thread per worker: the workers already fill the cores, and more threads would fight."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        import torch
+        from threadpoolctl import threadpool_limits
+
+        torch.set_num_threads(1)
+        threadpool_limits(1)
 
 
 @pytest.fixture(autouse=True)

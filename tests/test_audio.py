@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from conftest import tone, write_wav
 from wavecraft import WavecraftError, audio
 from wavecraft.errors import (
     AudioFileNotFoundError,
@@ -22,6 +21,8 @@ from wavecraft.errors import (
     SilentAudioError,
     UnsupportedAudioError,
 )
+
+from conftest import tone, write_wav
 
 
 @pytest.mark.parametrize("suffix", [".wav", ".flac", ".ogg"])

@@ -115,10 +115,11 @@ def test_classifier_and_probe_commands(tones, tmp_path: Path, capsys: pytest.Cap
 
 
 def test_digit_speakers_never_straddle_the_split(tmp_path: Path) -> None:
-    from conftest import tone, write_wav
     from wavecraft.corpus.corpus import Corpus
     from wavecraft.corpus.digits import speaker_labeller
     from wavecraft.corpus.manifest import refresh
+
+    from conftest import tone, write_wav
 
     for s in range(8):
         for digit in range(3):

@@ -12,15 +12,18 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from conftest import tone, write_wav
 from wavecraft import __version__
 from wavecraft.cli import build_parser, main
+
+from conftest import tone, write_wav
 
 COMMANDS = [
     [], ["demo"], ["corpus"], ["corpus", "list"], ["corpus", "fetch"], ["corpus", "info"],
     ["learn"], ["compare"], ["resynth"], ["mix"], ["separate"], ["deconvolve"], ["demix"], ["reprogram"],
     ["vocoder"], ["vocoder", "train"], ["vocoder", "run"], ["vocoder", "evaluate"],
-    ["classifier"], ["classifier", "train"], ["classifier", "eval"], ["probe"], ["train"], ["train", "gan"], ["train", "vae"], ["train", "translate"], ["generate"], ["interpolate"], ["export"], ["evaluate"], ["enhance"], ["upsample"], ["speak"],
+    ["classifier"], ["classifier", "train"], ["classifier", "eval"], ["probe"],
+    ["train"], ["train", "gan"], ["train", "vae"], ["train", "translate"],
+    ["generate"], ["interpolate"], ["export"], ["evaluate"], ["enhance"], ["upsample"], ["speak"],
     ["audio"], ["audio", "info"], ["audio", "convert"],
 ]
 

@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from conftest import tone, write_wav
 from wavecraft.bases import Basis
 from wavecraft.cli import main
+
+from conftest import tone, write_wav
 
 
 def test_learn_then_resynth(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:

@@ -15,11 +15,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import tone, write_wav
 from wavecraft.cli import main
 from wavecraft.corpus import open_corpus
 from wavecraft.corpus.debian import fetch_packages
 from wavecraft.errors import FetchError
+
+from conftest import tone, write_wav
 
 pytestmark = pytest.mark.skipif(
     not all(shutil.which(tool) for tool in ("apt-get", "dpkg", "dpkg-deb")), reason="needs apt-get and dpkg"

@@ -10,7 +10,6 @@ import pytest
 import scipy.optimize
 import scipy.signal
 
-from conftest import write_wav
 from wavecraft.cli import main
 from wavecraft.errors import InvalidParameterError
 from wavecraft.separation.deconvolution import (
@@ -23,6 +22,8 @@ from wavecraft.separation.deconvolution import (
     main_tap_ratio,
     spectral_flatness,
 )
+
+from conftest import write_wav
 
 
 def laplacian(n: int = 30_000, seed: int = 0) -> np.ndarray:

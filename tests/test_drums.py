@@ -7,8 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import write_wav
 from wavecraft.corpus.drums import classify, debian_licences, drum_labeller
+
+from conftest import write_wav
 
 
 @pytest.mark.parametrize(

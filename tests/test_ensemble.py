@@ -13,9 +13,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import tone, write_wav
 from wavecraft.corpus import ensemble, folder_corpus, iter_batches, split_by_file, synthetic_corpus
 from wavecraft.errors import InvalidParameterError, SilentAudioError
+
+from conftest import tone, write_wav
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,6 @@ import soundfile as sf
 import torch
 from torch import nn
 
-from conftest import resume_twice, tone, write_wav
 from wavecraft.cli import main
 from wavecraft.corpus import folder_corpus, synthetic_corpus
 from wavecraft.models import WaveGANConfig
@@ -20,6 +19,8 @@ from wavecraft.train.data import SliceSampler
 from wavecraft.train.gan import discriminator_loss, generator_loss, gradient_penalty
 from wavecraft.train.loop import build_trainer, train_run
 from wavecraft.train.runs import TrainConfig, latest_checkpoint, load_run_config, preset
+
+from conftest import resume_twice, tone, write_wav
 
 TINY = TrainConfig(model=WaveGANConfig(d=4, length=4096), batch_size=4, critic_steps=2)
 

@@ -10,10 +10,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import tone, write_wav
 from wavecraft.corpus import folder_corpus, open_corpus
 from wavecraft.corpus import manifest as manifest_module
 from wavecraft.errors import CorpusError, UnknownCorpusError
+
+from conftest import tone, write_wav
 
 
 def cached_manifest(cache: Path) -> Path:

@@ -10,11 +10,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import write_wav
 from wavecraft.cli import main
 from wavecraft.errors import InvalidParameterError
 from wavecraft.metrics import bss_eval
 from wavecraft.separation import check_independent, match_references, mix, separate
+
+from conftest import write_wav
 
 SR = 8000
 
