@@ -20,10 +20,13 @@ from wavecraft.bases.basis import Basis
 from wavecraft.bases.learned import LearnedTransform, StreamFit
 from wavecraft.errors import InvalidParameterError
 
+#: Most FISTA iterations of :meth:`SparseCoding.transform`: the codes a dictionary is used with are converged ones.
+ENCODE_ITER = 500
+
 
 def soft_threshold(x: np.ndarray, threshold: float) -> np.ndarray:
     """``sign(x) * max(|x| - threshold, 0)``, the proximal operator of ``threshold * |x|``."""
-    return np.sign(x) * np.maximum(np.abs(x) - threshold, 0.0)
+    return np.maximum(x - threshold, 0.0) + np.minimum(x + threshold, 0.0)
 
 
 def fista(
@@ -44,7 +47,8 @@ def fista(
     max_iter : int
         Most iterations.
     tol : float
-        Stop when no code changes by more than ``tol`` times the largest code.
+        Stop when an iteration changes the batch's codes by less than ``tol``
+        of their norm (Frobenius, over the whole batch).
 
     Returns
     -------
@@ -53,18 +57,23 @@ def fista(
     n_iter : int
         Iterations run.
     """
+    dtype = np.float32 if X.dtype == np.float32 else np.float64  # float32 slices: float32 products, twice as fast
+    dictionary = np.asarray(dictionary, dtype)
     gram = dictionary.T @ dictionary
-    lipschitz = float(np.linalg.eigvalsh(gram)[-1]) or 1.0
-    correlation = X @ dictionary
+    lipschitz = float(np.linalg.eigvalsh(gram.astype(np.float64))[-1]) or 1.0
+    step = gram / -lipschitz
+    step[np.diag_indices_from(step)] += 1.0  # momentum - (momentum @ gram - correlation) / L = momentum @ (I - gram / L) + correlation / L
+    correlation = (X @ dictionary) / lipschitz
+    threshold = alpha / lipschitz
     codes = np.zeros_like(correlation)
     momentum, t = codes, 1.0
     for iteration in range(1, max_iter + 1):
-        new = soft_threshold(momentum - (momentum @ gram - correlation) / lipschitz, alpha / lipschitz)
+        new = soft_threshold(momentum @ step + correlation, threshold)
         t_next = (1.0 + np.sqrt(1.0 + 4.0 * t * t)) / 2.0
-        momentum = new + ((t - 1.0) / t_next) * (new - codes)
-        change = np.max(np.abs(new - codes), initial=0.0)
+        difference = new - codes
+        momentum = new + ((t - 1.0) / t_next) * difference
         codes, t = new, t_next
-        if change <= tol * max(np.max(np.abs(codes), initial=0.0), 1e-12):
+        if np.linalg.norm(difference) <= tol * max(float(np.linalg.norm(codes)), 1e-12):
             return codes, iteration
     return codes, max_iter
 
@@ -89,7 +98,10 @@ class SparseCoding(StreamFit, LearnedTransform):
     batch_size : int
         Slices per dictionary update.
     code_iter : int
-        Most FISTA iterations per batch.
+        Most FISTA iterations per batch while learning (:meth:`transform` runs
+        up to :data:`ENCODE_ITER`). Learning needs no converged codes: at equal time, 50 iterations per
+        batch reached a lower objective on speech than 200 (more dictionary
+        updates for the same work).
     tol : float
         FISTA's relative tolerance.
     forget : float
@@ -117,9 +129,9 @@ class SparseCoding(StreamFit, LearnedTransform):
         self,
         n_components: int | None = None,
         alpha: float = 0.1,
-        max_iter: int = 20,
+        max_iter: int = 10,
         batch_size: int = 256,
-        code_iter: int = 200,
+        code_iter: int = 50,
         tol: float = 1e-4,
         forget: float = 0.9,
         random_state: int | np.random.Generator | None = None,
@@ -193,7 +205,7 @@ class SparseCoding(StreamFit, LearnedTransform):
         """Sparse codes by FISTA, shape ``(n_samples, N)``."""
         check_is_fitted(self, "mixing_")
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        codes, _ = fista(X - self.mean_, self.mixing_, self.alpha, self.code_iter, self.tol)
+        codes, _ = fista(X - self.mean_, self.mixing_, self.alpha, ENCODE_ITER, self.tol)
         return codes
 
     def to_basis(self, sample_rate: int = 0, provenance: dict | None = None) -> Basis:
