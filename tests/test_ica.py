@@ -26,6 +26,17 @@ def test_unmixes_laplacian_sources(laplace_mixture, solver: str) -> None:
     np.testing.assert_allclose(ica.inverse_transform(ica.transform(X)), X, atol=1e-8)
 
 
+def test_fastica_converges_on_a_subsample_first_to_the_same_unmixing_in_fewer_full_passes() -> None:
+    rng = np.random.default_rng(3)
+    mixing = rng.uniform(-1, 1, (8, 8))
+    X = rng.laplace(size=(80_000, 8)) @ mixing.T
+    direct = ICA(subsample=1.0, random_state=0, tol=1e-6).fit(X)
+    warm = ICA(random_state=0, tol=1e-6).fit(X)
+    assert amari_distance(warm.components_, np.linalg.pinv(direct.components_)) < 0.01  # the same fixed point
+    assert amari_distance(warm.components_, mixing) < 0.05
+    assert warm.n_iter_ < direct.n_iter_
+
+
 def test_fastica_cube_contrast(laplace_mixture) -> None:
     X, mixing = laplace_mixture
     assert amari_distance(ICA(fun="cube", random_state=0).fit(X).components_, mixing) < 0.05

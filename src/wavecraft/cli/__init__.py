@@ -2,28 +2,21 @@
 
 Each command group lives in its own module and registers its sub-parser;
 :func:`main` dispatches and turns every :class:`~wavecraft.WavecraftError`
-into one line on stderr and exit code 2.
+into one line on stderr and exit code 2. Only the module of the command
+that runs is imported (:data:`~wavecraft.cli.commands.COMMANDS` names it):
+the others appear in ``wavecraft --help`` by their summaries alone.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 import warnings
 from collections.abc import Sequence
 
 from wavecraft import __version__
-from wavecraft.cli import audio as audio_cmd
-from wavecraft.cli import bases as bases_cmd
-from wavecraft.cli import classifier as classifier_cmd
-from wavecraft.cli import corpus as corpus_cmd
-from wavecraft.cli import demix as demix_cmd
-from wavecraft.cli import demo as demo_cmd
-from wavecraft.cli import gan as gan_cmd
-from wavecraft.cli import separation as separation_cmd
-from wavecraft.cli import train as train_cmd
-from wavecraft.cli import translate as translate_cmd
-from wavecraft.cli import vocoder as vocoder_cmd
+from wavecraft.cli.commands import COMMANDS
 from wavecraft.errors import WavecraftError
 
 EXIT_USAGE = 2
@@ -36,16 +29,29 @@ class Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full ``wavecraft`` parser with every command group."""
+def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
+    """The ``wavecraft`` parser: every command, with full options for the one ``argv`` names.
+
+    Parameters
+    ----------
+    argv : sequence of str
+        The arguments about to be parsed. The module registering their
+        command (the first argument that is not an option) is imported and
+        adds its parsers; every other command is listed by its summary only.
+        With no command every command is a summary.
+    """
     parser = Parser(
         prog="wavecraft",
         description="Machine learning on raw audio: corpora, learned bases, neural filter banks, raw-audio GANs, audio-to-audio translation.",
     )
     parser.add_argument("--version", action="version", version=f"wavecraft {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
-    for module in (demo_cmd, corpus_cmd, bases_cmd, separation_cmd, demix_cmd, vocoder_cmd, classifier_cmd, train_cmd, gan_cmd, translate_cmd, audio_cmd):
-        module.register(commands)
+    named = next((a for a in argv if not a.startswith("-")), None)
+    if named in COMMANDS:
+        importlib.import_module(f"wavecraft.cli.{COMMANDS[named][0]}").register(commands)
+    for name, (_, summary) in COMMANDS.items():
+        if name not in commands.choices:
+            commands.add_parser(name, help=summary)
     return parser
 
 
@@ -62,7 +68,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     int
         0 on success, 2 for bad input, 130 when interrupted.
     """
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     if not getattr(args, "run", None):
         parser.print_help()

@@ -7,12 +7,13 @@ import math
 
 from wavecraft import audio
 from wavecraft.cli import options
+from wavecraft.cli.commands import summary
 from wavecraft.cli.output import format_table, print_json
 
 
 def register(commands: argparse._SubParsersAction) -> None:
     """Add the ``audio`` command group."""
-    group = commands.add_parser("audio", help="inspect and convert audio files", description=__doc__)
+    group = commands.add_parser("audio", help=summary("audio"), description=__doc__)
     sub = group.add_subparsers(dest="audio_command", metavar="ACTION", required=True)
 
     info = sub.add_parser("info", help="rate, channels, duration and levels of audio files")

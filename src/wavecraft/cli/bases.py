@@ -15,6 +15,7 @@ from wavecraft.bases.basis import Basis
 from wavecraft.bases.methods import LEARNED, METHODS_HELP, make_coder, parse_method
 from wavecraft.bases.shorttime import decode, encode
 from wavecraft.cli import options
+from wavecraft.cli.commands import summary
 from wavecraft.cli.output import format_table
 from wavecraft.corpus import Corpus, Ensemble, ensemble, open_corpus
 from wavecraft.errors import InvalidParameterError
@@ -30,7 +31,7 @@ MAX_ENSEMBLE_SAMPLES = 1 << 28
 
 def register(commands: argparse._SubParsersAction) -> None:
     """Add ``learn``, ``compare`` and ``resynth``."""
-    learn = commands.add_parser("learn", help="learn a basis (PCA, ICA, sparse coding) from a corpus", description=__doc__)
+    learn = commands.add_parser("learn", help=summary("learn"), description=__doc__)
     learn.add_argument("corpus", metavar="CORPUS", help="e.g. speech-en, drums, folder:./sounds")
     learn.add_argument("--method", default="ica", help="pca, ica or sparse (default ica)")
     learn.add_argument("--solver", default=None, help="ICA solver: fastica (default), infomax, orthonormal-l1")
@@ -41,7 +42,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     learn.add_argument("--force", action="store_true", help="overwrite --out")
     learn.set_defaults(run=run_learn)
 
-    compare = commands.add_parser("compare", help="compare bases on held-out slices; writes an HTML report")
+    compare = commands.add_parser("compare", help=summary("compare"))
     compare.add_argument("corpus", metavar="CORPUS")
     compare.add_argument("--methods", default=DEFAULT_METHODS, help=f"comma-separated: {METHODS_HELP} (default {DEFAULT_METHODS})")
     _add_ensemble_options(compare)
@@ -51,7 +52,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     compare.add_argument("--force", action="store_true", help="replace --out")
     compare.set_defaults(run=run_compare)
 
-    resynth = commands.add_parser("resynth", help="rebuild a file from the K largest coefficients of each frame")
+    resynth = commands.add_parser("resynth", help=summary("resynth"))
     resynth.add_argument("basis", type=Path, metavar="BASIS", help="a basis .npz (from learn or compare)")
     resynth.add_argument("input", metavar="IN")
     resynth.add_argument("output", metavar="OUT")

@@ -11,6 +11,7 @@ import numpy as np
 from wavecraft.analysis.plots import plot_metric_curves
 from wavecraft.atomic import check_writable
 from wavecraft.cli import options
+from wavecraft.cli.commands import summary
 from wavecraft.cli.output import format_table
 from wavecraft.corpus import open_corpus
 from wavecraft.errors import InvalidParameterError
@@ -21,7 +22,7 @@ from wavecraft.train.classifier import clip_dataset, default_group, evaluate, ti
 
 def register(commands: argparse._SubParsersAction) -> None:
     """Add the ``classifier`` group and ``probe``."""
-    group = commands.add_parser("classifier", help="train and evaluate raw-audio classifiers", description=__doc__)
+    group = commands.add_parser("classifier", help=summary("classifier"), description=__doc__)
     sub = group.add_subparsers(dest="classifier_command", metavar="ACTION", required=True)
     train = sub.add_parser("train", help="train on a labelled corpus (held-out kits/speakers/files are kept out)")
     train.add_argument("corpus", metavar="CORPUS", help="e.g. drums, speech-en:digits, folder:./labelled")
@@ -43,7 +44,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     ev.add_argument("--split", choices=["held-out", "all"], default="held-out", help="the model's held-out files (default) or every file")
     ev.set_defaults(run=run_eval)
 
-    pr = commands.add_parser("probe", help="impulse responses, spectra and tiling of every layer of a model")
+    pr = commands.add_parser("probe", help=summary("probe"))
     pr.add_argument("model", type=Path, metavar="CHECKPOINT", help="a model folder (e.g. from `classifier train`)")
     pr.add_argument("--out", type=Path, required=True, help="folder: responses-*.png, functions-*.png, tiling.png, summary.json")
     pr.add_argument("--length", type=options.integer(16, 1 << 20), default=4096, help="probe length in samples (default 4096)")

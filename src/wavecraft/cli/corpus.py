@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 
 from wavecraft.cli import options
+from wavecraft.cli.commands import summary
 from wavecraft.cli.output import format_table, print_json
 from wavecraft.corpus import CorpusInfo, list_corpora, open_corpus
 
 
 def register(commands: argparse._SubParsersAction) -> None:
     """Add the ``corpus`` command group."""
-    group = commands.add_parser("corpus", help="list, fetch and describe corpora", description=__doc__)
+    group = commands.add_parser("corpus", help=summary("corpus"), description=__doc__)
     sub = group.add_subparsers(dest="corpus_command", metavar="ACTION", required=True)
 
     listing = sub.add_parser("list", help="the corpora wavecraft knows and whether they are fetched")

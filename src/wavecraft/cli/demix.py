@@ -12,6 +12,7 @@ import numpy as np
 from wavecraft import audio
 from wavecraft.atomic import atomic_path, check_writable
 from wavecraft.cli import options
+from wavecraft.cli.commands import summary
 from wavecraft.cli.output import format_table
 from wavecraft.errors import InvalidParameterError
 from wavecraft.patterns import parse_pattern, render_pattern
@@ -21,7 +22,7 @@ from wavecraft.separation.figures import plot_activations
 
 def register(commands: argparse._SubParsersAction) -> None:
     """Add ``demix`` and ``reprogram``."""
-    dmx = commands.add_parser("demix", help="split a drum loop into stems, onsets and one-shot sounds (NMF/NMFD)", description=__doc__)
+    dmx = commands.add_parser("demix", help=summary("demix"), description=__doc__)
     dmx.add_argument("loop", metavar="LOOP", help="a single-channel drum loop (stereo is mixed down)")
     dmx.add_argument("--components", type=options.integer(1, 64), default=3, help="drums to look for (default 3)")
     dmx.add_argument("--out", type=Path, required=True, help="folder: stems/, sounds/, onsets.csv, activations.png, summary.json")
@@ -32,7 +33,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     dmx.add_argument("--force", action="store_true", help="replace --out")
     dmx.set_defaults(run=run_demix)
 
-    rep = commands.add_parser("reprogram", help="render a new pattern with the sounds a demix recovered")
+    rep = commands.add_parser("reprogram", help=summary("reprogram"))
     rep.add_argument("folder", type=Path, metavar="DIR", help="a demix output folder")
     rep.add_argument("--pattern", required=True, help='rows of x and . per sound, separated by |, e.g. "x...x...|..x...x.|xxxxxxxx"')
     rep.add_argument("--bpm", type=options.number(20.0, 400.0), default=120.0, help="tempo; a step is a sixteenth note (default 120)")

@@ -19,6 +19,7 @@ from wavecraft import __version__
 from wavecraft.atomic import check_writable
 from wavecraft.cli import options
 from wavecraft.cli.bases import DEFAULT_METHODS, compare_and_report
+from wavecraft.cli.commands import summary
 from wavecraft.cli.output import format_table, write_summary
 from wavecraft.corpus import Corpus, ensemble, open_corpus
 from wavecraft.errors import FetchError
@@ -54,7 +55,7 @@ class DemoRow:
 def register(commands: argparse._SubParsersAction) -> None:
     """Add the ``demo`` command."""
     demo = commands.add_parser(
-        "demo", help="fetch the default corpora, draw ensembles, compare six bases on drums and speech", description=__doc__
+        "demo", help=summary("demo"), description=__doc__
     )
     demo.add_argument("--out", type=Path, default=Path("wavecraft-demo"), help="output folder (default ./wavecraft-demo)")
     demo.add_argument("--force", action="store_true", help="replace an existing summary.json and reports")

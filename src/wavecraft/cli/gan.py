@@ -13,6 +13,7 @@ from wavecraft import audio
 from wavecraft.analysis.plots import plot_spectrograms
 from wavecraft.atomic import atomic_path, check_writable
 from wavecraft.cli import options
+from wavecraft.cli.commands import summary
 from wavecraft.cli.output import format_table
 from wavecraft.corpus import open_corpus
 from wavecraft.errors import InvalidParameterError
@@ -28,7 +29,7 @@ EXPORTS = {"pt2": ".pt2", "onnx": ".onnx"}
 
 def register(commands: argparse._SubParsersAction) -> None:
     """Add ``generate``, ``interpolate``, ``export`` and ``evaluate``."""
-    generate = commands.add_parser("generate", help="sample clips from a trained run")
+    generate = commands.add_parser("generate", help=summary("generate"))
     generate.add_argument("run_dir", type=Path, metavar="RUN")
     generate.add_argument("-n", type=options.integer(1), default=16, help="clips (default 16)")
     generate.add_argument("--out", type=Path, required=True, help="folder of WAVs and sheet.png")
@@ -38,7 +39,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     generate.add_argument("--force", action="store_true", help="replace --out")
     generate.set_defaults(run=run_generate)
 
-    interpolate = commands.add_parser("interpolate", help="clips along a straight line between two latent vectors, or two labels")
+    interpolate = commands.add_parser("interpolate", help=summary("interpolate"))
     interpolate.add_argument("run_dir", type=Path, metavar="RUN")
     interpolate.add_argument("--steps", type=options.integer(2), default=8, help="clips from one end to the other, both included (default 8)")
     interpolate.add_argument("--labels", nargs=2, metavar=("FROM", "TO"), default=None,
@@ -49,7 +50,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     interpolate.add_argument("--force", action="store_true", help="replace --out")
     interpolate.set_defaults(run=run_interpolate)
 
-    export = commands.add_parser("export", help="the generator as a torch.export program or an ONNX model (z -> output), loadable without wavecraft")
+    export = commands.add_parser("export", help=summary("export"))
     export.add_argument("run_dir", type=Path, metavar="RUN")
     export.add_argument("--out", type=Path, required=True, help="a .pt2 file (torch.export.load(...).module() runs it) or a .onnx file")
     export.add_argument("--checkpoint", default=None, help="a checkpoint name (default the latest)")
@@ -57,7 +58,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     export.set_defaults(run=run_export)
 
     evaluate = commands.add_parser(
-        "evaluate", help="inception score, Fréchet distance, NDB/K, label accuracy and memorisation of a run, beside the real data's"
+        "evaluate", help=summary("evaluate")
     )
     evaluate.add_argument("run_dir", type=Path, metavar="RUN")
     evaluate.add_argument("--classifier", type=Path, required=True, metavar="CLF", help="a classifier folder (`classifier train`)")
@@ -66,6 +67,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     evaluate.add_argument("--checkpoint", default=None, help="a checkpoint name such as step-0000500 or best (default the latest)")
     evaluate.add_argument("--seed", type=options.seed, default=0, help="seed of the latents and of the real draws (default 0)")
     evaluate.add_argument("--json", type=Path, default=None, help="also write the scores to this JSON file")
+    evaluate.add_argument("--force", action="store_true", help="overwrite --json")
     evaluate.set_defaults(run=run_evaluate)
 
 
@@ -173,6 +175,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
     """Score generated clips and two independent draws of real ones with the same classifier."""
     if args.n < max(20, 2 * args.bins) or args.bins < 2:
         raise InvalidParameterError("-n must be at least 20 (10 splits of the inception score) and twice --bins, --bins at least 2")
+    if args.json:
+        check_writable(args.json, args.force)
     trainer, checkpoint, payload = _trained(args.run_dir, args.checkpoint)
     config = trainer.config
     classifier, clf_config, _ = load_model(args.classifier)
@@ -205,7 +209,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     print(f"memorisation: median distance of a generated clip to its nearest training clip {closest:.3f}, "
           f"of a training clip to its nearest other {spacing:.3f} (ratio {closest / spacing:.2f}; well below 1 means copies)")
     if args.json:
-        with atomic_path(args.json, force=True) as tmp:
+        with atomic_path(args.json, force=args.force) as tmp:
             tmp.write_text(json.dumps({"checkpoint": checkpoint.name, "n": args.n, **scores}, indent=2) + "\n")
     return 0
 

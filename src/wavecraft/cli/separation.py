@@ -12,6 +12,7 @@ from wavecraft import audio
 from wavecraft.atomic import atomic_path, check_writable, write_text
 from wavecraft.bases.ica import SOLVERS
 from wavecraft.cli import options
+from wavecraft.cli.commands import summary
 from wavecraft.cli.output import format_table
 from wavecraft.errors import InvalidParameterError
 from wavecraft.metrics import bss_eval
@@ -22,7 +23,7 @@ from wavecraft.separation.figures import plot_deconvolution
 
 def register(commands: argparse._SubParsersAction) -> None:
     """Add ``mix`` and ``separate``."""
-    mixer = commands.add_parser("mix", help="instantaneous mixtures of N sources with a random matrix", description=__doc__)
+    mixer = commands.add_parser("mix", help=summary("mix"), description=__doc__)
     mixer.add_argument("sources", nargs="+", metavar="SOURCE", help="two or more audio files")
     mixer.add_argument("--out", type=Path, required=True, help="folder for mix_*.wav, source_*.wav, mixing.npy, summary.json")
     mixer.add_argument("--seed", type=options.seed, default=0, help="seed of the mixing matrix (default 0)")
@@ -31,7 +32,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     mixer.add_argument("--force", action="store_true", help="replace --out")
     mixer.set_defaults(run=run_mix)
 
-    sep = commands.add_parser("separate", help="unmix N mixtures into independent sources (ICA)", description=__doc__)
+    sep = commands.add_parser("separate", help=summary("separate"), description=__doc__)
     sep.add_argument("mixtures", nargs="+", metavar="MIX", help="two or more mixtures of one rate and length")
     sep.add_argument("--out", type=Path, required=True, help="folder for source_*.wav, unmixing.npy, summary.json")
     sep.add_argument("--method", choices=["ica"], default="ica", help="separation method (default ica)")
@@ -42,7 +43,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     sep.add_argument("--force", action="store_true", help="replace --out")
     sep.set_defaults(run=run_separate)
 
-    dec = commands.add_parser("deconvolve", help="undo an unknown filter (echoes, colouring) by Infomax blind deconvolution")
+    dec = commands.add_parser("deconvolve", help=summary("deconvolve"))
     dec.add_argument("input", metavar="IN", help="an audio file (mono mix-down)")
     dec.add_argument("--taps", type=options.integer(2), default=100, help="length T of the learned FIR inverse filter (default 100)")
     dec.add_argument("--out", type=Path, required=True, help="OUT.wav; OUT.json (summary, filter taps) and OUT.png are written beside it")

@@ -7,6 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from wavecraft.cli import options
+from wavecraft.cli.commands import summary
 from wavecraft.corpus import Corpus, open_corpus
 from wavecraft.errors import InvalidParameterError
 from wavecraft.models.conditioning import CONDITIONALS
@@ -21,7 +22,7 @@ from wavecraft.translate.tasks import TASKS, TaskConfig
 
 def register(commands: argparse._SubParsersAction) -> None:
     """Add ``train gan``, ``train vae`` and ``train translate``."""
-    train = commands.add_parser("train", help="train generative and translation models", description=__doc__)
+    train = commands.add_parser("train", help=summary("train"), description=__doc__)
     sub = train.add_subparsers(dest="train_command", metavar="MODEL", required=True)
     gan = sub.add_parser("gan", help="train a WaveGAN or SpecGAN, optionally class-conditional (checkpoints resume bit-exactly)")
     _training_arguments(gan)

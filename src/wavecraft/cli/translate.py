@@ -10,6 +10,7 @@ import numpy as np
 from wavecraft import audio
 from wavecraft.atomic import atomic_path, check_writable
 from wavecraft.cli import options
+from wavecraft.cli.commands import summary
 from wavecraft.corpus.phonemes import phoneme_input
 from wavecraft.errors import InvalidParameterError
 from wavecraft.train.loop import load_trained
@@ -19,14 +20,14 @@ from wavecraft.translate.windows import translate_long
 
 def register(commands: argparse._SubParsersAction) -> None:
     """Add ``enhance``, ``upsample`` and ``speak``."""
-    enhance = commands.add_parser("enhance", help="denoise, decorrupt or translate a file with a trained enhance, decorrupt or paired run")
+    enhance = commands.add_parser("enhance", help=summary("enhance"))
     _arguments(enhance, "input", "IN", "an audio file of any length")
     enhance.set_defaults(run=run_enhance)
-    upsample = commands.add_parser("upsample", help="extend a file's bandwidth with a trained superres run")
+    upsample = commands.add_parser("upsample", help=summary("upsample"))
     _arguments(upsample, "input", "IN", "an audio file of any length")
     upsample.add_argument("--rate", type=options.rate, default=None, help="rate of OUT (default the run's; other rates are resampled to)")
     upsample.set_defaults(run=run_upsample)
-    speak = commands.add_parser("speak", help="text to speech with a paired run trained on the phonemes corpus (espeak-ng's phoneme timing in)")
+    speak = commands.add_parser("speak", help=summary("speak"))
     _arguments(speak, "text", "TEXT", "what to say (English, spoken by espeak-ng for its phonemes and their timing)")
     speak.set_defaults(run=run_speak)
 

@@ -12,6 +12,7 @@ from wavecraft import audio
 from wavecraft.analysis.plots import plot_metric_curves
 from wavecraft.atomic import atomic_path, check_writable
 from wavecraft.cli import options
+from wavecraft.cli.commands import summary
 from wavecraft.cli.output import format_table
 from wavecraft.corpus import open_corpus, split_by_file
 from wavecraft.errors import InvalidParameterError
@@ -23,7 +24,7 @@ EXAMPLE_COMPONENTS = (1, 3, 5, 10)
 
 def register(commands: argparse._SubParsersAction) -> None:
     """Add the ``vocoder`` group."""
-    group = commands.add_parser("vocoder", help="PCA vocoder: learn, run and evaluate", description=__doc__)
+    group = commands.add_parser("vocoder", help=summary("vocoder"), description=__doc__)
     sub = group.add_subparsers(dest="vocoder_command", metavar="ACTION", required=True)
 
     train = sub.add_parser("train", help="learn the envelope PCA from a corpus's training files (one speaker)")
