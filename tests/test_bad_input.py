@@ -150,6 +150,7 @@ CASES = [
     ("vocoder is a basis", "vocoder run {basis} {wav} {root}/v.wav"),
     ("vocoder evaluate one-sample files", "vocoder evaluate {vocoder} folder:{root}/ones --out {root}/v"),
     # run folders
+    ("evaluate --json exists", "evaluate {run} --classifier {clf} -n 20 --json {text}"),
     ("run is a file", "generate {text} --out {root}/g"),
     ("classifier is a file", "probe {text} --out {root}/p"),
     ("classifier is a run", "probe {run} --out {root}/p"),

@@ -130,6 +130,7 @@ def test_corpus_info_on_a_folder(sound_folder: Path, capsys: pytest.CaptureFixtu
     assert info["files"] == 5 and info["labels"] == {"kick": 3, "snare": 2} and info["sample_rates"] == {"16000": 5}
 
 
+@pytest.mark.slow  # three whole demos
 def test_demo_offline_writes_summary_and_refuses_to_overwrite(tmp_path: Path) -> None:
     out = tmp_path / "demo"
     first = wavecraft("demo", "--offline", "--out", str(out), "--slices", "2000")
@@ -148,6 +149,7 @@ def test_demo_offline_writes_summary_and_refuses_to_overwrite(tmp_path: Path) ->
     assert wavecraft("demo", "--offline", "--out", str(out), "--slices", "2000", "--force").returncode == 0
 
 
+@pytest.mark.slow  # a whole demo
 def test_demo_falls_back_to_synthetic_when_fetching_fails(tmp_path: Path) -> None:
     broken = tmp_path / "sources.list"
     broken.write_text(f"deb [trusted=yes] file:{tmp_path / 'no-repo'} ./\n")

@@ -14,6 +14,7 @@ from torch import nn
 
 from wavecraft.cli import main
 from wavecraft.corpus import folder_corpus, synthetic_corpus
+from wavecraft.errors import WavecraftError
 from wavecraft.models import WaveGANConfig
 from wavecraft.train.data import SliceSampler
 from wavecraft.train.gan import discriminator_loss, generator_loss, gradient_penalty
@@ -196,6 +197,7 @@ def test_conditional_specgan_vae_and_onnx_commands(tmp_path: Path) -> None:
     assert main([*semi, "--labelled", "0.5", "--out", str(tmp_path / "s3")]) == 0
 
 
+@pytest.mark.slow  # torchrun starts two processes, each importing torch
 def test_two_processes_keep_identical_replicas(tmp_path: Path) -> None:
     import subprocess
     import sys
@@ -230,3 +232,40 @@ def test_bf16_mixed_precision_steps_stay_finite_and_move_the_weights(tmp_path: P
     assert all(np.isfinite(v) for row in losses for v in row.values())
     assert all(not torch.equal(a, b) for a, b in zip(before, trainer.generator.parameters()))
     assert all(p.dtype == torch.float32 for p in trainer.generator.parameters())  # autocast: fp32 weights, bf16 arithmetic
+
+
+def test_a_run_that_never_wrote_a_checkpoint_is_replaced_without_force(tmp_path: Path) -> None:
+    import shutil
+
+    run = tmp_path / "run"
+    assert main(["train", "vae", "synthetic:tones", "--steps", "1", "--out", str(run)]) == 0
+    shutil.rmtree(run / "checkpoints")  # as if it had died before its first checkpoint: config.json is all there is
+    assert main(["train", "vae", "synthetic:tones", "--steps", "1", "--out", str(run)]) == 0
+    assert latest_checkpoint(run).name == "step-0000001"
+    assert main(["train", "vae", "synthetic:tones", "--steps", "1", "--out", str(run)]) == 2  # now it is a run: --force needed
+
+
+@pytest.mark.parametrize("damaged", ["model.safetensors", "optimizers.safetensors"])
+def test_a_truncated_newest_checkpoint_falls_back_to_the_previous_one(tmp_path: Path, damaged: str) -> None:
+    import shutil
+    import warnings
+
+    corpus = synthetic_corpus("drum-machine", n_files=4, duration=0.3)
+    train_run(corpus, tmp_path / "a", TINY, steps=4, checkpoint_every=2)
+    shutil.copytree(tmp_path / "a", tmp_path / "b")
+    newest = tmp_path / "a" / "checkpoints" / "step-0000004" / damaged
+    newest.write_bytes(newest.read_bytes()[: newest.stat().st_size // 2])  # killed while it was written
+    shutil.rmtree(tmp_path / "b" / "checkpoints" / "step-0000004")  # the run as it stood at step 2
+    with pytest.warns(UserWarning, match="step-0000004 is damaged"):
+        assert latest_checkpoint(tmp_path / "a").name == "step-0000002"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fell_back = train_run(corpus, tmp_path / "a", TINY, steps=6, checkpoint_every=2, resume=True)
+    resumed = train_run(corpus, tmp_path / "b", TINY, steps=6, checkpoint_every=2, resume=True)
+    for name, network in resumed.networks.items():
+        for (key, x), (_, y) in zip(network.state_dict().items(), fell_back.networks[name].state_dict().items()):
+            assert torch.equal(x, y), key
+    for folder in (tmp_path / "a" / "checkpoints").glob("step-*"):
+        (folder / damaged).write_bytes(b"")
+    with pytest.raises(WavecraftError, match="no readable checkpoint"):
+        latest_checkpoint(tmp_path / "a")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 import warnings
 from pathlib import Path
 
@@ -12,28 +11,16 @@ import torch
 
 from wavecraft.cli import main
 from wavecraft.train import precision
-from wavecraft.train.precision import PerformanceWarning, bf16_is_faster, resolve_precision
+from wavecraft.train.precision import PerformanceWarning, bf16_is_faster, bf16_speedup, resolve_precision
 
 CPU = torch.device("cpu")
 
 
-def matmul_seconds(dtype: torch.dtype, size: int = 384) -> float:
-    """Best of three products of a size² matrix in ``dtype``."""
-    x = torch.randn(size, size).to(dtype)
-    x @ x
-    best = float("inf")
-    for _ in range(3):
-        started = time.perf_counter()
-        x @ x
-        best = min(best, time.perf_counter() - started)
-    return best
-
-
 def test_the_probe_agrees_with_a_larger_product_when_the_gap_is_wide() -> None:
-    ratio = matmul_seconds(torch.bfloat16) / matmul_seconds(torch.float32)
-    if 0.5 < ratio < 2:
-        pytest.skip(f"bf16 and fp32 are within 2x here ({ratio:.2f}); the probe may go either way")
-    assert bf16_is_faster(CPU) == (ratio < 1)
+    speedup = bf16_speedup(size=384, rounds=3)
+    if 0.5 < speedup < 2:
+        pytest.skip(f"bf16 and fp32 are within 2x here ({speedup:.2f}); the probe may go either way")
+    assert bf16_is_faster(CPU) == (speedup > 1)
 
 
 def test_auto_picks_the_faster_precision_and_fp32_is_kept() -> None:

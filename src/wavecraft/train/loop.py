@@ -106,7 +106,7 @@ def _train(
         config, _ = load_run_config(run)  # the run's own settings, whatever was asked
     config = replace(config, precision=resolve_precision(config.precision, device))
     if not resume:
-        check_writable(run, force)
+        check_writable(run, force or _never_checkpointed(run))
         barrier(world)  # every rank has checked before rank 0 replaces anything
         if world.main:
             if run.exists():
@@ -155,6 +155,11 @@ def _train(
         writer.close()
         _write_log(run, trainer.history)
     return trainer
+
+
+def _never_checkpointed(run: Path) -> bool:
+    """Whether ``run`` is a run folder whose training stopped before its first checkpoint (not a run yet: a retry may replace it)."""
+    return (run / "config.json").is_file() and not any((run / "checkpoints").glob("step-*"))
 
 
 def _checkpoint(trainer: Trainer, run: Path, keep: int, metric: Metric | None, writer: SummaryWriter | None) -> None:

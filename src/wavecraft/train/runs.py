@@ -15,11 +15,13 @@ from __future__ import annotations
 import base64
 import json
 import shutil
+import warnings
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
+import safetensors
 import safetensors.torch
 import torch
 from torch import nn
@@ -316,9 +318,44 @@ def _set_random_state(state: dict, sampler: SliceSampler, device: torch.device) 
 
 
 def latest_checkpoint(run: Path) -> Path | None:
-    """The newest ``checkpoints/step-*`` folder of a run, or None."""
-    found = sorted((run / "checkpoints").glob("step-*"))
-    return found[-1] if found else None
+    """The newest readable ``checkpoints/step-*`` folder of a run, or None when it has none.
+
+    A newer checkpoint that is damaged (a kill while it was written, a
+    truncated copy) is passed over with one warning, so a run resumes, or
+    generates, from the newest one that is whole.
+
+    Raises
+    ------
+    ModelFileError
+        When the run has checkpoints and none of them is readable.
+    """
+    found = sorted((run / "checkpoints").glob("step-*"), reverse=True)
+    skipped = []
+    for folder in found:
+        problem = checkpoint_problem(folder)
+        if problem is None:
+            if skipped:
+                warnings.warn(f"{run}: {'; '.join(skipped)}; using {folder.name}", stacklevel=2)
+            return folder
+        skipped.append(f"{folder.name} is damaged ({problem})")
+    if found:
+        raise ModelFileError(f"{run} has no readable checkpoint: {'; '.join(skipped)}")
+    return None
+
+
+def checkpoint_problem(folder: Path) -> str | None:
+    """What makes a checkpoint folder unreadable (its weights, optimiser states or state.json), or None when it is whole."""
+    for name in ("model.safetensors", "optimizers.safetensors"):
+        try:
+            with safetensors.safe_open(str(folder / name), "pt"):
+                pass
+        except Exception as err:  # safetensors' own error has no common base
+            return f"{name}: {str(err).splitlines()[0] if str(err) else type(err).__name__}"
+    try:
+        json.loads((folder / "state.json").read_text())
+    except (OSError, ValueError) as err:
+        return f"state.json: {err}"
+    return None
 
 
 def load_run_config(run: Path) -> tuple[TrainConfig, dict]:
