@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -109,7 +107,7 @@ def test_mix_then_separate_from_the_command_line(tmp_path: Path, capsys: pytest.
     assert main(["separate", *mixes, "--out", str(out), "--force", "--solver", "fastica"]) == 0
 
 
-def test_separate_errors_are_one_line(tmp_path: Path) -> None:
+def test_separate_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     S = sources()[:2]
     a, b = _write_sources(tmp_path, S)
     short = str(write_wav(tmp_path / "short.wav", S[1, :1000].astype(np.float32), SR))
@@ -121,5 +119,6 @@ def test_separate_errors_are_one_line(tmp_path: Path) -> None:
         ([a, b, "--sources", "3"], "at least as many mixtures"),
     ]
     for args, message in cases:
-        run = subprocess.run([sys.executable, "-m", "wavecraft", "separate", *args, "--out", str(tmp_path / "o")], capture_output=True, text=True)
-        assert run.returncode == 2 and message in run.stderr and len(run.stderr.strip().splitlines()) == 1, run.stderr
+        code = main(["separate", *args, "--out", str(tmp_path / "o")])
+        stderr = capsys.readouterr().err
+        assert code == 2 and message in stderr and len(stderr.strip().splitlines()) == 1, stderr
