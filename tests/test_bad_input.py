@@ -34,6 +34,8 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     f["one"] = write_wav(root / "one.wav", np.array([0.5], np.float32), 8000)
     f["short"] = write_wav(root / "short.wav", tone(1000.0, 768_000, 8 / 768_000), 768_000)
     f["silent"] = write_wav(root / "silent.wav", np.zeros(8000, np.float32), 8000)
+    f["mp3"] = root / "random.mp3"
+    f["mp3"].write_bytes(np.random.default_rng(0).bytes(20_000))
     f["text"] = root / "notes.txt"
     f["text"].write_text("not audio\n")
     f["file_parent"] = root / "notes.txt" / "out.wav"  # an output whose parent is a file
@@ -51,11 +53,13 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     np.savez(root / "meta-rate.npz", W=basis["W"], A=basis["A"], meta=json.dumps({"sample_rate": "fast", "method": "pca"}))
     np.savez(root / "string-dtype.npz", W=np.array([["a"]]), A=np.array([["b"]]), meta="{}")
     np.save(root / "plain.npy", basis["W"])
+    np.savez(root / "zeros.npz", W=np.zeros_like(basis["W"]), A=np.zeros_like(basis["A"]), meta=str(basis["meta"]))
 
     assert main(["vocoder", "train", "synthetic:tones", "--components", "4", "--sr", "8000", "--out", str(root / "vocoder.npz")]) == 0
     f["vocoder"] = root / "vocoder.npz"
     vocoder = dict(np.load(f["vocoder"]))
     np.savez(root / "vocoder-missing.npz", **{k: v for k, v in list(vocoder.items())[1:]})
+    np.savez(root / "vocoder-nan.npz", **{k: (np.full_like(v, np.nan) if k == "mean" else v) for k, v in vocoder.items()})
     np.savez(root / "vocoder-shapes.npz", **{k: (v[..., :1] if v.ndim else v) for k, v in vocoder.items()})
 
     assert main(["classifier", "train", "synthetic:tones", "--epochs", "1", "--seconds", "0.256", "--out", str(root / "clf")]) == 0
@@ -114,6 +118,9 @@ CASES = [
     ("separate sources 0", "separate {wav} {wav2} --sources 0 --out {root}/sep"),
     ("separate silent reference", "separate {wav} {wav2} --reference {wav} {silent} --out {root}/sep"),
     ("classifier seconds 0", "classifier train synthetic:tones --seconds 0 --out {root}/c"),
+    ("train on one-sample files", "train vae folder:{root}/ones --steps 1 --out {root}/t"),
+    ("classifier group bogus", "classifier train synthetic:tones --group bogus --out {root}/c"),
+    ("vocoder evaluate silent files (no NaN in summary.json)", "vocoder evaluate {vocoder} folder:{root}/silence --out {root}/v"),
     ("classifier seconds -1", "classifier train synthetic:tones --seconds -1 --out {root}/c"),
     ("probe length -5", "probe {clf} --length -5 --out {root}/p"),
     ("probe length 3", "probe {clf} --length 3 --out {root}/p"),
@@ -126,9 +133,11 @@ CASES = [
     ("convert rate 0", "audio convert {wav} {root}/c.wav --rate 0"),
     ("demix components huge", "demix {wav} --components 10000 --out {root}/d"),
     ("reprogram bpm inf", "reprogram {root} --pattern x... --bpm inf --out {root}/r.wav"),
+    ("reprogram sounds of two rates", "reprogram {root}/demixed --pattern x...|..x. --out {root}/r.wav"),
     ("vocoder evaluate too many components", "vocoder evaluate {vocoder} synthetic:tones --max-components 99 --out {root}/v"),
     ("vocoder run too many components", "vocoder run {vocoder} {wav} {root}/v.wav --components 99"),
     # files and paths
+    ("random bytes as .mp3", "audio info {mp3}"),
     ("file name too long (input)", "audio info {root}/" + LONG + ".wav"),
     ("file name too long (output)", "audio convert {wav} {root}/" + LONG + ".wav"),
     ("file name too long (basis out)", "learn synthetic:tones --out {root}/" + LONG + ".npz"),
@@ -143,10 +152,12 @@ CASES = [
     ("basis string sample rate", "resynth {root}/meta-rate.npz {wav} {root}/r.wav --keep 2"),
     ("basis string dtype", "resynth {root}/string-dtype.npz {wav} {root}/r.wav --keep 2"),
     ("basis plain npy", "resynth {root}/plain.npy {wav} {root}/r.wav --keep 2"),
+    ("basis all zeros", "resynth {root}/zeros.npz {wav} {root}/r.wav --keep 2"),
     ("basis is a text file", "resynth {text} {wav} {root}/r.wav --keep 2"),
     # vocoder files
     ("vocoder missing keys", "vocoder run {root}/vocoder-missing.npz {wav} {root}/v.wav"),
     ("vocoder wrong shapes", "vocoder run {root}/vocoder-shapes.npz {wav} {root}/v.wav"),
+    ("vocoder with a NaN mean (compare)", "vocoder evaluate {vocoder} synthetic:tones --compare {root}/vocoder-nan.npz --out {root}/v"),
     ("vocoder is a basis", "vocoder run {basis} {wav} {root}/v.wav"),
     ("vocoder evaluate one-sample files", "vocoder evaluate {vocoder} folder:{root}/ones --out {root}/v"),
     # run folders
@@ -166,17 +177,17 @@ RUN_COMMANDS = [
 ]
 
 
-def run_cli(argv: str, files: dict[str, Path], capsys: pytest.CaptureFixture) -> tuple[int, str]:
-    """Run one command line; return its exit code and stderr."""
+def run_cli(argv: str, files: dict[str, Path], capfd: pytest.CaptureFixture) -> tuple[int, str]:
+    """Run one command line; return its exit code and stderr (at file descriptor 2: C libraries' output counts too)."""
     import shlex
 
-    capsys.readouterr()
+    capfd.readouterr()
     args = [a.format(**{k: str(v) for k, v in files.items()}) for a in shlex.split(argv)]
     try:
         code = main(args)
     except SystemExit as done:  # argparse's usage errors
         code = done.code
-    return code, capsys.readouterr().err
+    return code, capfd.readouterr().err
 
 
 def assert_one_line_error(code: int, err: str) -> None:
@@ -186,24 +197,30 @@ def assert_one_line_error(code: int, err: str) -> None:
 
 
 @pytest.mark.parametrize(("name", "argv"), CASES, ids=[c[0] for c in CASES])
-def test_bad_input_is_one_line_and_exit_2(files: dict[str, Path], capsys: pytest.CaptureFixture, name: str, argv: str) -> None:
+def test_bad_input_is_one_line_and_exit_2(files: dict[str, Path], capfd: pytest.CaptureFixture, name: str, argv: str) -> None:
+    if "{root}/demixed" in argv:
+        write_wav(files["root"] / "demixed" / "sounds" / "sound_1.wav", tone(100.0, 8000, 0.2), 8000)
+        write_wav(files["root"] / "demixed" / "sounds" / "sound_2.wav", tone(100.0, 16000, 0.2), 16000)
+    if "{root}/silence" in argv:
+        for i in range(5):
+            write_wav(files["root"] / "silence" / "a" / f"{i}.wav", np.zeros(8000, np.float32), 8000)
     if "{root}/ones" in argv:
         write_wav(files["root"] / "ones" / "a" / "one.wav", np.array([0.5], np.float32), 8000)
         write_wav(files["root"] / "ones" / "a" / "two.wav", np.array([0.25], np.float32), 8000)
-    assert_one_line_error(*run_cli(argv, files, capsys))
+    assert_one_line_error(*run_cli(argv, files, capfd))
 
 
 @pytest.mark.parametrize("damage", ["empty", "random", "truncated", "huge-header", "other-kind"])
 @pytest.mark.parametrize("command", RUN_COMMANDS, ids=[c.split()[0] for c in RUN_COMMANDS])
-def test_damaged_run_weights_are_one_line_and_exit_2(files: dict[str, Path], capsys: pytest.CaptureFixture, damage: str, command: str) -> None:
+def test_damaged_run_weights_are_one_line_and_exit_2(files: dict[str, Path], capfd: pytest.CaptureFixture, damage: str, command: str) -> None:
     run = damaged_run(files, damage, safetensors_variants(files)[damage])
-    assert_one_line_error(*run_cli(command.replace("{run}", str(run)), files, capsys))
+    assert_one_line_error(*run_cli(command.replace("{run}", str(run)), files, capfd))
 
 
 @pytest.mark.parametrize("damage", ["empty", "random", "truncated", "huge-header"])
-def test_damaged_classifier_weights_are_one_line_and_exit_2(files: dict[str, Path], capsys: pytest.CaptureFixture, damage: str) -> None:
+def test_damaged_classifier_weights_are_one_line_and_exit_2(files: dict[str, Path], capfd: pytest.CaptureFixture, damage: str) -> None:
     clf = files["root"] / f"clf-{damage}"
     if not clf.exists():
         shutil.copytree(files["clf"], clf)
         (clf / "model.safetensors").write_bytes(safetensors_variants(files)[damage] or b"")
-    assert_one_line_error(*run_cli(f"probe {clf} --out {{root}}/p", files, capsys))
+    assert_one_line_error(*run_cli(f"probe {clf} --out {{root}}/p", files, capfd))

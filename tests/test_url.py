@@ -51,9 +51,10 @@ SHA = hashlib.sha256(ARCHIVE).hexdigest()
 
 
 class ArchiveServer:
-    """Serves ARCHIVE at /tiny.tar.gz with Range support; can cut the next full response short."""
+    """Serves ``archive`` (ARCHIVE unless changed) at /tiny.tar.gz with Range support; can cut the next full response short."""
 
     def __init__(self) -> None:
+        self.archive = ARCHIVE
         self.requests: list[str | None] = []
         self.cut_next_after: int | None = None
         server = self
@@ -66,10 +67,10 @@ class ArchiveServer:
                 requested = self.headers.get("Range")
                 server.requests.append(requested)
                 start = int(requested.split("=")[1].split("-")[0]) if requested else 0
-                body = ARCHIVE[start:]
+                body = server.archive[start:]
                 self.send_response(206 if requested else 200)
                 if requested:
-                    self.send_header("Content-Range", f"bytes {start}-{len(ARCHIVE) - 1}/{len(ARCHIVE)}")
+                    self.send_header("Content-Range", f"bytes {start}-{len(server.archive) - 1}/{len(server.archive)}")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 cut, server.cut_next_after = server.cut_next_after, None
@@ -155,6 +156,30 @@ def test_ad_hoc_url_spec_through_the_cli(server: ArchiveServer, capsys: pytest.C
     assert "tiny" in capsys.readouterr().out
     assert main(["corpus", "fetch", f"url:{server.url}"]) == 2
     assert "needs its checksum" in capsys.readouterr().err
+
+
+def test_two_archives_of_one_name_never_meet_in_the_cache(server: ArchiveServer, capsys: pytest.CaptureFixture) -> None:
+    first = f"url:{server.url}#sha256={SHA}"
+    assert main(["corpus", "fetch", first]) == 0
+    other = tar_gz({"two/ann_nohash_0.wav": wav_bytes(freq=600)})
+    server.archive = other  # the same URL, other contents
+    assert main(["corpus", "fetch", f"url:{server.url}#sha256={'0' * 64}"]) == 2  # downloaded and checked, not the cached one
+    assert "checksum mismatch" in capsys.readouterr().err
+    assert main(["corpus", "fetch", f"url:{server.url}#sha256={hashlib.sha256(other).hexdigest()}", "--json"]) == 0
+    assert '"files": 1' in capsys.readouterr().out
+    assert main(["corpus", "fetch", first, "--json"]) == 0  # still the first one, from its own folder
+    assert '"files": 4' in capsys.readouterr().out
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    assert main(["corpus", "fetch", f"url:http://127.0.0.1:{port}/tiny.tar.gz#sha256={'0' * 64}"]) == 2  # nothing cached answers for it
+
+
+def test_a_refused_archive_leaves_nothing_in_the_cache(server: ArchiveServer, tmp_path: Path) -> None:
+    server.archive = tar_gz({"../evil.wav": wav_bytes()})
+    with pytest.raises(FetchError, match="unsafe"):
+        url_corpus(UrlRecipe(name="evil", url=server.url, sha256=hashlib.sha256(server.archive).hexdigest()), root=tmp_path / "evil")
+    assert [p.name for p in (tmp_path / "evil").rglob("*")] == []  # verified, refused, removed
 
 
 def test_url_spec_parsing() -> None:

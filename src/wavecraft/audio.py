@@ -10,9 +10,12 @@ Every failure a user can cause raises a subclass of
 
 from __future__ import annotations
 
+import contextlib
 import os
 import struct
+import sys
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -98,7 +101,8 @@ def info(path: str | os.PathLike) -> AudioInfo:
     if path.stat().st_size == 0:
         raise EmptyAudioError(f"{path}: empty file (0 bytes)")
     try:
-        header = sf.info(str(path))
+        with _quiet_decoder():
+            header = sf.info(str(path))
     except RuntimeError as err:
         raise _decode_error(path, err) from None
     _check_wav_length(path)
@@ -148,7 +152,7 @@ def load(
     """
     header = info(path)
     try:
-        with sf.SoundFile(str(header.path)) as f:
+        with _quiet_decoder(), sf.SoundFile(str(header.path)) as f:
             data = f.read(dtype="float32", always_2d=True)
     except RuntimeError as err:
         raise _decode_error(header.path, err) from None
@@ -316,9 +320,28 @@ def _map_channels(signal: np.ndarray, channels: int | None, path: str | os.PathL
     raise UnsupportedAudioError(f"{path}: has {have} channels; cannot make {channels} of them")
 
 
+@contextlib.contextmanager
+def _quiet_decoder() -> Iterator[None]:
+    """Send what the C decoders print straight to file descriptor 2 (mpg123's "Note: ..." lines) to /dev/null.
+
+    The error that follows, if any, is ours to word in one line.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "wb") as devnull:
+            os.dup2(devnull.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 def _decode_error(path: Path, err: RuntimeError) -> Exception:
     """Translate a libsndfile error into the matching AudioError."""
     text = str(err)
+    if "does not exist" in text:  # what libsndfile says of a file it found but could not decode at all (e.g. a random .mp3)
+        return NotAudioError(f"{path}: not a {path.suffix or 'suffix-less'} file that can be decoded")
     if "not recognised" in text.lower() or "unknown format" in text.lower():
         return NotAudioError(f"{path}: not an audio file wavecraft can read ({path.suffix or 'no suffix'})")
     return CorruptAudioError(f"{path}: corrupt or truncated audio ({text.split(':')[-1].strip()})")

@@ -1,7 +1,7 @@
 """Reading the ``.npz`` files wavecraft writes (bases, vocoders): named numeric arrays and a JSON ``meta`` object.
 
 One reader for every such file, so a missing, empty, truncated, pickled or
-foreign file, a missing array, a non-numeric array or a ``meta`` that is not
+foreign file, a missing array, a non-numeric or non-finite array or a ``meta`` that is not
 a JSON object is one :class:`~wavecraft.errors.ModelFileError` naming the
 file, never numpy's or zipfile's own exception.
 """
@@ -62,6 +62,8 @@ def read_npz(path: str | os.PathLike, names: tuple[str, ...], what: str) -> tupl
     for name, array in raw.items():
         if not np.issubdtype(array.dtype, np.number):
             raise ModelFileError(f"{path}: array {name} holds {array.dtype} values, not numbers")
+        if not np.isfinite(array).all():
+            raise ModelFileError(f"{path}: array {name} holds NaN or infinite values")
     return {name: array.astype(np.float64) for name, array in raw.items()}, meta
 
 

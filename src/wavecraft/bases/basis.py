@@ -56,6 +56,8 @@ class Basis:
             raise InvalidParameterError(f"a basis needs W (N x M) and A (M x N); got W {W.shape}, A {A.shape}")
         if not (np.isfinite(W).all() and np.isfinite(A).all()):
             raise InvalidParameterError(f"basis {self.name!r} has NaN or infinite entries")
+        if not (W.any() and A.any()):
+            raise InvalidParameterError(f"basis {self.name!r} is all zeros: it would encode everything as silence")
         object.__setattr__(self, "W", W)
         object.__setattr__(self, "A", A)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import re
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from wavecraft.errors import InvalidParameterError
 from wavecraft.patterns import parse_pattern, render_pattern
 from wavecraft.separation.demix import METHODS, demix
 from wavecraft.separation.figures import plot_activations
+from wavecraft.summary import summary_json
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -79,7 +79,7 @@ def run_demix(args: argparse.Namespace) -> int:
         lines = ["component,onset_s"] + [f"{k + 1},{t}" for k in range(args.components) for t in components[k]["onsets_s"]]
         (tmp / "onsets.csv").write_text("\n".join(lines) + "\n")
         plot_activations(tmp / "activations.png", signal, sr, result.activations, result.frame_rate, result.onsets)
-        (tmp / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+        (tmp / "summary.json").write_text(summary_json(summary))
     rows = [[k + 1, c["spectral_centroid_hz"], len(c["onsets_s"]), c["stem_rms_db"]] for k, c in enumerate(components)]
     print(format_table(["component", "centroid_hz", "onsets", "rms_db"], rows))
     print(f"wrote {args.out}")
@@ -92,14 +92,15 @@ def load_sounds(folder: Path) -> tuple[list[np.ndarray], int]:
     if not paths:
         raise InvalidParameterError(f"{folder} has no sounds/sound_*.wav; run `wavecraft demix LOOP --out {folder}` first")
     loaded = [audio.load(p) for p in paths]
-    return [s for s, _ in loaded], loaded[0][1]
+    rates = sorted({rate for _, rate in loaded})
+    if len(rates) > 1:
+        raise InvalidParameterError(f"the sounds in {folder} have different rates ({', '.join(map(str, rates))} Hz); a loop plays at one")
+    return [s for s, _ in loaded], rates[0]
 
 
 def run_reprogram(args: argparse.Namespace) -> int:
     """Render the pattern with the recovered sounds."""
     pattern = parse_pattern(args.pattern)
-    if args.repeat < 1:
-        raise InvalidParameterError("--repeat must be at least 1")
     check_writable(args.out, args.force)
     sounds, sr = load_sounds(args.folder)
     if len(pattern) > len(sounds):

@@ -19,6 +19,7 @@ from wavecraft.corpus import open_corpus
 from wavecraft.errors import InvalidParameterError
 from wavecraft.metrics import different_bins, frechet_distance, inception_score, nearest_distances
 from wavecraft.models import classify, load_model
+from wavecraft.summary import summary_json
 from wavecraft.train.data import SliceSampler
 from wavecraft.train.generative import GenerativeTrainer
 from wavecraft.train.loop import load_trained
@@ -168,7 +169,7 @@ def _write_clips(trainer: GenerativeTrainer, clips: np.ndarray, out: Path, force
         for i, clip in enumerate(clips):
             audio.save(tmp / f"clip_{i:03d}.wav", clip, rate, subtype="FLOAT")
         plot_spectrograms(clips, rate, tmp / "sheet.png")
-        (tmp / "summary.json").write_text(json.dumps({**facts, "n": len(clips), "sample_rate": rate}, indent=2) + "\n")
+        (tmp / "summary.json").write_text(summary_json({**facts, "n": len(clips), "sample_rate": rate}))
 
 
 def run_evaluate(args: argparse.Namespace) -> int:

@@ -59,8 +59,6 @@ def number(minimum: float | None = None, maximum: float | None = None, above: bo
 seed = integer(0)
 #: Sample rates wavecraft supports, in Hz.
 rate = integer(MIN_RATE, MAX_RATE)
-#: Fractions of a corpus.
-fraction = number(0.0, 1.0)
 #: Durations in seconds or minutes.
 duration = number(0.0, above=True)
 

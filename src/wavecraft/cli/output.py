@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from wavecraft.atomic import write_text
+from wavecraft.summary import summary_json
 
 
 def format_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
@@ -29,7 +30,7 @@ def print_json(payload: object) -> None:
 
 def write_summary(out_dir: Path, payload: dict, force: bool) -> Path:
     """Write ``out_dir/summary.json`` atomically."""
-    return write_text(out_dir / "summary.json", json.dumps(payload, indent=2) + "\n", force=force)
+    return write_text(out_dir / "summary.json", summary_json(payload), force=force)
 
 
 def _cell(value: object) -> str:

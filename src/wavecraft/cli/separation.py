@@ -19,6 +19,7 @@ from wavecraft.metrics import bss_eval
 from wavecraft.separation import match_references, mix, separate
 from wavecraft.separation.deconvolution import deconvolve, filter_causal, spectral_flatness
 from wavecraft.separation.figures import plot_deconvolution
+from wavecraft.summary import summary_json
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -100,7 +101,7 @@ def run_mix(args: argparse.Namespace) -> int:
             "mixing_matrix": matrix.round(6).tolist(),
             "condition_number": round(float(np.linalg.cond(matrix)), 3),
         }
-        (tmp / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+        (tmp / "summary.json").write_text(summary_json(summary))
     print(f"wrote {n} mixtures of {sources.shape[1] / sr:.2f} s at {sr} Hz to {args.out} (condition number {summary['condition_number']:.1f})")
     return 0
 
@@ -138,7 +139,7 @@ def run_separate(args: argparse.Namespace) -> int:
         for i, source in enumerate(result.sources):
             audio.save(tmp / f"source_{i + 1}.wav", source, sr, subtype="FLOAT")
         np.save(tmp / "unmixing.npy", result.unmixing)
-        (tmp / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+        (tmp / "summary.json").write_text(summary_json(summary))
     print(f"wrote {n_sources} sources to {args.out} ({args.solver}, {result.seconds:.2f} s)")
     return 0
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +16,7 @@ from wavecraft.cli.output import format_table
 from wavecraft.corpus import open_corpus, split_by_file
 from wavecraft.errors import InvalidParameterError
 from wavecraft.report.html import Report
+from wavecraft.summary import summary_json
 from wavecraft.vocoder import PCAVocoder, congruence, evaluate, fit_vocoder
 
 EXAMPLE_COMPONENTS = (1, 3, 5, 10)
@@ -96,7 +96,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     if not held:
         raise InvalidParameterError(f"{corpus.name} has no held-out files for this vocoder's split")
     chosen = sorted(held, key=lambda e: -e.duration)[: args.files]
-    signals = [corpus.load(e, sr=vocoder.sample_rate)[0].astype(np.float64) for e in chosen]
+    signals = [corpus.load(e, sr=vocoder.sample_rate, require_nonsilent=True)[0].astype(np.float64) for e in chosen]
     curves = evaluate(vocoder, signals, args.max_components)
     summary = {
         "vocoder": str(args.vocoder),
@@ -115,7 +115,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
         for k in (k for k in EXAMPLE_COMPONENTS if k <= vocoder.n_mels):
             audio.save(tmp / "audio" / f"vocoded-{k}.wav", _peak(vocoder.run(signals[0], k)), vocoder.sample_rate)
             clips.append((f"{k} components", f"audio/vocoded-{k}.wav"))
-        (tmp / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+        (tmp / "summary.json").write_text(summary_json(summary))
         page = Report(f"PCA vocoder on held-out {corpus.name}")
         page.paragraph(f"{len(chosen)} held-out files; envelope from 20 ms Hamming frames every 10 ms on {vocoder.n_mels} mel bands; "
                        "resynthesis by Griffin-Lim from the decoded envelope.")

@@ -101,6 +101,9 @@ def split_by_file(
         raise InvalidParameterError(f"held_out must be in [0, 1), not {held_out}")
     if len(corpus) == 0:
         raise InvalidParameterError(f"corpus {corpus.name} has no usable audio files")
+    if group and not any(group in e.tags for e in corpus):
+        tags = sorted({t for e in corpus for t in e.tags}) or ["none"]
+        raise InvalidParameterError(f"no file of {corpus.name} has a tag {group!r} to group by; its tags: {', '.join(tags)}")
     key = (lambda e: e.tags.get(group, e.path)) if group else (lambda e: e.path)
     durations: dict[str, float] = {}
     for entry in corpus:

@@ -227,8 +227,10 @@ def fetch_recipe(recipe: UrlRecipe, corpus_dir: Path) -> Path:
     if tree.is_dir():
         return tree
     archive = download(recipe.url, corpus_dir / f"archive-{recipe.sha256[:16]}", recipe.sha256)  # named by content, never by the URL
-    extract(archive, tree, recipe.keep)
-    archive.unlink()
+    try:
+        extract(archive, tree, recipe.keep)
+    finally:  # extracted, or refused (an unsafe member): either way the archive has no further use
+        archive.unlink()
     return tree
 
 

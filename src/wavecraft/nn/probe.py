@@ -22,7 +22,6 @@ plots and time–frequency measures as for learned bases apply.
 from __future__ import annotations
 
 import copy
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +35,7 @@ from wavecraft.analysis.timefrequency import time_frequency
 from wavecraft.atomic import atomic_path
 from wavecraft.bases.basis import Basis
 from wavecraft.errors import InvalidParameterError
+from wavecraft.summary import summary_json
 
 EPSILON = 1e-6
 #: Responses are cropped to where some channel is above this fraction of the largest value.
@@ -193,5 +193,5 @@ def write_probe(layers: list[LayerResponse], out_dir: str | os.PathLike, force: 
                 **{k: round(v, 6) for k, v in tf.summary().items()},
             })
         plot_tiling({layer.name: time_frequency(layer.responses, layer.sample_rate) for layer in layers}, tmp / "tiling.png")
-        (tmp / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+        (tmp / "summary.json").write_text(summary_json(summary))
     return summary

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from wavecraft.bases.shorttime import decode, frame_signal
 from wavecraft.corpus.ensemble import Ensemble
 from wavecraft.metrics import snr
 from wavecraft.report.html import Report
+from wavecraft.summary import summary_json
 
 EXCERPT_SECONDS = 4.0
 
@@ -106,7 +106,7 @@ def write_comparison(
             "keep": keep,
             "bases": rows,
         }
-        write_text(tmp / "summary.json", json.dumps(summary, indent=2) + "\n")
+        write_text(tmp / "summary.json", summary_json(summary))
         _report(corpus_name, ens, rows, clips, pca is not None).save(tmp / "index.html")
     return summary
 

@@ -11,6 +11,8 @@ from wavecraft.progress import progress
 
 #: label index of a clip whose label is not known (unconditional runs, or files a semi-supervised run may not see)
 UNLABELLED = -1
+#: Files shorter than this (10 ms) are left out, as silent ones are: no sound is that short.
+MIN_FILE_SECONDS = 0.01
 
 
 class SliceSampler:
@@ -21,7 +23,7 @@ class SliceSampler:
     offset. Files are drawn uniformly; optional per-file peak normalisation
     (actually applied, unlike the reference, whose flag is ignored). Files
     of several channels (paired translation: target, input) are sliced
-    together.
+    together. Silent files and files under :data:`MIN_FILE_SECONDS` are left out.
 
     Parameters
     ----------
@@ -55,13 +57,14 @@ class SliceSampler:
                 raise InvalidParameterError(f"clips of {channels} channels need files of {channels} channels; {entry.path} has {entry.channels}")
             signal = corpus.load(entry, sr=sample_rate, channels=channels)[0].reshape(channels, -1)
             peak = np.abs(signal[0]).max(initial=0.0)
-            if peak > 0:
+            if peak > 0 and signal.shape[1] >= MIN_FILE_SECONDS * sample_rate:
                 if normalize:
                     signal[0] /= peak  # the target only: the other channels are inputs whose values mean something
                 self.signals.append(signal)
                 names.append(entry.label)
         if not self.signals:
-            raise InvalidParameterError(f"{corpus.name} has no audible files{' labelled ' + ', '.join(labels) if labels else ''} to train on")
+            which = f" labelled {', '.join(labels)}" if labels else ""
+            raise InvalidParameterError(f"{corpus.name} has no audible files of {1000 * MIN_FILE_SECONDS:g} ms or more{which} to train on")
         self.labels = np.array([labels.index(n) if labels else UNLABELLED for n in names])
         hidden = np.random.default_rng(seed).random(len(names)) >= labelled
         self.labels[hidden] = UNLABELLED

@@ -68,8 +68,8 @@ class TrainConfig:
     labelled : float
         Fraction of training files whose labels a semi-supervised discriminator sees.
     precision : {"auto", "fp32", "bf16"}
-        bf16 runs the forward passes under autocast (mixed precision); a new
-        run replaces ``auto`` by the faster of the two on its device
+        bf16 runs the forward passes under autocast (mixed precision); the
+        training loop replaces ``auto`` by the faster of the two on its device
         (:func:`~wavecraft.train.precision.resolve_precision`).
     held_out : float
         Fraction of the corpus's files kept out of training to score checkpoints on (translation).
