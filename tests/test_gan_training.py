@@ -269,3 +269,31 @@ def test_a_truncated_newest_checkpoint_falls_back_to_the_previous_one(tmp_path: 
         (folder / damaged).write_bytes(b"")
     with pytest.raises(WavecraftError, match="no readable checkpoint"):
         latest_checkpoint(tmp_path / "a")
+
+
+def test_a_kill_while_a_checkpoint_is_written_loses_only_the_steps_since_the_last(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import safetensors.torch
+
+    class Killed(BaseException):
+        """The process dying mid-write (no Exception handler may tidy it)."""
+
+    corpus = synthetic_corpus("drum-machine", n_files=4, duration=0.3)
+    straight = train_run(corpus, tmp_path / "straight", TINY, steps=4, checkpoint_every=2)
+    train_run(corpus, tmp_path / "run", TINY, steps=2, checkpoint_every=2)
+    real_save, saved = safetensors.torch.save_file, []
+
+    def dies_writing_the_optimisers(tensors, filename, *args, **kwargs):
+        saved.append(filename)
+        if "optimizers" in str(filename):
+            raise Killed
+        real_save(tensors, filename, *args, **kwargs)
+
+    monkeypatch.setattr(safetensors.torch, "save_file", dies_writing_the_optimisers)
+    with pytest.raises(Killed):
+        train_run(corpus, tmp_path / "run", TINY, steps=4, checkpoint_every=2, resume=True)
+    monkeypatch.setattr(safetensors.torch, "save_file", real_save)
+    assert [p.name for p in (tmp_path / "run" / "checkpoints").iterdir() if p.name.startswith("step-")] == ["step-0000002"]
+    resumed = train_run(corpus, tmp_path / "run", TINY, steps=4, checkpoint_every=2, resume=True)
+    for name, network in straight.networks.items():
+        for (key, x), (_, y) in zip(network.state_dict().items(), resumed.networks[name].state_dict().items()):
+            assert torch.equal(x, y), key
