@@ -157,6 +157,20 @@ def test_evaluate_scores_real_and_generated_clips_with_one_classifier(tmp_path: 
     assert result["memorisation"]["generated_to_training_median"] > 0 and result["memorisation"]["training_spacing_median"] > 0
     assert main(["evaluate", str(run), "--classifier", str(clf), "-n", "5"]) == 2
     assert main(["evaluate", str(run), "--classifier", str(clf), "--checkpoint", "step-9999999"]) == 2
+    capsys.readouterr()
+    assert main(["classifier", "train", "synthetic:tones", "--epochs", "1", "--seconds", "1", "--out", str(tmp_path / "long")]) == 0
+    assert main(["evaluate", str(run), "--classifier", str(tmp_path / "long")]) == 2  # 16,000-sample clips for a 4,096-sample run
+    assert "train one with --seconds 0.256" in capsys.readouterr().err
+    from wavecraft.models.checkpoint import load_model, save_model
+
+    model, config, payload = load_model(clf)
+    with torch.no_grad():
+        for p in model.head.parameters():
+            p.zero_()  # every clip the same uniform guess (the embeddings untouched): inception score exactly 1
+    save_model(tmp_path / "blind", "classifier", model, config, {k: v for k, v in payload.items() if k not in ("format", "kind", "config")})
+    assert main(["evaluate", str(run), "--classifier", str(tmp_path / "blind"), "-n", "20"]) == 0
+    warned = [line for line in capsys.readouterr().err.splitlines() if "warning" in line]
+    assert len(warned) == 1 and "hardly tells the real clips' classes apart" in warned[0]
 
 
 def test_conditional_specgan_vae_and_onnx_commands(tmp_path: Path) -> None:

@@ -43,7 +43,7 @@ def check_writable(path: str | os.PathLike, force: bool) -> Path:
     """
     path = Path(path)
     if path.exists() and not force:
-        raise OutputExistsError(f"{path} exists; pass --force (force=True) to overwrite it")
+        raise OutputExistsError(f"{path} exists; pass --force to overwrite it")
     return path
 
 

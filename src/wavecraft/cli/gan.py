@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +27,10 @@ from wavecraft.train.loop import load_trained
 
 #: export formats -> file suffix
 EXPORTS = {"pt2": ".pt2", "onnx": ".onnx"}
+
+
+#: Real clips scoring an inception score below this share of its range (1 to the classes) mean a classifier that cannot separate them.
+BLIND = 0.2
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -183,7 +188,13 @@ def run_evaluate(args: argparse.Namespace) -> int:
     classifier, clf_config, _ = load_model(args.classifier)
     if clf_config.sample_rate != config.sample_rate:
         raise InvalidParameterError(f"the classifier hears {clf_config.sample_rate} Hz and the run makes {config.sample_rate} Hz")
-    sampler = SliceSampler(open_corpus(payload["corpus"]), config.sample_rate, config.length, config.normalize, args.seed, config.labels)
+    if clf_config.clip_samples != config.length:
+        seconds = config.length / config.sample_rate
+        raise InvalidParameterError(f"the classifier hears clips of {clf_config.clip_samples} samples and the run makes {config.length}: "
+                                    f"padding or cutting would score something else; train one with --seconds {seconds:g}")
+    # real clips only of classes the classifier knows (a conditional run's labels are such classes already)
+    known = config.labels or clf_config.labels
+    sampler = SliceSampler(open_corpus(payload["corpus"]), config.sample_rate, config.length, config.normalize, args.seed, known)
     labels = _labels(trainer, args.n, None)
     fake = trainer.synthesize(trainer.latent(args.n, torch.Generator().manual_seed(args.seed)), labels)
     real, real_labels = sampler.batch(args.n)
@@ -203,10 +214,16 @@ def run_evaluate(args: argparse.Namespace) -> int:
         rows.append([name, *row.values(), " ".join(f"{label}:{c}" for label, c in zip(clf_config.labels, counts))])
     training = classify(classifier, sampler.starts())[1]
     spacing = float(np.median(nearest_distances(training, training, leave_one_out=True)))
+    if spacing == 0:
+        raise InvalidParameterError(f"{args.classifier} embeds the training clips at one point: it cannot measure memorisation (or anything)")
     closest = float(np.median(nearest_distances(scored["generated"][1], training)))
     scores["memorisation"] = {"generated_to_training_median": closest, "training_spacing_median": spacing, "ratio": closest / spacing}
     print(f"{checkpoint.name}, {args.n} clips per row, classifier {args.classifier} ({clf_config.frontend})")
     print(format_table(["clips", *next(iter(scores.values())), "predicted_classes"], rows))
+    real_score = scores["real"]["inception_score"]
+    if real_score - 1 < BLIND * (len(clf_config.labels) - 1):
+        warnings.warn(f"the classifier hardly tells the real clips' classes apart (their inception score is {real_score:.2f} of at most "
+                      f"{len(clf_config.labels)}): no score here means much", stacklevel=1)
     print(f"memorisation: median distance of a generated clip to its nearest training clip {closest:.3f}, "
           f"of a training clip to its nearest other {spacing:.3f} (ratio {closest / spacing:.2f}; well below 1 means copies)")
     if args.json:

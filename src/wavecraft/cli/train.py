@@ -38,8 +38,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     translate.add_argument("--task", choices=TASKS, required=True, help="enhance (noise), decorrupt (smoothing filter + gain), superres, or paired "
                                 "(two-channel files: learn channel 1 -> channel 0, e.g. the phonemes corpus)")
     translate.add_argument("--factor", type=options.integer(2, 16), default=2, help="superres: rate divisor r (default 2)")
-    translate.add_argument("--decimation", choices=DECIMATIONS, default="anti-aliased", help="superres: how low-rate inputs are made")
-    translate.add_argument("--snr", type=options.number(-60.0, 120.0), nargs=2, default=(0.0, 15.0), metavar=("LOW", "HIGH"), help="enhance: SNR range in dB")
+    translate.add_argument("--decimation", choices=DECIMATIONS, default="anti-aliased", help="superres: how low-rate inputs are made (default anti-aliased)")
+    translate.add_argument("--snr", type=options.number(-60.0, 120.0), nargs=2, default=(0.0, 15.0), metavar=("LOW", "HIGH"),
+                           help="enhance: SNR range in dB (default 0 15)")
     translate.add_argument("--noise", nargs="+", default=["coloured"], metavar="SOURCE",
                            help="enhance: noise sources, each clip drawing one: coloured (synthetic 1/f^b) and/or corpora "
                                 "of recordings, e.g. --noise coloured music (default coloured)")
@@ -48,7 +49,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     translate.add_argument("--reconstruction", choices=["l1", "l2"], default="l1", help="sample-wise loss (default l1)")
     translate.add_argument("--reconstruction-weight", type=options.number(0.0), default=100.0, help="its weight (default 100, as SEGAN)")
     translate.add_argument("--stft-weight", type=options.number(0.0), default=0.0, help="weight of the multi-resolution STFT loss (default 0)")
-    translate.add_argument("--adversarial-weight", type=options.number(0.0), default=1.0, help="weight of the adversarial loss (0: no discriminator)")
+    translate.add_argument("--adversarial-weight", type=options.number(0.0), default=1.0,
+                           help="weight of the adversarial loss (default 1; 0: no discriminator)")
     translate.add_argument("--loss", choices=["lsgan", "hinge", "nonsaturating"], default="lsgan", help="adversarial loss (default lsgan)")
 
 
