@@ -311,3 +311,22 @@ def test_a_kill_while_a_checkpoint_is_written_loses_only_the_steps_since_the_las
     for name, network in straight.networks.items():
         for (key, x), (_, y) in zip(network.state_dict().items(), resumed.networks[name].state_dict().items()):
             assert torch.equal(x, y), key
+
+
+def test_torchrun_processes_share_the_cores(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from wavecraft.train.distributed import threads_per_process
+
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        assert main(["train", "vae", "synthetic:tones", "--steps", "1", "--threads", "1", "--out", str(tmp_path / "run")]) == 0
+        assert torch.get_num_threads() == 1
+        torch.set_num_threads(4)
+        monkeypatch.setenv("LOCAL_WORLD_SIZE", "2")
+        assert threads_per_process() == 2
+        monkeypatch.setenv("LOCAL_WORLD_SIZE", "8")
+        assert threads_per_process() == 1
+        monkeypatch.delenv("LOCAL_WORLD_SIZE")
+        assert threads_per_process() == 4
+    finally:
+        torch.set_num_threads(before)

@@ -6,13 +6,15 @@ import argparse
 from dataclasses import replace
 from pathlib import Path
 
+import torch
+
 from wavecraft.cli import options
 from wavecraft.cli.commands import summary
 from wavecraft.corpus import Corpus, open_corpus
 from wavecraft.errors import InvalidParameterError
 from wavecraft.models.conditioning import CONDITIONALS
 from wavecraft.train.classifier import class_names
-from wavecraft.train.distributed import join, main_first
+from wavecraft.train.distributed import join, main_first, threads_per_process
 from wavecraft.train.loop import default_device, train_run
 from wavecraft.train.precision import PRECISIONS
 from wavecraft.train.runs import LOSSES, PRESET_MODELS, PRESETS, TrainConfig, preset
@@ -68,6 +70,9 @@ def _training_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--checkpoint-minutes", type=options.duration, default=None, help="also checkpoint whenever this much time has passed since the last")
     parser.add_argument("--keep", type=options.integer(1), default=3, help="checkpoints kept besides the best (default 3)")
     parser.add_argument("--seed", type=options.seed, default=0, help="seed of everything random (default 0)")
+    parser.add_argument("--threads", type=options.integer(1, 1024), default=None,
+                        help="torch threads per process (default: torch's own count, one per core, divided among torchrun's processes; "
+                             "fewer when other work shares the cores)")
     parser.add_argument("--resume", action="store_true", help="continue --out from its last checkpoint")
     parser.add_argument("--force", action="store_true", help="replace --out")
     parser.set_defaults(run=run_train)
@@ -77,6 +82,7 @@ def run_train(args: argparse.Namespace) -> int:
     """Train or resume a run of any kind."""
     if args.resume and args.force:
         raise InvalidParameterError("--resume continues a run and --force replaces it; choose one")
+    torch.set_num_threads(args.threads or threads_per_process())
     # under torchrun: rank 0 opens the corpus first (it may generate or fetch it), the others then find it
     corpus = main_first(lambda: open_corpus(args.corpus), join(default_device()))
     config = _config(args, corpus)

@@ -39,6 +39,16 @@ class World:
         return self.rank == 0
 
 
+def threads_per_process() -> int:
+    """torch's thread count divided among the processes torchrun started on this machine (at least 1).
+
+    torch starts one thread per core (unless ``OMP_NUM_THREADS`` or the
+    caller said otherwise); two processes on two cores left at that would run
+    four threads that wait for one another.
+    """
+    return max(1, torch.get_num_threads() // int(os.environ.get("LOCAL_WORLD_SIZE", "1")))
+
+
 def join(device: torch.device) -> World:
     """Join the process group torchrun describes in the environment (gloo on CPU, NCCL on CUDA); a single process otherwise."""
     size = int(os.environ.get("WORLD_SIZE", "1"))
