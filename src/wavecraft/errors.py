@@ -78,3 +78,9 @@ class FetchError(CorpusError):
 
 class ChecksumError(FetchError):
     """A downloaded file does not have the expected checksum."""
+
+
+def reason(err: BaseException) -> str:
+    """The first line of an exception's message (its type's name when it has none), for a one-line error."""
+    text = str(err).strip()
+    return text.splitlines()[0] if text else type(err).__name__

@@ -14,7 +14,7 @@ import zipfile
 
 import numpy as np
 
-from wavecraft.errors import ModelFileError
+from wavecraft.errors import ModelFileError, reason
 
 
 def read_npz(path: str | os.PathLike, names: tuple[str, ...], what: str) -> tuple[dict[str, np.ndarray], dict]:
@@ -56,7 +56,7 @@ def read_npz(path: str | os.PathLike, names: tuple[str, ...], what: str) -> tupl
     except IsADirectoryError:
         raise ModelFileError(f"{path}: a folder, not a {what} file") from None
     except (OSError, EOFError, ValueError, zipfile.BadZipFile) as err:  # empty, truncated, pickled, not numpy at all
-        raise ModelFileError(f"{path}: not a wavecraft {what} ({str(err).splitlines()[0] if str(err) else type(err).__name__})") from None
+        raise ModelFileError(f"{path}: not a wavecraft {what} ({reason(err)})") from None
     if not isinstance(meta, dict):
         raise ModelFileError(f"{path}: not a wavecraft {what} (its meta is not a JSON object)")
     for name, array in raw.items():

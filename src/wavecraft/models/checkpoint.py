@@ -17,7 +17,7 @@ import torch
 from torch import nn
 
 from wavecraft.atomic import atomic_path
-from wavecraft.errors import ModelFileError
+from wavecraft.errors import ModelFileError, reason
 from wavecraft.models.classifier import Classifier, ClassifierConfig
 
 #: kind -> (config class, model class)
@@ -60,8 +60,7 @@ def read_tensors(path: Path, device: str | torch.device = "cpu") -> dict[str, to
     except FileNotFoundError as err:
         raise ModelFileError(f"{path} is missing") from err
     except Exception as err:  # safetensors raises its own SafetensorError (no common base) for every damage
-        reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise ModelFileError(f"{path} is not a readable safetensors file ({reason})") from err
+        raise ModelFileError(f"{path} is not a readable safetensors file ({reason(err)})") from err
 
 
 def load_weights(module: nn.Module, state: dict[str, torch.Tensor], source: Path) -> None:

@@ -27,7 +27,7 @@ import torch
 from torch import nn
 
 from wavecraft.atomic import atomic_path
-from wavecraft.errors import InvalidParameterError, ModelFileError, WavecraftError
+from wavecraft.errors import InvalidParameterError, ModelFileError, WavecraftError, reason
 from wavecraft.models.checkpoint import load_weights, read_tensors
 from wavecraft.models.specgan import SpecGANConfig
 from wavecraft.models.vae import VAEConfig
@@ -350,7 +350,7 @@ def checkpoint_problem(folder: Path) -> str | None:
             with safetensors.safe_open(str(folder / name), "pt"):
                 pass
         except Exception as err:  # safetensors' own error has no common base
-            return f"{name}: {str(err).splitlines()[0] if str(err) else type(err).__name__}"
+            return f"{name}: {reason(err)}"
     try:
         json.loads((folder / "state.json").read_text())
     except (OSError, ValueError) as err:
