@@ -56,3 +56,43 @@ def test_write_probe_report(tmp_path: Path) -> None:
     assert json.loads((tmp_path / "probe" / "summary.json").read_text()) == summary
     for name in ("responses-0.png", "functions-2.png", "tiling.png"):
         assert (tmp_path / "probe" / name).stat().st_size > 5_000
+
+
+def test_a_batchnorm_layer_in_eval_mode_shows_the_scaled_filter_before_it() -> None:
+    torch.manual_seed(0)
+    conv = nn.Conv1d(1, 4, 16, stride=4, bias=False)
+    norm = nn.BatchNorm1d(4)
+    with torch.no_grad():
+        norm.running_mean.copy_(torch.tensor([0.5, -1.0, 0.0, 2.0]))
+        norm.running_var.copy_(torch.tensor([4.0, 0.25, 1.0, 9.0]))
+        norm.weight.copy_(torch.tensor([1.0, -2.0, 0.5, 3.0]))
+        norm.bias.copy_(torch.tensor([0.1, 0.2, -0.3, 0.0]))
+    model = nn.Sequential(conv, norm).train()  # the probe must use the running statistics, not the batch's
+    layers = {layer.name: layer for layer in probe(model, 8000, length=512)}
+    scale = (norm.weight / torch.sqrt(norm.running_var + norm.eps)).detach().double().numpy()
+    kernels = conv.weight.detach().double().numpy()[:, 0]
+    bn = layers["1"]
+    assert bn.linear and bn.stride == 4  # eval mode: an affine map after a linear one
+    np.testing.assert_allclose(bn.responses[:, ::-1], kernels * scale[:, None], atol=1e-9)  # the bias cancels in f(δ) - f(0)
+
+
+class Square(nn.Module):
+    """An energy: no first-order response at silence."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * x
+
+
+def test_a_layer_after_an_energy_shows_its_full_scale_response_and_says_so() -> None:
+    torch.manual_seed(0)
+    first, second = nn.Conv1d(1, 3, 8, bias=False), nn.Conv1d(3, 2, 1)
+    model = nn.Sequential(first, Square(), second)
+    layers = probe(model, 8000, length=256)
+    assert [layer.response for layer in layers] == ["impulse", "full-scale"]
+    impulse = torch.zeros(1, 1, 256, dtype=torch.float64)
+    impulse[0, 0, 128] = 1.0
+    silence = torch.zeros_like(impulse)
+    with torch.no_grad():
+        expected = (model.double()(impulse) - model(silence))[0].numpy()
+    active = np.nonzero(np.abs(expected).max(axis=0) > 1e-6 * np.abs(expected).max())[0]
+    np.testing.assert_allclose(layers[1].responses, expected[:, active[0] : active[-1] + 1], atol=1e-9)

@@ -101,9 +101,9 @@ def run_probe(args: argparse.Namespace) -> int:
     check_writable(args.out, args.force)
     layers = probe(model, config.sample_rate, args.length)
     summary = write_probe(layers, args.out, args.force, {"model": str(args.model), "kind": payload["kind"], "frontend": config.frontend})
-    rows = [[layer["name"], layer["kind"], layer["channels"], layer["stride"], "yes" if layer["linear"] else "linearised",
+    rows = [[layer["name"], layer["kind"], layer["channels"], layer["stride"], layer["response"],
              1e3 * layer["mean_time_spread"], layer["mean_bandwidth"]] for layer in summary["layers"]]
-    print(format_table(["layer", "kind", "channels", "stride", "linear", "spread_ms", "bandwidth_hz"], rows))
+    print(format_table(["layer", "kind", "channels", "stride", "response", "spread_ms", "bandwidth_hz"], rows))
     print(f"wrote {args.out}")
     return 0
 

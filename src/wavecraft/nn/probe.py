@@ -13,7 +13,12 @@ silence: ``(f(ε δ) - f(0)) / ε`` with ε = 1e-6 in float64, i.e. the
 derivative at zero input, which depends on the biases (a ReLU whose bias
 is negative passes nothing there). :func:`probe` says which case it found
 by comparing the responses to full-scale impulses of both signs with the
-linearised one.
+linearised one. A layer may have no first-order response at silence at
+all (after an energy or log-energy front end, where an impulse of size ε
+moves the output by about ε²): doubling ε then does not double the
+difference, the "linearisation" would be a second-order effect that is
+never negative, and the probe shows the response to a full-scale impulse
+instead, ``f(δ) - f(0)``, and says so.
 
 Responses are wrapped as a :class:`~wavecraft.bases.Basis`, so the same
 plots and time–frequency measures as for learned bases apply.
@@ -38,6 +43,12 @@ from wavecraft.errors import InvalidParameterError
 from wavecraft.summary import summary_json
 
 EPSILON = 1e-6
+#: What each kind of response is called on its figure.
+TITLES = {
+    "impulse": "impulse responses",
+    "linearised": "small-signal linearisation around silence",
+    "full-scale": "response to a full-scale impulse (no first-order response at silence)",
+}
 #: Responses are cropped to where some channel is above this fraction of the largest value.
 SUPPORT = 1e-6
 
@@ -58,8 +69,10 @@ class LayerResponse:
         The input rate.
     stride : int
         The layer's total decimation (input samples per output sample).
-    linear : bool
-        Whether the layer responds linearly up to full scale (else the responses are a linearisation).
+    response : {"impulse", "linearised", "full-scale"}
+        What ``responses`` are: impulse responses (the layer is linear up to
+        full scale), the small-signal linearisation around silence, or the
+        response to a full-scale impulse (no first-order response at silence).
     """
 
     name: str
@@ -67,7 +80,12 @@ class LayerResponse:
     responses: np.ndarray
     sample_rate: int
     stride: int
-    linear: bool
+    response: str
+
+    @property
+    def linear(self) -> bool:
+        """Whether the layer responds linearly up to full scale."""
+        return self.response == "impulse"
 
     def basis(self) -> Basis:
         """The responses as the synthesis functions of a basis (for the shared plots and measures)."""
@@ -113,7 +131,7 @@ def probe(model: nn.Module, sample_rate: int, length: int = 4096) -> list[LayerR
     runs = {}
     try:
         with torch.no_grad():
-            for amplitude in (0.0, EPSILON, 1.0, -1.0):
+            for amplitude in (0.0, EPSILON, 2 * EPSILON, 1.0, -1.0):
                 outputs.clear()
                 model(amplitude * impulses)
                 runs[amplitude] = {k: v.numpy() for k, v in outputs.items() if k in strides}
@@ -125,11 +143,20 @@ def probe(model: nn.Module, sample_rate: int, length: int = 4096) -> list[LayerR
         if name not in strides:
             continue
         stride = strides[name]
-        linearised = (runs[EPSILON][name] - runs[0.0][name]) / EPSILON
+        silence = runs[0.0][name]
+        linearised = (runs[EPSILON][name] - silence) / EPSILON
+        scale = max(np.abs(linearised).max(), 1e-300)
         # linear: full-scale impulses of both signs give the linearised response (a ReLU is linear for one sign only)
-        deviation = max(np.abs(runs[a][name] - runs[0.0][name] - a * linearised).max() for a in (1.0, -1.0))
-        linear = bool(deviation <= 1e-4 * max(np.abs(linearised).max(), 1e-300))
-        found.append(LayerResponse(name, type(module).__name__, _crop(_interleave(linearised[:stride], stride, centre)), sample_rate, stride, linear))
+        deviation = max(np.abs(runs[a][name] - silence - a * linearised).max() for a in (1.0, -1.0))
+        # first order at silence: twice the impulse moves the output twice as far
+        first_order = np.abs((runs[2 * EPSILON][name] - silence) / (2 * EPSILON) - linearised).max() <= 1e-2 * scale
+        if deviation <= 1e-4 * scale:
+            response, responses = "impulse", linearised
+        elif first_order:
+            response, responses = "linearised", linearised
+        else:
+            response, responses = "full-scale", runs[1.0][name] - silence
+        found.append(LayerResponse(name, type(module).__name__, _crop(_interleave(responses[:stride], stride, centre)), sample_rate, stride, response))
     return found
 
 
@@ -172,8 +199,7 @@ def plot_responses(layer: LayerResponse, path: str | os.PathLike, count: int = 1
         axes[row, 0].set_ylabel(str(row), rotation=0, ha="right")
     for ax, label in zip(axes[-1], ("ms", "Hz (magnitude, dB)", "Hz (phase, rad)")):
         ax.set_xlabel(label)
-    kind = "impulse responses" if layer.linear else "small-signal linearisation around silence"
-    figure.suptitle(f"{layer.name} ({layer.kind}): {kind}")
+    figure.suptitle(f"{layer.name} ({layer.kind}): {TITLES[layer.response]}")
     return save_figure(figure, path)
 
 
@@ -190,6 +216,7 @@ def write_probe(layers: list[LayerResponse], out_dir: str | os.PathLike, force: 
             summary["layers"].append({
                 "name": layer.name, "kind": layer.kind, "channels": int(layer.responses.shape[0]),
                 "samples": int(layer.responses.shape[1]), "stride": layer.stride, "linear": layer.linear,
+                "response": layer.response,
                 **{k: round(v, 6) for k, v in tf.summary().items()},
             })
         plot_tiling({layer.name: time_frequency(layer.responses, layer.sample_rate) for layer in layers}, tmp / "tiling.png")
