@@ -23,6 +23,15 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> st
     return "\n".join([line(cells[0]), rule, *(line(r) for r in cells[1:])])
 
 
+def counted(n: int, noun: str) -> str:
+    """``"1 component"``, ``"3 components"``: a count with its noun in the right number.
+
+    >>> counted(1, "component"), counted(3, "component")
+    ('1 component', '3 components')
+    """
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def print_json(payload: object) -> None:
     """Print JSON to stdout, indented."""
     print(json.dumps(payload, indent=2))

@@ -12,7 +12,7 @@ from wavecraft.analysis.plots import plot_metric_curves
 from wavecraft.atomic import atomic_path, check_writable
 from wavecraft.cli import options
 from wavecraft.cli.commands import summary
-from wavecraft.cli.output import format_table
+from wavecraft.cli.output import counted, format_table
 from wavecraft.corpus import open_corpus, split_by_file
 from wavecraft.errors import InvalidParameterError
 from wavecraft.report.html import Report
@@ -80,7 +80,7 @@ def run_run(args: argparse.Namespace) -> int:
     out = vocoder.run(signal.astype(np.float64), args.components)
     audio.save(args.output, out * min(1.0, 0.99 / max(np.abs(out).max(), 1e-12)), vocoder.sample_rate, force=args.force)
     n = args.components or vocoder.n_components
-    print(f"wrote {args.output}: {n} components per 10 ms frame ({n * 100} numbers per second)")
+    print(f"wrote {args.output}: {counted(n, 'component')} per 10 ms frame ({n * 100} numbers per second)")
     return 0
 
 
@@ -114,7 +114,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
         audio.save(tmp / "audio" / "original.wav", signals[0], vocoder.sample_rate)
         for k in (k for k in EXAMPLE_COMPONENTS if k <= vocoder.n_mels):
             audio.save(tmp / "audio" / f"vocoded-{k}.wav", _peak(vocoder.run(signals[0], k)), vocoder.sample_rate)
-            clips.append((f"{k} components", f"audio/vocoded-{k}.wav"))
+            clips.append((counted(k, "component"), f"audio/vocoded-{k}.wav"))
         (tmp / "summary.json").write_text(summary_json(summary))
         page = Report(f"PCA vocoder on held-out {corpus.name}")
         page.paragraph(f"{len(chosen)} held-out files; envelope from 20 ms Hamming frames every 10 ms on {vocoder.n_mels} mel bands; "
