@@ -11,12 +11,15 @@ from wavecraft.atomic import write_text
 
 STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 72rem; margin: 2rem auto; padding: 0 1rem; color: #222; }
-table { border-collapse: collapse; margin: 1rem 0; font-size: 0.9rem; }
+.table { overflow-x: auto; margin: 1rem 0; }
+table { border-collapse: collapse; font-size: 0.9rem; }
 th, td { border: 1px solid #ccc; padding: 0.25rem 0.6rem; text-align: right; }
 th:first-child, td:first-child { text-align: left; }
 img { max-width: 100%; margin: 0.5rem 0; }
 figure { margin: 1rem 0; }
 .players { display: grid; grid-template-columns: repeat(auto-fill, minmax(16rem, 1fr)); gap: 0.75rem; }
+.players div div { overflow-wrap: normal; word-break: keep-all; }
+audio { width: 100%; }
 """
 
 
@@ -44,13 +47,13 @@ class Report:
         return self
 
     def table(self, headers: Sequence[str], rows: Sequence[Sequence[object]]) -> Report:
-        """Add a table; floats are shown with two decimals."""
+        """Add a table; floats are shown with two decimals. A table wider than the page scrolls inside its own box."""
         head = "".join(f"<th>{html.escape(str(h))}</th>" for h in headers)
         body = "".join(
             "<tr>" + "".join(f"<td>{html.escape(f'{v:.2f}' if isinstance(v, float) else str(v))}</td>" for v in row) + "</tr>"
             for row in rows
         )
-        self.parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+        self.parts.append(f'<div class="table"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>')
         return self
 
     def image(self, src: str, caption: str = "") -> Report:
