@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -92,3 +94,30 @@ def test_entropy_rate_rises_with_finer_steps_and_ignores_synthesis_scale() -> No
     bits2, snr2 = entropy_rate(X, scaled.analyze(X), scaled.A, steps)
     np.testing.assert_allclose(bits2, bits, atol=1e-9)
     np.testing.assert_allclose(snr2, snrs, atol=1e-6)
+
+
+def test_one_palette_gives_a_method_one_colour_in_every_figure(tmp_path, monkeypatch) -> None:
+    from matplotlib.colors import to_rgb
+
+    from wavecraft.analysis import plots
+    from wavecraft.analysis.ratedistortion import RateDistortion
+
+    figures = {}
+    monkeypatch.setattr(plots, "save_figure", lambda figure, path, force=True: figures.__setitem__(Path(path).stem, figure))
+    names = ["dft", "ica"]
+    colours = plots.palette(names)
+    assert len(set(colours.values())) == 2
+    rng = np.random.default_rng(0)
+    histograms = {"ensemble samples": np.histogram(rng.standard_normal(500), 20)}
+    histograms.update({name: np.histogram(rng.laplace(size=500), 20) for name in names})
+    plots.plot_histograms(histograms, tmp_path / "amplitudes.png", colours)
+    k = np.arange(1, 5)
+    curves = {name: RateDistortion(k, k * 1.0, np.linspace(0.1, 1, 4), k * 2.0) for name in names}
+    plots.plot_rate_distortion(curves, tmp_path / "rd.png", colours)
+    for figure in figures.values():
+        for line in figure.axes[0].get_lines() + figure.axes[-1].get_lines():
+            label = line.get_label()
+            expected = colours.get(label, plots.OTHER)
+            assert to_rgb(line.get_color()) == to_rgb(expected), (label, line.get_color())
+    legend_labels = [t.get_text() for t in figures["amplitudes"].axes[0].get_legend().get_texts()]
+    assert legend_labels[0] == "ensemble samples" and to_rgb(figures["amplitudes"].axes[0].get_lines()[0].get_color()) == (0, 0, 0)

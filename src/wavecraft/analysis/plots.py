@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import matplotlib
@@ -12,7 +12,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.collections import LineCollection  # noqa: E402
-from matplotlib.ticker import NullFormatter  # noqa: E402
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter  # noqa: E402
 
 from wavecraft.analysis.ratedistortion import RateDistortion  # noqa: E402
 from wavecraft.analysis.timefrequency import TimeFrequency  # noqa: E402
@@ -20,6 +20,21 @@ from wavecraft.atomic import atomic_path  # noqa: E402
 from wavecraft.bases.basis import Basis  # noqa: E402
 
 PLOT_SNR_CAP_DB = 80.0
+#: Markers that tell overlapping scatters apart (the DFT's points lie under the DCT's).
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+#: Colour of a series that is not a method (the ensemble's own samples).
+OTHER = "black"
+
+
+def palette(names: Iterable[str]) -> dict[str, tuple[float, float, float]]:
+    """One colour per name, in order: pass the same palette to every figure of a report so a method keeps its colour."""
+    colours = plt.get_cmap("tab10").colors + plt.get_cmap("Dark2").colors
+    return {name: colours[i % len(colours)] for i, name in enumerate(names)}
+
+
+def _legend_beside(ax: plt.Axes) -> None:
+    """The legend outside the axes, on the right: never over the curves."""
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
 
 
 def save_figure(figure: plt.Figure, path: str | os.PathLike, force: bool = True) -> Path:
@@ -78,29 +93,35 @@ def plot_functions(basis: Basis, path: str | os.PathLike, count: int = 64, colum
     return save_figure(figure, path)
 
 
-def plot_tiling(measures: Mapping[str, TimeFrequency], path: str | os.PathLike) -> Path:
-    """Time spread against bandwidth of every function of every basis, one colour per basis."""
-    figure, ax = plt.subplots(figsize=(7, 5))
-    for name, tf in measures.items():
-        ax.scatter(tf.time_spread * 1e3, tf.bandwidth, s=10, alpha=0.6, label=name)
+def plot_tiling(measures: Mapping[str, TimeFrequency], path: str | os.PathLike, colours: Mapping[str, object] | None = None) -> Path:
+    """Time spread against bandwidth of every function of every basis: one colour and one hollow marker per basis."""
+    colours = colours or palette(measures)
+    figure, ax = plt.subplots(figsize=(8, 5))
+    for i, (name, tf) in enumerate(measures.items()):
+        ax.scatter(tf.time_spread * 1e3, tf.bandwidth, s=22, marker=MARKERS[i % len(MARKERS)], facecolors="none",
+                   edgecolors=[colours.get(name, OTHER)], linewidths=0.8, alpha=0.8, label=name)
     ax.set_xlabel("temporal spread (ms)")
     ax.set_ylabel("bandwidth (Hz)")
     ax.set_xscale("log")
     ax.set_yscale("log")
-    for axis in (ax.xaxis, ax.yaxis):
-        axis.set_minor_formatter(NullFormatter())  # crowded on short log ranges
-    ax.set_title("Time-frequency tiling: identity top left (short, broadband), Fourier bottom right")
-    ax.legend(fontsize=8)
+    for axis in (ax.xaxis, ax.yaxis):  # 1, 2, 5 per decade, labelled plainly: a short log range still has ticks to read
+        axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+        axis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+        axis.set_minor_formatter(NullFormatter())
+    ax.grid(alpha=0.3, which="major")
+    ax.set_title("Time-frequency tiling: short, broadband functions top left; long, narrow-band ones bottom right")
+    _legend_beside(ax)
     return save_figure(figure, path)
 
 
-def plot_rate_distortion(curves: Mapping[str, RateDistortion], path: str | os.PathLike) -> Path:
+def plot_rate_distortion(curves: Mapping[str, RateDistortion], path: str | os.PathLike, colours: Mapping[str, object] | None = None) -> Path:
     """Two panels: SNR against coefficients kept per slice, and SNR against entropy rate."""
-    figure, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5))
+    colours = colours or palette(curves)
+    figure, (left, right) = plt.subplots(1, 2, figsize=(13, 4.5))
     for name, rd in curves.items():
-        left.plot(rd.k, rd.snr_k, label=name)
+        left.plot(rd.k, rd.snr_k, color=colours.get(name, OTHER), label=name)
         order = np.argsort(rd.bits_per_sample)
-        right.plot(rd.bits_per_sample[order], rd.snr_bits[order], marker=".", label=name)
+        right.plot(rd.bits_per_sample[order], rd.snr_bits[order], marker=".", color=colours.get(name, OTHER), label=name)
     left.set_xscale("log")
     left.set_ylim(0, PLOT_SNR_CAP_DB)  # k = N is exact (hundreds of dB) and would flatten the rest
     left.set_xlabel("coefficients kept per slice (k)")
@@ -108,19 +129,20 @@ def plot_rate_distortion(curves: Mapping[str, RateDistortion], path: str | os.Pa
     for ax in (left, right):
         ax.set_ylabel("SNR on held-out slices (dB)")
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
+    _legend_beside(right)
     return save_figure(figure, path)
 
 
-def plot_kurtosis(values: Mapping[str, np.ndarray], path: str | os.PathLike) -> Path:
+def plot_kurtosis(values: Mapping[str, np.ndarray], path: str | os.PathLike, colours: Mapping[str, object] | None = None) -> Path:
     """Excess kurtosis of each coefficient, per basis, in component order."""
-    figure, ax = plt.subplots(figsize=(8, 4))
+    colours = colours or palette(values)
+    figure, ax = plt.subplots(figsize=(9, 4))
     for name, k in values.items():
-        ax.plot(np.arange(1, len(k) + 1), k, lw=1, label=name)
+        ax.plot(np.arange(1, len(k) + 1), k, lw=1, color=colours.get(name, OTHER), label=name)
     ax.set_yscale("symlog")
     ax.set_xlabel("component")
     ax.set_ylabel("excess kurtosis of coefficients")
-    ax.legend(fontsize=8)
+    _legend_beside(ax)
     return save_figure(figure, path)
 
 
@@ -135,15 +157,17 @@ def plot_explained_variance(ratio: np.ndarray, path: str | os.PathLike) -> Path:
     return save_figure(figure, path)
 
 
-def plot_histograms(histograms: Mapping[str, tuple[np.ndarray, np.ndarray]], path: str | os.PathLike) -> Path:
-    """Amplitude densities (log scale), e.g. of the ensemble and of each basis's coefficients."""
-    figure, ax = plt.subplots(figsize=(7, 4))
+def plot_histograms(histograms: Mapping[str, tuple[np.ndarray, np.ndarray]], path: str | os.PathLike,
+                    colours: Mapping[str, object] | None = None) -> Path:
+    """Amplitude densities (log scale), e.g. of the ensemble (in black: not a method) and of each basis's coefficients."""
+    colours = colours or {}
+    figure, ax = plt.subplots(figsize=(8, 4))
     for name, (density, edges) in histograms.items():
         centres = (edges[:-1] + edges[1:]) / 2
-        ax.semilogy(centres / (edges[-1] or 1), np.maximum(density, 1e-6), lw=1, label=name)
+        ax.semilogy(centres / (edges[-1] or 1), np.maximum(density, 1e-6), lw=1, color=colours.get(name, OTHER), label=name)
     ax.set_xlabel("amplitude (relative to each range)")
     ax.set_ylabel("density")
-    ax.legend(fontsize=8)
+    _legend_beside(ax)
     return save_figure(figure, path)
 
 

@@ -84,12 +84,13 @@ def write_comparison(
             row[f"excerpt_snr_k{keep}_db"] = round(snr(excerpt, rebuilt), 3)
             audio.save(tmp / "audio" / f"{slug}-k{keep}.wav", rebuilt, ens.sample_rate, subtype="FLOAT")
             clips.append((f"{result.spec}, {keep} of {result.coder.basis.N} per frame ({row[f'excerpt_snr_k{keep}_db']:.1f} dB)", f"audio/{slug}-k{keep}.wav"))
-        plots.plot_tiling({r.spec: r.localisation for r in results}, tmp / "figures" / "tiling.png")
-        plots.plot_rate_distortion({r.spec: r.rate_distortion for r in results}, tmp / "figures" / "rate_distortion.png")
-        plots.plot_kurtosis({r.spec: r.kurtosis for r in results}, tmp / "figures" / "kurtosis.png")
+        colours = plots.palette(r.spec for r in results)  # one colour per method in every figure
+        plots.plot_tiling({r.spec: r.localisation for r in results}, tmp / "figures" / "tiling.png", colours)
+        plots.plot_rate_distortion({r.spec: r.rate_distortion for r in results}, tmp / "figures" / "rate_distortion.png", colours)
+        plots.plot_kurtosis({r.spec: r.kurtosis for r in results}, tmp / "figures" / "kurtosis.png", colours)
         histograms = {"ensemble samples": amplitude_histogram(ens.held_out)}
         histograms.update({r.spec: amplitude_histogram(r.coder.encode(ens.held_out[:2000])) for r in results})
-        plots.plot_histograms(histograms, tmp / "figures" / "amplitudes.png")
+        plots.plot_histograms(histograms, tmp / "figures" / "amplitudes.png", colours)
         pca = next((r.coder.estimator for r in results if r.spec == "pca"), None)
         if pca is not None:
             plots.plot_explained_variance(pca.all_explained_variance_ratio_, tmp / "figures" / "explained_variance.png")
