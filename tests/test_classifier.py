@@ -98,6 +98,8 @@ def test_classifier_and_probe_commands(tones, tmp_path: Path, capsys: pytest.Cap
     payload = json.loads((out / "config.json").read_text())
     assert payload["kind"] == "classifier" and payload["config"]["frontend"] == "conv-dft"
     assert 0.0 <= payload["metrics"]["held_out_accuracy"] <= 1.0 and len(payload["history"]["loss"]) == 8
+    held_out = payload["history"]["held_out_accuracy"]  # scored after every epoch, beside the training curve
+    assert len(held_out) == 8 and held_out[-1] == pytest.approx(payload["metrics"]["held_out_accuracy"], abs=1e-4)
     assert (out / "training.png").is_file()
     capsys.readouterr()
     assert main(["classifier", "eval", str(out), "synthetic:tones"]) == 0

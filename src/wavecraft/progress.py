@@ -10,7 +10,7 @@ work stays silent, long work leaves a readable trail.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from tqdm.auto import tqdm
@@ -36,6 +36,14 @@ class _Lines:
         self.stream.flush()
 
 
+class _LogBar(tqdm):
+    """A bar for logs: a new postfix waits for the next periodic line instead of forcing one."""
+
+    def set_postfix(self, ordered_dict: Mapping[str, Any] | None = None, refresh: bool = True, **kwargs: Any) -> None:
+        """Store the postfix; it shows on the next periodic line."""
+        super().set_postfix(ordered_dict, refresh=False, **kwargs)
+
+
 def progress(iterable: Iterable | None = None, **options: Any) -> tqdm:
     """A tqdm bar over ``iterable`` (or with ``total=``) on stderr; plain periodic lines when stderr is not a terminal.
 
@@ -52,6 +60,6 @@ def progress(iterable: Iterable | None = None, **options: Any) -> tqdm:
     3
     """
     stream = sys.stderr
-    if not stream.isatty():
-        options = {"mininterval": LOG_INTERVAL, "delay": LOG_INTERVAL, "ascii": True, **options, "file": _Lines(stream)}
-    return tqdm(iterable, **options)
+    if stream.isatty():
+        return tqdm(iterable, **options)
+    return _LogBar(iterable, **{"mininterval": LOG_INTERVAL, "delay": LOG_INTERVAL, "ascii": True, **options, "file": _Lines(stream)})

@@ -12,7 +12,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.collections import LineCollection  # noqa: E402
-from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter  # noqa: E402
+from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter  # noqa: E402
 
 from wavecraft.analysis.ratedistortion import RateDistortion  # noqa: E402
 from wavecraft.analysis.timefrequency import TimeFrequency  # noqa: E402
@@ -47,15 +47,33 @@ def save_figure(figure: plt.Figure, path: str | os.PathLike, force: bool = True)
 
 def plot_spectrograms(clips: list[np.ndarray], sample_rate: int, path: str | os.PathLike, columns: int = 8,
                       titles: list[str] | None = None, n_fft: int = 256) -> Path:
-    """Log spectrograms of the clips in a grid (``n_fft``-point frames, half overlapping), each under its title."""
+    """Log spectrograms of the clips in a grid (``n_fft``-point frames, half overlapping), each under its title.
+
+    Time (s) and frequency (kHz) axes on the outer panels, one colour scale (dB) for all, shown in a colour bar.
+    """
+    columns = min(columns, len(clips))
     rows = int(np.ceil(len(clips) / columns))
-    figure, axes = plt.subplots(rows, columns, figsize=(2 * columns, 1.6 * rows), squeeze=False, layout="constrained")
-    for ax in axes.ravel():
-        ax.axis("off")
+    figure, axes = plt.subplots(rows, columns, figsize=(2 * columns + 1, 1.7 * rows + 0.4), squeeze=False, layout="constrained",
+                                sharex=True, sharey=True)
+    images, levels = [], []
     for i, (ax, clip) in enumerate(zip(axes.ravel(), clips)):
-        ax.specgram(clip, NFFT=n_fft, Fs=sample_rate, noverlap=n_fft // 2, cmap="magma")
+        power, _, _, image = ax.specgram(clip, NFFT=n_fft, Fs=sample_rate, noverlap=n_fft // 2, cmap="magma")
+        images.append(image)
+        levels.append(10 * np.log10(np.maximum(power.max(), 1e-30)))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value / 1000:g}"))
+        ax.tick_params(labelsize=7)
         if titles:
             ax.set_title(titles[i], fontsize=8)
+    for ax in axes.ravel()[len(clips):]:
+        ax.set_visible(False)
+    top = max(levels)
+    for image in images:  # one scale: the loudest clip's peak and 80 dB below it
+        image.set_clim(top - 80, top)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("kHz", fontsize=8)
+    for ax in axes[-1]:
+        ax.set_xlabel("s", fontsize=8)
+    figure.colorbar(images[0], ax=axes, label="power (dB)", shrink=0.9)
     return save_figure(figure, path)
 
 
@@ -171,11 +189,22 @@ def plot_histograms(histograms: Mapping[str, tuple[np.ndarray, np.ndarray]], pat
     return save_figure(figure, path)
 
 
-def plot_metric_curves(x: np.ndarray, curves: Mapping[str, np.ndarray], path: str | os.PathLike, xlabel: str) -> Path:
-    """One panel per named curve, all against the same ``x`` (e.g. quality against components kept)."""
+def plot_metric_curves(x: np.ndarray, curves: Mapping[str, np.ndarray | Mapping[str, np.ndarray]], path: str | os.PathLike,
+                       xlabel: str) -> Path:
+    """One panel per named curve, all against the same ``x`` (e.g. quality against components kept).
+
+    A panel's value may be a mapping of several named curves (training and held-out accuracy), drawn together with a legend;
+    integer ``x`` (epochs, components) gets integer ticks.
+    """
     figure, axes = plt.subplots(1, len(curves), figsize=(4.2 * len(curves), 3.2), layout="constrained", squeeze=False)
     for ax, (name, y) in zip(axes[0], curves.items()):
-        ax.plot(x, y, marker="o", markersize=3)
+        lines = y if isinstance(y, Mapping) else {None: y}
+        for label, values in lines.items():
+            ax.plot(x, values, marker="o", markersize=3, label=label)
+        if isinstance(y, Mapping):
+            ax.legend(fontsize=8)
+        if np.issubdtype(np.asarray(x).dtype, np.integer):
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel(xlabel)
         ax.set_title(name, fontsize=10)
         ax.grid(alpha=0.3)

@@ -64,7 +64,7 @@ def run_train(args: argparse.Namespace) -> int:
         raise InvalidParameterError("nothing is held out; raise --held-out")
     config = ClassifierConfig(args.frontend, train.names, args.sr, args.seconds, seed=args.seed)
     model = build_classifier(config, train.clips)
-    history, seconds = timed_training(model, train, epochs=args.epochs, seed=args.seed)
+    history, seconds = timed_training(model, train, epochs=args.epochs, seed=args.seed, held_out=test)
     accuracy, confusion = evaluate(model, test)
     metrics = {
         "held_out_accuracy": round(accuracy, 4), "train_accuracy": round(history["accuracy"][-1], 4),
@@ -73,7 +73,8 @@ def run_train(args: argparse.Namespace) -> int:
     split = {"corpus": corpus.name, "group": group, "held_out": args.held_out, "split_seed": args.split_seed,
              "train_files": len(train), "held_out_files": len(test)}
     save_model(args.out, "classifier", model, config, {"metrics": metrics, "split": split, "history": history}, force=args.force)
-    plot_metric_curves(np.arange(1, args.epochs + 1), {"training loss": history["loss"], "training accuracy": history["accuracy"]},
+    accuracy_curves = {"training": history["accuracy"], "held out": history["held_out_accuracy"]}
+    plot_metric_curves(np.arange(1, args.epochs + 1), {"training loss": history["loss"], "accuracy": accuracy_curves},
                        args.out / "training.png", "epoch")
     print(format_table(["frontend", "train_files", "held_out_files", "held_out_accuracy", "train_seconds"],
                        [[args.frontend, len(train), len(test), accuracy, seconds]]))

@@ -108,15 +108,17 @@ def _cached_clips(corpus: Corpus, sample_rate: int, seconds: float) -> dict[str,
 
 def train_classifier(
     model: Classifier, train: LabelledClips, epochs: int = 30, batch_size: int = 32, learning_rate: float = 1e-3, seed: int = 0,
+    held_out: LabelledClips | None = None,
 ) -> dict[str, list[float]]:
-    """Adam on cross-entropy, shuffled mini-batches; returns per-epoch training loss and accuracy."""
+    """Adam on cross-entropy, shuffled mini-batches; returns per-epoch training loss and accuracy (and ``held_out_accuracy``
+    after each epoch when ``held_out`` clips are given: they are only scored, never learned from)."""
     if len(train) < 2:
         raise InvalidParameterError("need at least two training clips")
     generator = torch.Generator().manual_seed(seed)
     x = torch.as_tensor(train.clips)[:, None, :]
     y = torch.as_tensor(train.labels)
     optimiser = torch.optim.Adam(model.parameters(), lr=learning_rate)
-    history: dict[str, list[float]] = {"loss": [], "accuracy": []}
+    history: dict[str, list[float]] = {"loss": [], "accuracy": [], **({"held_out_accuracy": []} if held_out is not None else {})}
     model.train()
     bar = progress(range(epochs), desc=f"training {model.config.frontend}", unit="epoch", leave=False)
     for _ in bar:
@@ -135,6 +137,9 @@ def train_classifier(
             correct += int((logits.argmax(dim=1) == y[batch]).sum())
         history["loss"].append(total / len(y))
         history["accuracy"].append(correct / len(y))
+        if held_out is not None:
+            history["held_out_accuracy"].append(evaluate(model, held_out)[0])
+            model.train()
         bar.set_postfix(loss=f"{history['loss'][-1]:.3f}", acc=f"{history['accuracy'][-1]:.2f}")
     model.eval()
     return history
