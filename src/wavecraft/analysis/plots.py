@@ -77,8 +77,8 @@ def plot_spectrograms(clips: list[np.ndarray], sample_rate: int, path: str | os.
     return save_figure(figure, path)
 
 
-def plot_functions(basis: Basis, path: str | os.PathLike, count: int = 64, columns: int = 8) -> Path:
-    """Grids of the first ``count`` synthesis functions: waveforms (left) and magnitude responses (right).
+def plot_functions(basis: Basis, path: str | os.PathLike, count: int = 256, columns: int = 8) -> Path:
+    """Grids of all synthesis functions (the first ``count`` of larger bases): waveforms (left) and magnitude responses (right).
 
     Each grid is one set of axes with one line per cell (a LineCollection),
     which draws in a fraction of the time of one axes per function.
@@ -107,7 +107,8 @@ def plot_functions(basis: Basis, path: str | os.PathLike, count: int = 64, colum
         ax.tick_params(labelbottom=False, labelleft=False, length=0)
         ax.grid(True, color="0.8")
         ax.set_title(title)
-    figure.suptitle(f"{basis.name}: the first {len(functions)} synthesis functions, in component order")
+    shown = f"all {basis.N}" if len(functions) == basis.N else f"the first {len(functions)} of {basis.N}"
+    figure.suptitle(f"{basis.name}: {shown} synthesis functions, in component order")
     return save_figure(figure, path)
 
 
