@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -144,6 +145,31 @@ def _curve_rows(results: Sequence[BasisResult]) -> list[dict]:
     return rows
 
 
+#: Units of the summary's column keys, by suffix.
+UNITS = {"_db": "dB", "_ms": "ms", "_hz": "Hz", "_seconds": "s"}
+
+
+def column_title(key: str) -> str:
+    """The page's header for a summary column: ``snr_k8_db`` -> ``SNR, k = 8 (dB)``, ``mean_bandwidth_hz`` -> ``mean bandwidth (Hz)``.
+
+    >>> column_title("snr_k8_db"), column_title("excerpt_snr_k8_db"), column_title("snr_1bit_db"), column_title("fit_seconds")
+    ('SNR, k = 8 (dB)', 'excerpt SNR, k = 8 (dB)', 'SNR, 1 bit (dB)', 'fit (s)')
+    """
+    suffix = next((s for s in UNITS if key.endswith(s)), "")
+    words = []
+    for word in key.removesuffix(suffix).split("_"):
+        if word == "snr":
+            words.append("SNR")
+        elif re.fullmatch(r"k\d+", word):
+            words.append(f"k = {word[1:]}")
+        elif re.fullmatch(r"\d+bit", word):
+            words.append(f"{word[:-3]} bit")
+        else:
+            words.append(word)
+    text = " ".join(words).replace("SNR ", "SNR, ")
+    return f"{text} ({UNITS[suffix]})" if suffix else text
+
+
 def _report(corpus_name: str, ens: Ensemble, rows: list[dict], clips: list, has_pca: bool, sparse_ceiling: dict[str, float]) -> Report:
     """The index.html page; ``sparse_ceiling`` is the SNR of sparse coding's own codes, where its curve must level off."""
     page = Report(f"Bases compared on {corpus_name}")
@@ -154,7 +180,7 @@ def _report(corpus_name: str, ens: Ensemble, rows: list[dict], clips: list, has_
         "Learned bases are fitted on the training slices; every measure is taken on held-out slices."
     )
     page.heading("Summary")
-    page.table(list(rows[0]), [list(r.values()) for r in rows])
+    page.table([column_title(key) for key in rows[0]], [list(r.values()) for r in rows])
     page.heading("Listen")
     page.paragraph("A held-out excerpt rebuilt from each frame's most important coefficients (sqrt-Hann frames, hop M/2).")
     page.players(clips)
