@@ -94,7 +94,7 @@ def test_checkpoint_round_trip(data, tmp_path: Path) -> None:
 
 def test_classifier_and_probe_commands(tones, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     out = tmp_path / "clf"
-    assert main(["classifier", "train", "synthetic:tones", "--frontend", "conv-dft", "--epochs", "8", "--out", str(out)]) == 0
+    assert main(["classifier", "train", "synthetic:tones", "--frontend", "conv-dft", "--epochs", "8", "--seconds", "0.5", "--out", str(out)]) == 0
     payload = json.loads((out / "config.json").read_text())
     assert payload["kind"] == "classifier" and payload["config"]["frontend"] == "conv-dft"
     assert 0.0 <= payload["metrics"]["held_out_accuracy"] <= 1.0 and len(payload["history"]["loss"]) == 8
@@ -110,7 +110,7 @@ def test_classifier_and_probe_commands(tones, tmp_path: Path, capsys: pytest.Cap
     summary = json.loads((probed / "summary.json").read_text())
     first = summary["layers"][0]
     assert first["name"] == "frontend.conv" and first["linear"] and first["stride"] == 128 and first["channels"] == 64
-    assert not summary["layers"][-1]["linear"]  # after the log and the ReLUs: a linearisation
+    assert summary["layers"][-1]["response"] == "full-scale"  # after the log-energy: no first-order response at silence
     assert (probed / "tiling.png").is_file() and (probed / "responses-frontend-conv.png").is_file()
     assert main(["classifier", "train", "synthetic:tones", "--out", str(out)]) == 2  # exists
     assert main(["probe", str(tmp_path / "nothing"), "--out", str(tmp_path / "p2")]) == 2

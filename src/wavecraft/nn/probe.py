@@ -189,7 +189,10 @@ def plot_responses(layer: LayerResponse, path: str | os.PathLike, count: int = 1
     spectra = np.fft.rfft(responses, n_fft, axis=1)
     freqs = np.fft.rfftfreq(n_fft, 1.0 / layer.sample_rate)
     t = np.arange(responses.shape[1]) / layer.sample_rate * 1e3
-    figure, axes = plt.subplots(len(responses), 3, figsize=(11, 1.1 * len(responses) + 0.8), squeeze=False, sharex="col", layout="constrained")
+    height = 1.1 * len(responses) + 0.8
+    figure, axes = plt.subplots(len(responses), 3, figsize=(11, height), squeeze=False, sharex="col")
+    # a fixed layout (half an inch above for the title, below for the labels): constrained layout took seconds for 48 axes
+    figure.subplots_adjust(top=1 - 0.6 / height, bottom=0.5 / height, hspace=0.25, wspace=0.25)
     for row, (response, spectrum) in enumerate(zip(responses, spectra)):
         axes[row, 0].plot(t, response, linewidth=0.7)
         magnitude = 20 * np.log10(np.abs(spectrum) + 1e-12)
@@ -199,7 +202,7 @@ def plot_responses(layer: LayerResponse, path: str | os.PathLike, count: int = 1
         axes[row, 0].set_ylabel(str(row), rotation=0, ha="right")
     for ax, label in zip(axes[-1], ("ms", "Hz (magnitude, dB)", "Hz (phase, rad)")):
         ax.set_xlabel(label)
-    figure.suptitle(f"{layer.name} ({layer.kind}): {TITLES[layer.response]}")
+    figure.suptitle(f"{layer.name} ({layer.kind}): {TITLES[layer.response]}", y=1 - 0.15 / height)
     return save_figure(figure, path)
 
 
