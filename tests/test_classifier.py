@@ -92,6 +92,7 @@ def test_checkpoint_round_trip(data, tmp_path: Path) -> None:
         load_model(tmp_path / "m")
 
 
+@pytest.mark.slow  # a training and a probe of every layer, with figures
 def test_classifier_and_probe_commands(tones, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     out = tmp_path / "clf"
     assert main(["classifier", "train", "synthetic:tones", "--frontend", "conv-dft", "--epochs", "8", "--seconds", "0.5", "--out", str(out)]) == 0

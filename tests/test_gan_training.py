@@ -173,6 +173,7 @@ def test_evaluate_scores_real_and_generated_clips_with_one_classifier(tmp_path: 
     assert len(warned) == 1 and "hardly tells the real clips' classes apart" in warned[0]
 
 
+@pytest.mark.slow  # three trainings and an ONNX export
 def test_conditional_specgan_vae_and_onnx_commands(tmp_path: Path) -> None:
     run = tmp_path / "cgan"
     assert main(["train", "gan", "synthetic:tones", "--model", "specgan", "--conditional", "cgan", "--steps", "2", "--out", str(run)]) == 0
