@@ -54,8 +54,6 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def run_train(args: argparse.Namespace) -> int:
     """Train, evaluate on the held-out files, save with config and metrics."""
-    if args.epochs < 1:
-        raise InvalidParameterError("--epochs must be at least 1")
     check_writable(args.out, args.force)
     corpus = open_corpus(args.corpus)
     group = args.group or default_group(corpus)

@@ -45,8 +45,6 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def run_demix(args: argparse.Namespace) -> int:
     """Demix the loop and write stems, sounds, onsets, a figure and the summary."""
-    if args.components < 1 or args.iterations < 1:
-        raise InvalidParameterError("--components and --iterations must be at least 1")
     check_writable(args.out, args.force)
     signal, sr = audio.load(args.loop, require_nonsilent=True)
     result = demix(signal, sr, args.components, args.method, args.beta, args.iterations, args.seed)
