@@ -229,8 +229,10 @@ def fetch_recipe(recipe: UrlRecipe, corpus_dir: Path) -> Path:
     archive = download(recipe.url, corpus_dir / f"archive-{recipe.sha256[:16]}", recipe.sha256)  # named by content, never by the URL
     try:
         extract(archive, tree, recipe.keep)
-    finally:  # extracted, or refused (an unsafe member): either way the archive has no further use
+    except FetchError:  # refused (an unsafe member) or unreadable: a verified archive that will never do; a full disk keeps it
         archive.unlink()
+        raise
+    archive.unlink()
     return tree
 
 
