@@ -21,7 +21,7 @@ import torch
 from wavecraft.cli.output import format_table
 from wavecraft.models.wavegan import WaveGANGenerator
 from wavecraft.train.precision import bf16_is_faster
-from wavecraft.train.runs import PRESETS, preset
+from wavecraft.train.presets import PRESETS, preset
 from wavecraft.train.throughput import matmul_rate
 
 from common import timed

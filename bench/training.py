@@ -21,9 +21,10 @@ import torch
 
 from wavecraft.cli.output import format_table
 from wavecraft.corpus import open_corpus
-from wavecraft.train.data import SliceSampler
+from wavecraft.train.config import MODEL_KINDS
+from wavecraft.train.data import training_data
 from wavecraft.train.loop import build_trainer
-from wavecraft.train.runs import MODEL_KINDS, PRESETS, preset
+from wavecraft.train.presets import PRESETS, preset
 from wavecraft.train.throughput import matmul_rate
 
 
@@ -41,7 +42,7 @@ def main() -> None:
     for name in args.presets:
         for kind in args.kinds:
             config = preset(kind, name)
-            trainer = build_trainer(config, SliceSampler(corpus, config.sample_rate, config.length, config.normalize, config.seed))
+            trainer = build_trainer(config, training_data(corpus, config))
             trainer.prepare()
             trainer.train_step()  # warm-up
             started = time.perf_counter()

@@ -40,8 +40,9 @@ from wavecraft.cli import main as wavecraft
 from wavecraft.cli.output import format_table
 from wavecraft.corpus import open_corpus
 from wavecraft.report import Report
-from wavecraft.train.loop import load_trained, split_files
-from wavecraft.train.runs import TrainConfig
+from wavecraft.inference import load_translator
+from wavecraft.train.config import TrainConfig
+from wavecraft.train.data import split_files
 from wavecraft.translate.degrade import decimate
 from wavecraft.translate.evaluation import evaluate_translation, translations
 from wavecraft.translate.noise import noise_banks
@@ -64,9 +65,9 @@ def train(corpus: str, out: Path, budget: list[str], rate: int, *args: str) -> P
 
 def held_out(run: Path, files: int) -> tuple[list, TrainConfig]:
     """Up to ``files`` held-out clean files of a run at its rate, and its config."""
-    trainer, _, payload = load_trained(run, "best")
-    config = trainer.config
-    _, held = split_files(open_corpus(payload["corpus"]), config)
+    model = load_translator(run, "best")
+    config = model.config
+    _, held = split_files(open_corpus(model.record.provenance["corpus"]), config)
     signals = [held.load(entry, sr=config.sample_rate, channels=config.channels)[0] for entry in list(held)[:files]]
     return signals, config
 
@@ -162,7 +163,7 @@ def main() -> None:
         runs = task_runs(args, folder, budget)
         name = f"{args.task}-x{args.factor}" if args.task == "superres" else args.task
         title, modes = f"{args.corpus}: {args.task}" + (f" x{args.factor}" if args.task == "superres" else ""), [""]
-    models = {(f"trained {key}" if args.aliasing else key): load_trained(run, "best")[0].generator.eval() for key, run in runs.items()}
+    models = {(f"trained {key}" if args.aliasing else key): load_translator(run, "best").network for key, run in runs.items()}
     files, config = held_out(runs["anti-aliased"] if args.aliasing else next(iter(runs.values())), args.files)
     noise = {source: noise_banks(source, config.sample_rate, config.held_out, config.seed)[1] for source in config.model.task.recorded_noise}
     window = config.model.length // config.model.task.factor

@@ -57,11 +57,11 @@ def resume_twice(corpus, tmp_path: Path, config) -> tuple:
     """Train ``config`` 4 steps straight, and 2 steps then 2 more resumed; assert the weights are equal; both trainers."""
     import torch
 
-    from wavecraft.train.loop import train_run
+    from wavecraft.train.loop import Schedule, train_run
 
-    straight = train_run(corpus, tmp_path / "straight", config, steps=4, checkpoint_every=2)
-    train_run(corpus, tmp_path / "stopped", config, steps=2, checkpoint_every=2)
-    resumed = train_run(corpus, tmp_path / "stopped", config, steps=4, checkpoint_every=2, resume=True)
+    straight = train_run(corpus, tmp_path / "straight", config, Schedule(steps=4, checkpoint_every=2))
+    train_run(corpus, tmp_path / "stopped", config, Schedule(steps=2, checkpoint_every=2))
+    resumed = train_run(corpus, tmp_path / "stopped", config, Schedule(steps=4, checkpoint_every=2), resume=True)
     for name, network in straight.networks.items():
         for (key, x), (_, y) in zip(network.state_dict().items(), resumed.networks[name].state_dict().items()):
             assert torch.equal(x, y), key

@@ -13,7 +13,7 @@ from wavecraft.bases import dft_basis
 from wavecraft.cli import main
 from wavecraft.corpus import synthetic_corpus
 from wavecraft.errors import InvalidParameterError, WavecraftError
-from wavecraft.models import FRONTENDS, ClassifierConfig, build_classifier, load_model, save_model
+from wavecraft.models import FRONTENDS, ClassifierConfig, build_classifier, load_classifier, save_classifier
 from wavecraft.models.frontends import initial_kernels, make_frontend
 from wavecraft.train.classifier import clip_dataset, evaluate, train_classifier
 
@@ -80,16 +80,16 @@ def test_training_learns_timbres_kept_apart_by_file(data) -> None:
 def test_checkpoint_round_trip(data, tmp_path: Path) -> None:
     train, _ = data
     model = build_classifier(ClassifierConfig("conv-ica", train.names, seed=1), train.clips).eval()
-    save_model(tmp_path / "m", "classifier", model, model.config, {"metrics": {"held_out_accuracy": 0.5}})
-    again, config, payload = load_model(tmp_path / "m")
+    save_classifier(tmp_path / "m", model, {"held_out_accuracy": 0.5}, {"corpus": "synthetic:tones"})
+    again, record = load_classifier(tmp_path / "m")
     x = torch.as_tensor(train.clips[:4])[:, None, :]
     torch.testing.assert_close(again(x), model(x))
-    assert config == model.config and payload["metrics"]["held_out_accuracy"] == 0.5
+    assert again.config == model.config and record.metrics["held_out_accuracy"] == 0.5 and record.provenance["corpus"] == "synthetic:tones"
     with pytest.raises(WavecraftError):
-        load_model(tmp_path / "missing")
+        load_classifier(tmp_path / "missing")
     (tmp_path / "m" / "config.json").write_text("{not json")
     with pytest.raises(WavecraftError):
-        load_model(tmp_path / "m")
+        load_classifier(tmp_path / "m")
 
 
 @pytest.mark.slow  # a training and a probe of every layer, with figures
@@ -98,8 +98,8 @@ def test_classifier_and_probe_commands(tones, tmp_path: Path, capsys: pytest.Cap
     assert main(["classifier", "train", "synthetic:tones", "--frontend", "conv-dft", "--epochs", "8", "--seconds", "0.5", "--out", str(out)]) == 0
     payload = json.loads((out / "config.json").read_text())
     assert payload["kind"] == "classifier" and payload["config"]["frontend"] == "conv-dft"
-    assert 0.0 <= payload["metrics"]["held_out_accuracy"] <= 1.0 and len(payload["history"]["loss"]) == 8
-    held_out = payload["history"]["held_out_accuracy"]  # scored after every epoch, beside the training curve
+    assert 0.0 <= payload["metrics"]["held_out_accuracy"] <= 1.0 and len(payload["metrics"]["history"]["loss"]) == 8
+    held_out = payload["metrics"]["history"]["held_out_accuracy"]  # scored after every epoch, beside the training curve
     assert len(held_out) == 8 and held_out[-1] == pytest.approx(payload["metrics"]["held_out_accuracy"], abs=1e-4)
     assert (out / "training.png").is_file()
     capsys.readouterr()

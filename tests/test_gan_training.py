@@ -15,11 +15,15 @@ from torch import nn
 from wavecraft.cli import main
 from wavecraft.corpus import folder_corpus, synthetic_corpus
 from wavecraft.errors import WavecraftError
+from wavecraft.inference import load_classifier, load_generator
 from wavecraft.models import WaveGANConfig
-from wavecraft.train.data import SliceSampler
+from wavecraft.models.checkpoint import save_classifier
+from wavecraft.train.checkpoints import latest_checkpoint, read_run_config
+from wavecraft.train.config import TrainConfig
+from wavecraft.train.data import SliceSampler, TrainingData
 from wavecraft.train.gan import discriminator_loss, generator_loss, gradient_penalty
-from wavecraft.train.loop import build_trainer, train_run
-from wavecraft.train.runs import TrainConfig, latest_checkpoint, load_run_config, preset
+from wavecraft.train.loop import Schedule, build_trainer, train_run
+from wavecraft.train.presets import preset
 
 from conftest import resume_twice, tone, write_wav
 
@@ -64,9 +68,9 @@ def test_slices_pad_short_files_and_cut_long_ones(tmp_path: Path) -> None:
 
 def test_resume_continues_bit_exactly(tmp_path: Path) -> None:
     corpus = synthetic_corpus("drum-machine", n_files=4, duration=2.0)
-    straight = train_run(corpus, tmp_path / "straight", TINY, steps=6, checkpoint_every=3)
-    train_run(corpus, tmp_path / "stopped", TINY, steps=3, checkpoint_every=3)
-    resumed = train_run(corpus, tmp_path / "stopped", TINY, steps=6, checkpoint_every=3, resume=True)
+    straight = train_run(corpus, tmp_path / "straight", TINY, Schedule(steps=6, checkpoint_every=3))
+    train_run(corpus, tmp_path / "stopped", TINY, Schedule(steps=3, checkpoint_every=3))
+    resumed = train_run(corpus, tmp_path / "stopped", TINY, Schedule(steps=6, checkpoint_every=3), resume=True)
     for a, b in ((straight.generator, resumed.generator), (straight.discriminator, resumed.discriminator)):
         for (name, x), (_, y) in zip(a.state_dict().items(), b.state_dict().items()):
             assert torch.equal(x, y), name
@@ -78,7 +82,7 @@ def test_resume_continues_bit_exactly(tmp_path: Path) -> None:
     assert {"train/g_gradient_norm", "train/steps_per_second", "train/flop_utilisation"} <= set(events.Tags()["scalars"])
     assert 0 < resumed.history[-1]["flop_utilisation"] < 2
     assert len(events.Audio("samples/0")) == 2 and len(events.Images("samples/spectrograms")) == 2  # one per checkpoint
-    kept = train_run(corpus, tmp_path / "kept", TINY, steps=5, checkpoint_every=1, keep=2)
+    kept = train_run(corpus, tmp_path / "kept", TINY, Schedule(steps=5, checkpoint_every=1, keep=2))
     assert [p.name for p in sorted((tmp_path / "kept" / "checkpoints").iterdir())] == ["best", "step-0000004", "step-0000005"]
     assert latest_checkpoint(tmp_path / "kept").name == "step-0000005"
     scores = {h["step"]: h["mel_frechet"] for h in kept.history if "mel_frechet" in h}
@@ -89,31 +93,32 @@ def test_resume_continues_bit_exactly(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("config", [
-    preset("specgan", "small", "acgan", ("bright", "hollow", "mellow"), batch_size=4, critic_steps=2, model_changes={"d": 4}),
-    preset("wavegan", "small", "semi", ("bright", "hollow", "mellow"), batch_size=4, critic_steps=1, loss="hinge", labelled=0.5, model_changes={"d": 4}),
+    preset("specgan", "small", conditional="acgan", labels=("bright", "hollow", "mellow"), batch_size=4, critic_steps=2, model_changes={"d": 4}),
+    preset("wavegan", "small", conditional="semi", labels=("bright", "hollow", "mellow"), batch_size=4, critic_steps=1, loss="hinge",
+           labelled=0.5, model_changes={"d": 4}),
     preset("vae", "small", batch_size=4),
 ], ids=["specgan-acgan", "wavegan-semi", "vae"])
 def test_every_model_kind_resumes_bit_exactly(tmp_path: Path, config: TrainConfig) -> None:
     straight, resumed = resume_twice(synthetic_corpus("tones", n_files=9, duration=0.3), tmp_path, config)
     assert straight.history[-1] == {**resumed.history[-1], "steps_per_second": straight.history[-1]["steps_per_second"],
                                     "flop_utilisation": straight.history[-1]["flop_utilisation"]}
-    assert load_run_config(tmp_path / "stopped")[0] == config
+    assert read_run_config(tmp_path / "stopped")[0] == config
     clips = resumed.synthesize(resumed.latent(3), resumed.random_labels(3))
     assert clips.shape == (3, 4096) and np.isfinite(clips).all()
 
 
 def test_time_budget_and_timed_checkpoints(tmp_path: Path) -> None:
     corpus = synthetic_corpus("drum-machine", n_files=4, duration=0.3)
-    trainer = train_run(corpus, tmp_path / "run", TINY, steps=1000, minutes=1e-6)
+    trainer = train_run(corpus, tmp_path / "run", TINY, Schedule(steps=1000, minutes=1e-6))
     assert trainer.step == 1 and latest_checkpoint(tmp_path / "run").name == "step-0000001"
-    train_run(corpus, tmp_path / "timed", TINY, steps=3, checkpoint_every=1000, checkpoint_minutes=1e-6, keep=5)
+    train_run(corpus, tmp_path / "timed", TINY, Schedule(steps=3, checkpoint_every=1000, checkpoint_minutes=1e-6, keep=5))
     assert [p.name for p in sorted((tmp_path / "timed" / "checkpoints").glob("step-*"))] == [f"step-000000{i}" for i in (1, 2, 3)]
 
 
 def test_train_and_generate_commands(tmp_path: Path) -> None:
     run = tmp_path / "run"
     assert main(["train", "gan", "synthetic:drum-machine", "--steps", "2", "--checkpoint-every", "1", "--out", str(run)]) == 0
-    assert json.loads((run / "config.json").read_text())["train"]["model"]["d"] == 16  # the small preset
+    assert json.loads((run / "config.json").read_text())["config"]["model"]["d"] == 16  # the small preset
     assert main(["train", "gan", "synthetic:drum-machine", "--steps", "3", "--out", str(run)]) == 2  # exists
     assert main(["train", "gan", "synthetic:drum-machine", "--steps", "3", "--out", str(run), "--resume"]) == 0
     assert latest_checkpoint(run).name == "step-0000003" and (run / "log.csv").read_text().count("\n") >= 2
@@ -131,11 +136,10 @@ def test_train_and_generate_commands(tmp_path: Path) -> None:
     assert json.loads((line / "summary.json").read_text())["n"] == 5
     exported = tmp_path / "generator.pt2"
     assert main(["export", str(run), "--out", str(exported)]) == 0
-    trainer = build_trainer(load_run_config(run)[0], sampler=None)
-    trainer.load_weights(latest_checkpoint(run))
+    generator = load_generator(run, checkpoint=None).network  # the latest, as export took
     z = torch.rand(3, 100) * 2 - 1  # another batch size than the trace's
     with torch.no_grad():
-        torch.testing.assert_close(torch.export.load(str(exported)).module()(z), trainer.generator.eval()(z))
+        torch.testing.assert_close(torch.export.load(str(exported)).module()(z), generator(z))
     assert main(["train", "gan", "synthetic:drum-machine", "--out", str(tmp_path / "none"), "--resume"]) == 2
     assert main(["train", "gan", "synthetic:drum-machine", "--out", str(run), "--resume", "--force"]) == 2
 
@@ -161,13 +165,11 @@ def test_evaluate_scores_real_and_generated_clips_with_one_classifier(tmp_path: 
     assert main(["classifier", "train", "synthetic:tones", "--epochs", "1", "--seconds", "1", "--out", str(tmp_path / "long")]) == 0
     assert main(["evaluate", str(run), "--classifier", str(tmp_path / "long")]) == 2  # 16,000-sample clips for a 4,096-sample run
     assert "train one with --seconds 0.256" in capsys.readouterr().err
-    from wavecraft.models.checkpoint import load_model, save_model
-
-    model, config, payload = load_model(clf)
+    model, record = load_classifier(clf)
     with torch.no_grad():
         for p in model.head.parameters():
             p.zero_()  # every clip the same uniform guess (the embeddings untouched): inception score exactly 1
-    save_model(tmp_path / "blind", "classifier", model, config, {k: v for k, v in payload.items() if k not in ("format", "kind", "config")})
+    save_classifier(tmp_path / "blind", model, record.metrics, record.provenance)
     assert main(["evaluate", str(run), "--classifier", str(tmp_path / "blind"), "-n", "20"]) == 0
     warned = [line for line in capsys.readouterr().err.splitlines() if "warning" in line]
     assert len(warned) == 1 and "hardly tells the real clips' classes apart" in warned[0]
@@ -177,7 +179,7 @@ def test_evaluate_scores_real_and_generated_clips_with_one_classifier(tmp_path: 
 def test_conditional_specgan_vae_and_onnx_commands(tmp_path: Path) -> None:
     run = tmp_path / "cgan"
     assert main(["train", "gan", "synthetic:tones", "--model", "specgan", "--conditional", "cgan", "--steps", "2", "--out", str(run)]) == 0
-    train = json.loads((run / "config.json").read_text())["train"]
+    train = json.loads((run / "config.json").read_text())["config"]
     assert train["kind"] == "specgan" and train["labels"] == ["bright", "hollow", "mellow"] and train["model"]["classes"] == 3
     out = tmp_path / "gen"
     assert main(["generate", str(run), "-n", "2", "--label", "mellow", "--out", str(out)]) == 0
@@ -194,13 +196,12 @@ def test_conditional_specgan_vae_and_onnx_commands(tmp_path: Path) -> None:
     assert main(["export", str(run), "--out", str(exported)]) == 0
     import onnxruntime
 
-    trainer = build_trainer(load_run_config(run)[0], sampler=None)
-    trainer.load_weights(latest_checkpoint(run))
+    generator = load_generator(run, checkpoint=None).network
     z, labels = torch.rand(5, 100) * 2 - 1, torch.tensor([0, 1, 2, 1, 0])
     session = onnxruntime.InferenceSession(str(exported))
     (made,) = session.run(None, {"z": z.numpy(), "labels": labels.numpy()})
     with torch.no_grad():
-        np.testing.assert_allclose(made, trainer.generator.eval()(z, labels).numpy(), atol=1e-4)
+        np.testing.assert_allclose(made, generator(z, labels).numpy(), atol=1e-4)
     assert main(["export", str(run), "--out", str(tmp_path / "g.bin")]) == 2
     vae = tmp_path / "vae"
     assert main(["train", "vae", "synthetic:tones", "--steps", "2", "--out", str(vae)]) == 0
@@ -241,7 +242,7 @@ def test_bf16_mixed_precision_steps_stay_finite_and_move_the_weights(tmp_path: P
     from dataclasses import replace
 
     config = replace(TINY, precision="bf16")
-    trainer = build_trainer(config, SliceSampler(synthetic_corpus("drum-machine", n_files=4, duration=0.3), 16_000, 4096, True, 0))
+    trainer = build_trainer(config, TrainingData(SliceSampler(synthetic_corpus("drum-machine", n_files=4, duration=0.3), 16_000, 4096, True, 0)))
     before = [p.detach().clone() for p in trainer.generator.parameters()]
     losses = [trainer.train_step() for _ in range(2)]
     assert all(np.isfinite(v) for row in losses for v in row.values())
@@ -266,7 +267,7 @@ def test_a_truncated_newest_checkpoint_falls_back_to_the_previous_one(tmp_path: 
     import warnings
 
     corpus = synthetic_corpus("drum-machine", n_files=4, duration=0.3)
-    train_run(corpus, tmp_path / "a", TINY, steps=4, checkpoint_every=2)
+    train_run(corpus, tmp_path / "a", TINY, Schedule(steps=4, checkpoint_every=2))
     shutil.copytree(tmp_path / "a", tmp_path / "b")
     newest = tmp_path / "a" / "checkpoints" / "step-0000004" / damaged
     newest.write_bytes(newest.read_bytes()[: newest.stat().st_size // 2])  # killed while it was written
@@ -275,8 +276,8 @@ def test_a_truncated_newest_checkpoint_falls_back_to_the_previous_one(tmp_path: 
         assert latest_checkpoint(tmp_path / "a").name == "step-0000002"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        fell_back = train_run(corpus, tmp_path / "a", TINY, steps=6, checkpoint_every=2, resume=True)
-    resumed = train_run(corpus, tmp_path / "b", TINY, steps=6, checkpoint_every=2, resume=True)
+        fell_back = train_run(corpus, tmp_path / "a", TINY, Schedule(steps=6, checkpoint_every=2), resume=True)
+    resumed = train_run(corpus, tmp_path / "b", TINY, Schedule(steps=6, checkpoint_every=2), resume=True)
     for name, network in resumed.networks.items():
         for (key, x), (_, y) in zip(network.state_dict().items(), fell_back.networks[name].state_dict().items()):
             assert torch.equal(x, y), key
@@ -293,8 +294,8 @@ def test_a_kill_while_a_checkpoint_is_written_loses_only_the_steps_since_the_las
         """The process dying mid-write (no Exception handler may tidy it)."""
 
     corpus = synthetic_corpus("drum-machine", n_files=4, duration=0.3)
-    straight = train_run(corpus, tmp_path / "straight", TINY, steps=4, checkpoint_every=2)
-    train_run(corpus, tmp_path / "run", TINY, steps=2, checkpoint_every=2)
+    straight = train_run(corpus, tmp_path / "straight", TINY, Schedule(steps=4, checkpoint_every=2))
+    train_run(corpus, tmp_path / "run", TINY, Schedule(steps=2, checkpoint_every=2))
     real_save, saved = safetensors.torch.save_file, []
 
     def dies_writing_the_optimisers(tensors, filename, *args, **kwargs):
@@ -305,10 +306,10 @@ def test_a_kill_while_a_checkpoint_is_written_loses_only_the_steps_since_the_las
 
     monkeypatch.setattr(safetensors.torch, "save_file", dies_writing_the_optimisers)
     with pytest.raises(Killed):
-        train_run(corpus, tmp_path / "run", TINY, steps=4, checkpoint_every=2, resume=True)
+        train_run(corpus, tmp_path / "run", TINY, Schedule(steps=4, checkpoint_every=2), resume=True)
     monkeypatch.setattr(safetensors.torch, "save_file", real_save)
     assert [p.name for p in (tmp_path / "run" / "checkpoints").iterdir() if p.name.startswith("step-")] == ["step-0000002"]
-    resumed = train_run(corpus, tmp_path / "run", TINY, steps=4, checkpoint_every=2, resume=True)
+    resumed = train_run(corpus, tmp_path / "run", TINY, Schedule(steps=4, checkpoint_every=2), resume=True)
     for name, network in straight.networks.items():
         for (key, x), (_, y) in zip(network.state_dict().items(), resumed.networks[name].state_dict().items()):
             assert torch.equal(x, y), key

@@ -52,9 +52,9 @@ def test_the_command_line_defaults_to_auto_and_records_what_ran(tmp_path: Path, 
     monkeypatch.setattr(precision, "bf16_is_faster", lambda device: False)
     run = tmp_path / "run"
     assert main(["train", "vae", "synthetic:tones", "--steps", "1", "--out", str(run)]) == 0
-    assert json.loads((run / "config.json").read_text())["train"]["precision"] == "fp32"
+    assert json.loads((run / "config.json").read_text())["config"]["precision"] == "fp32"
     capsys.readouterr()
     assert main(["train", "vae", "synthetic:tones", "--steps", "1", "--precision", "bf16", "--out", str(run), "--force"]) == 0
-    assert json.loads((run / "config.json").read_text())["train"]["precision"] == "bf16"
+    assert json.loads((run / "config.json").read_text())["config"]["precision"] == "bf16"
     warned = [line for line in capsys.readouterr().err.splitlines() if "warning" in line]
     assert len(warned) == 1 and warned[0].startswith("wavecraft: warning: bf16 is slower than fp32")

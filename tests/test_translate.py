@@ -16,8 +16,9 @@ from wavecraft.cli import main
 from wavecraft.corpus import synthetic_corpus
 from wavecraft.errors import InvalidParameterError
 from wavecraft.metrics import log_spectral_distance, snr
-from wavecraft.train.loop import train_run
-from wavecraft.train.runs import TrainConfig, preset
+from wavecraft.train.config import TrainConfig
+from wavecraft.train.loop import Schedule, train_run
+from wavecraft.train.presets import preset
 from wavecraft.translate import UNet1d, UNetConfig, decimate, translate_long
 from wavecraft.translate.degrade import add_noise, coloured_noise, random_smoothing
 from wavecraft.translate.discriminator import PatchDiscriminator
@@ -189,14 +190,14 @@ def test_translation_resumes_bit_exactly_and_holds_files_out(tmp_path: Path) -> 
     straight, resumed = resume_twice(synthetic_corpus("tones", n_files=10, duration=0.5), tmp_path, config)
     assert straight.history[-1]["validation_lsd"] == resumed.history[-1]["validation_lsd"]
     assert {"d_loss", "adversarial_loss", "stft_loss", "reconstruction_loss"} <= set(straight.history[-1])
-    assert len(straight.sampler.signals) + len(straight.held_out.signals) == 10 and len(straight.held_out.signals) >= 1
+    assert len(straight.data.sampler.signals) + len(straight.data.held_out.signals) == 10 and len(straight.data.held_out.signals) >= 1
     inputs, targets = straight.validation()
     assert inputs.shape == (32, 1, 1024) and targets.shape == (32, 1, 2048)  # low-rate inputs, high-rate targets
 
 
 def test_an_l1_unet_learns_to_undo_smoothing_on_held_out_files(tmp_path: Path) -> None:
     config = replace(_tiny(TaskConfig("decorrupt"), adversarial_weight=0.0), learning_rate=2e-3)
-    trainer = train_run(synthetic_corpus("tones", n_files=10, duration=0.5), tmp_path / "run", config, steps=150, checkpoint_every=150)
+    trainer = train_run(synthetic_corpus("tones", n_files=10, duration=0.5), tmp_path / "run", config, Schedule(steps=150, checkpoint_every=150))
     inputs, targets = trainer.validation()
     corrupted = np.mean([log_spectral_distance(t, x, 16_000) for t, x in zip(targets[:, 0].numpy(), inputs[:, 0].numpy())])
     assert trainer.history[-1]["validation_lsd"] < 0.8 * corrupted  # better than the corrupted input on held-out files
@@ -227,11 +228,11 @@ def test_a_paired_unet_learns_channel_1_to_channel_0(tmp_path: Path) -> None:
     corpus = folder_corpus(_paired_files(tmp_path / "pairs", 10, 0))
     config = replace(_tiny(TaskConfig("paired"), adversarial_weight=0.0), learning_rate=2e-3)
     assert config.channels == 2
-    trainer = train_run(corpus, tmp_path / "run", config, steps=150, checkpoint_every=150)
+    trainer = train_run(corpus, tmp_path / "run", config, Schedule(steps=150, checkpoint_every=150))
     inputs, targets = trainer.validation()
     assert inputs.shape == targets.shape == (32, 1, 2048)
     assert torch.equal(inputs[:, 0] * 4, torch.round(inputs[:, 0] * 4))  # the levels themselves, not normalised
-    table = evaluate_translation({"unet": trainer.generator.eval()}, config.model.task, trainer.held_out.signals, 16_000, 2048, speech=False)
+    table = evaluate_translation({"unet": trainer.generator.eval()}, config.model.task, trainer.data.held_out.signals, 16_000, 2048, speech=False)
     assert table["unet"]["snr"] > table["input"]["snr"] + 10  # the mapping is learnt, on held-out files
     mono = tmp_path / "mono"
     mono.mkdir()
@@ -248,11 +249,11 @@ def test_translate_commands(tmp_path: Path) -> None:
     assert main(["train", "translate", "synthetic:tones", "--task", "superres", "--factor", "4", *tiny, "--out", str(superres)]) == 0
     assert main(["train", "translate", "synthetic:tones", "--task", "enhance", *tiny, "--adversarial-weight", "0",
                  "--noise", "coloured", "synthetic:drum-machine", "--out", str(enhance)]) == 0
-    assert json.loads((enhance / "config.json").read_text())["train"]["model"]["task"]["noise"] == ["coloured", "synthetic:drum-machine"]
+    assert json.loads((enhance / "config.json").read_text())["config"]["model"]["task"]["noise"] == ["coloured", "synthetic:drum-machine"]
     assert main(["train", "translate", "synthetic:tones", "--task", "enhance", *tiny, "--noise", "nosuch", "--out", str(tmp_path / "n")]) == 2
     write_wav(tmp_path / "low.wav", tone(300.0, 4000, 3.3), 4000)  # 3.3 s: not a multiple of the window
     assert main(["train", "translate", "synthetic:tones", "--task", "superres", "--sr", "8000", *tiny, "--spline-input", "--out", str(tmp_path / "8k")]) == 0
-    assert json.loads((tmp_path / "8k" / "config.json").read_text())["train"]["model"]["unet"]["spline_input"] is True
+    assert json.loads((tmp_path / "8k" / "config.json").read_text())["config"]["model"]["unet"]["spline_input"] is True
     assert main(["train", "translate", "synthetic:tones", "--task", "enhance", *tiny, "--spline-input", "--out", str(tmp_path / "x")]) == 2
     assert main(["upsample", str(tmp_path / "8k"), str(tmp_path / "low.wav"), str(tmp_path / "8k.wav")]) == 0
     assert sf.info(tmp_path / "8k.wav").samplerate == 8000 and sf.info(tmp_path / "8k.wav").frames == 2 * 13_200

@@ -14,6 +14,7 @@ from scipy.stats import norm
 from sklearn.cluster import KMeans
 
 from wavecraft.audio import resample
+from wavecraft.bases.mel import mel_filterbank
 from wavecraft.bases.stft import stft
 from wavecraft.errors import InvalidParameterError
 
@@ -21,6 +22,8 @@ from wavecraft.errors import InvalidParameterError
 BSS_CLAMP_DB = 200.0
 #: Added to powers before the log in :func:`log_spectral_distance` (about -100 dB).
 LSD_FLOOR = 1e-10
+#: Mel bands of :func:`mel_statistics`.
+MEL_BANDS = 40
 
 
 def amari_distance(unmixing: np.ndarray, mixing: np.ndarray) -> float:
@@ -288,6 +291,18 @@ def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
     cross = np.linalg.eigvalsh(root_a @ cov_b @ root_a)
     trace_sqrt = np.sum(np.sqrt(np.clip(cross, 0, None)))
     return float(np.sum((mean_a - mean_b) ** 2) + np.trace(cov_a) + np.trace(cov_b) - 2 * trace_sqrt)
+
+
+def mel_statistics(clips: np.ndarray, sample_rate: int) -> np.ndarray:
+    """Clips ``(n, samples)`` -> ``(n, 2 * MEL_BANDS)``: the mean and standard deviation over frames of their log mel energies.
+
+    The STFT is of 512 samples at 16 kHz with a hop of a quarter, both scaled with the rate (to the nearest power of two);
+    :data:`MEL_BANDS` bands. Two sets of clips are compared by the :func:`frechet_distance` of their statistics.
+    """
+    n_fft = int(2 ** round(np.log2(512 * sample_rate / 16_000)))
+    power = np.stack([np.abs(stft(clip, n_fft, n_fft // 4, "hann")) ** 2 for clip in np.asarray(clips, np.float32)])
+    logs = np.log10(power @ mel_filterbank(sample_rate, n_fft, MEL_BANDS).T + 1e-10)
+    return np.concatenate([logs.mean(axis=1), logs.std(axis=1)], axis=1)
 
 
 def different_bins(reference: np.ndarray, generated: np.ndarray, bins: int = 10, alpha: float = 0.05, seed: int = 0) -> int:

@@ -28,7 +28,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     convert.add_argument("--channels", type=options.integer(1, 64), default=None, help="1 mixes down; default keeps the channels")
     convert.add_argument("--normalize", choices=("peak", "rms"), help="peak to 0 dBFS or RMS to -20 dBFS")
     convert.add_argument("--subtype", default=None, help="PCM_16 (default), PCM_24, FLOAT, ...")
-    convert.add_argument("--force", action="store_true", help="overwrite OUT")
+    options.shared(convert, force="overwrite OUT")
     convert.set_defaults(run=run_convert)
 
 

@@ -38,8 +38,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     _add_ensemble_options(learn)
     learn.add_argument("--components", type=options.integer(1), default=None, help="N (default M)")
     learn.add_argument("--alpha", type=options.number(0.0, above=True), default=0.1, help="sparse coding: λ relative to the slices' RMS (default 0.1)")
-    learn.add_argument("--out", type=Path, required=True, help="the basis .npz to write")
-    learn.add_argument("--force", action="store_true", help="overwrite --out")
+    options.shared(learn, out="the basis .npz to write", force="overwrite --out")
     learn.set_defaults(run=run_learn)
 
     compare = commands.add_parser("compare", help=summary("compare"))
@@ -48,8 +47,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     _add_ensemble_options(compare)
     compare.add_argument("--components", type=options.integer(1), default=None, help="N of the learned bases (default M)")
     compare.add_argument("--keep", type=options.integer(1), default=None, help="coefficients per frame in the audio examples (default M/16)")
-    compare.add_argument("--out", type=Path, required=True, help="report folder")
-    compare.add_argument("--force", action="store_true", help="replace --out")
+    options.shared(compare, out="report folder", force="replace --out")
     compare.set_defaults(run=run_compare)
 
     resynth = commands.add_parser("resynth", help=summary("resynth"))
@@ -58,7 +56,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     resynth.add_argument("output", metavar="OUT")
     resynth.add_argument("--keep", type=options.integer(1), required=True, help="coefficients kept per frame")
     resynth.add_argument("--hop", type=options.integer(1), default=None, help="hop H (default M/2, with sqrt-Hann windows; M uses rectangular)")
-    resynth.add_argument("--force", action="store_true", help="overwrite OUT")
+    options.shared(resynth, force="overwrite OUT")
     resynth.set_defaults(run=run_resynth)
 
 
@@ -67,7 +65,7 @@ def _add_ensemble_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--window", type=options.integer(2, MAX_WINDOW), default=128, help="M, samples per slice (default 128)")
     parser.add_argument("--sr", type=options.rate, default=None, help="sample rate of the slices (default: the rate most of the corpus's files have)")
     parser.add_argument("--slices", type=options.integer(10), default=20_000, help="K, slices drawn, 20%% of them held out (default 20000)")
-    parser.add_argument("--seed", type=options.seed, default=0, help="seed of the draw and of the learners (default 0)")
+    options.shared(parser, seeds="the draw and of the learners")
     parser.add_argument("--silence-db", type=options.number(maximum=0.0), default=-50.0, help="skip slices quieter than this RMS (dBFS, default -50)")
     parser.add_argument(
         "--gain",

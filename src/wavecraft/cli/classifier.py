@@ -15,7 +15,7 @@ from wavecraft.cli.commands import summary
 from wavecraft.cli.output import format_table
 from wavecraft.corpus import open_corpus
 from wavecraft.errors import InvalidParameterError
-from wavecraft.models import FRONTENDS, ClassifierConfig, build_classifier, load_model, save_model
+from wavecraft.models import FRONTENDS, ClassifierConfig, build_classifier, load_classifier, save_classifier
 from wavecraft.nn import probe, write_probe
 from wavecraft.train.classifier import clip_dataset, default_group, evaluate, timed_training
 
@@ -27,15 +27,14 @@ def register(commands: argparse._SubParsersAction) -> None:
     train = sub.add_parser("train", help="train on a labelled corpus (held-out kits/speakers/files are kept out)")
     train.add_argument("corpus", metavar="CORPUS", help="e.g. drums, speech-en:digits, folder:./labelled")
     train.add_argument("--frontend", choices=FRONTENDS, default="logmel", help="front end (default logmel)")
-    train.add_argument("--out", type=Path, required=True, help="model folder: config.json (config, metrics), model.safetensors, training.png")
+    options.shared(train, out="model folder: config.json (config, metrics), model.safetensors, training.png",
+                   seeds="the initialisation and batch order", force="replace --out")
     train.add_argument("--epochs", type=options.integer(1), default=40, help="passes over the training clips (default 40)")
-    train.add_argument("--seed", type=options.seed, default=0, help="seed of the initialisation and batch order (default 0)")
     train.add_argument("--split-seed", type=options.seed, default=0, help="seed of the train/held-out split (default 0)")
     train.add_argument("--held-out", type=options.number(0.0, 1.0, above=True), default=0.25, help="fraction of files (whole groups) held out (default 0.25)")
     train.add_argument("--group", default=None, help="tag that keeps files together across the split (default: kit or speaker when present)")
     train.add_argument("--sr", type=options.rate, default=16_000, help="sample rate (default 16000)")
     train.add_argument("--seconds", type=options.number(0.0, 60.0, above=True), default=1.0, help="clip length from each file's start (default 1)")
-    train.add_argument("--force", action="store_true", help="replace --out")
     train.set_defaults(run=run_train)
 
     ev = sub.add_parser("eval", help="accuracy and confusion matrix of a trained classifier on a corpus")
@@ -46,9 +45,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 
     pr = commands.add_parser("probe", help=summary("probe"))
     pr.add_argument("model", type=Path, metavar="CHECKPOINT", help="a model folder (e.g. from `classifier train`)")
-    pr.add_argument("--out", type=Path, required=True, help="folder: responses-*.png, functions-*.png, tiling.png, summary.json")
+    options.shared(pr, out="folder: responses-*.png, functions-*.png, tiling.png, summary.json", force="replace --out")
     pr.add_argument("--length", type=options.integer(16, 1 << 20), default=4096, help="probe length in samples (default 4096)")
-    pr.add_argument("--force", action="store_true", help="replace --out")
     pr.set_defaults(run=run_probe)
 
 
@@ -68,9 +66,8 @@ def run_train(args: argparse.Namespace) -> int:
         "held_out_accuracy": round(accuracy, 4), "train_accuracy": round(history["accuracy"][-1], 4),
         "train_seconds": round(seconds, 2), "confusion": confusion.tolist(),
     }
-    split = {"corpus": corpus.name, "group": group, "held_out": args.held_out, "split_seed": args.split_seed,
-             "train_files": len(train), "held_out_files": len(test)}
-    save_model(args.out, "classifier", model, config, {"metrics": metrics, "split": split, "history": history}, force=args.force)
+    split = {"group": group, "held_out": args.held_out, "split_seed": args.split_seed, "train_files": len(train), "held_out_files": len(test)}
+    save_classifier(args.out, model, {**metrics, "history": history}, {"corpus": corpus.name, "split": split}, force=args.force)
     accuracy_curves = {"training": history["accuracy"], "held out": history["held_out_accuracy"]}
     plot_metric_curves(np.arange(1, args.epochs + 1), {"training loss": history["loss"], "accuracy": accuracy_curves},
                        args.out / "training.png", "epoch")
@@ -82,8 +79,8 @@ def run_train(args: argparse.Namespace) -> int:
 
 def run_eval(args: argparse.Namespace) -> int:
     """Evaluate a saved classifier on a corpus, with the split it was trained with."""
-    model, config, payload = load_model(args.model)
-    split = payload.get("split", {})
+    model, record = load_classifier(args.model)
+    config, split = model.config, record.provenance.get("split", {})
     corpus = open_corpus(args.corpus)
     train, test = clip_dataset(corpus, config.sample_rate, config.clip_seconds, split.get("held_out", 0.25),
                                split.get("split_seed", 0), split.get("group"), config.labels)
@@ -96,10 +93,11 @@ def run_eval(args: argparse.Namespace) -> int:
 
 def run_probe(args: argparse.Namespace) -> int:
     """Probe every layer of a saved model and write the figures."""
-    model, config, payload = load_model(args.model)
+    model, record = load_classifier(args.model)
+    config = model.config
     check_writable(args.out, args.force)
     layers = probe(model, config.sample_rate, args.length)
-    summary = write_probe(layers, args.out, args.force, {"model": str(args.model), "kind": payload["kind"], "frontend": config.frontend})
+    summary = write_probe(layers, args.out, args.force, {"model": str(args.model), "kind": record.kind, "frontend": config.frontend})
     rows = [[layer["name"], layer["kind"], layer["channels"], layer["stride"], layer["response"],
              1e3 * layer["mean_time_spread"], layer["mean_bandwidth"]] for layer in summary["layers"]]
     print(format_table(["layer", "kind", "channels", "stride", "response", "spread_ms", "bandwidth_hz"], rows))

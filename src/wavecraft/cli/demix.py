@@ -25,12 +25,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     dmx = commands.add_parser("demix", help=summary("demix"), description=__doc__)
     dmx.add_argument("loop", metavar="LOOP", help="a single-channel drum loop (stereo is mixed down)")
     dmx.add_argument("--components", type=options.integer(1, 64), default=3, help="drums to look for (default 3)")
-    dmx.add_argument("--out", type=Path, required=True, help="folder: stems/, sounds/, onsets.csv, activations.png, summary.json")
+    options.shared(dmx, out="folder: stems/, sounds/, onsets.csv, activations.png, summary.json", seeds="the initial activations", force="replace --out")
     dmx.add_argument("--method", choices=METHODS, default="nmfd", help="nmfd (templates of 0.3 s, default) or nmf (single spectra)")
     dmx.add_argument("--beta", type=options.number(0.0, 2.0), default=1.0, help="β-divergence: 2 Euclidean, 1 Kullback-Leibler (default), 0 Itakura-Saito")
     dmx.add_argument("--iterations", type=options.integer(1), default=200, help="multiplicative updates (default 200)")
-    dmx.add_argument("--seed", type=options.seed, default=0, help="seed of the initial activations (default 0)")
-    dmx.add_argument("--force", action="store_true", help="replace --out")
     dmx.set_defaults(run=run_demix)
 
     rep = commands.add_parser("reprogram", help=summary("reprogram"))
@@ -38,8 +36,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     rep.add_argument("--pattern", required=True, help='rows of x and . per sound, separated by |, e.g. "x...x...|..x...x.|xxxxxxxx"')
     rep.add_argument("--bpm", type=options.number(20.0, 400.0), default=120.0, help="tempo; a step is a sixteenth note (default 120)")
     rep.add_argument("--repeat", type=options.integer(1, 1000), default=4, help="times the pattern plays (default 4)")
-    rep.add_argument("--out", type=Path, required=True, help="the new loop (.wav or .flac)")
-    rep.add_argument("--force", action="store_true", help="overwrite --out")
+    options.shared(rep, out="the new loop (.wav or .flac)", force="overwrite --out")
     rep.set_defaults(run=run_reprogram)
 
 

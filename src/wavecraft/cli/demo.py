@@ -58,9 +58,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         "demo", help=summary("demo"), description=__doc__
     )
     demo.add_argument("--out", type=Path, default=Path("wavecraft-demo"), help="output folder (default ./wavecraft-demo)")
-    demo.add_argument("--force", action="store_true", help="replace an existing summary.json and reports")
+    options.shared(demo, seeds="the ensembles", force="replace an existing summary.json and reports")
     demo.add_argument("--offline", action="store_true", help="use the synthetic stand-ins without trying to fetch")
-    demo.add_argument("--seed", type=options.seed, default=0, help="seed of the ensembles (default 0)")
     demo.add_argument(
         "--slices", type=options.integer(100), default=COMPARE_SLICES, help=f"slices drawn for each comparison (default {COMPARE_SLICES})"
     )

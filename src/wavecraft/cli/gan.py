@@ -18,12 +18,11 @@ from wavecraft.cli.commands import summary
 from wavecraft.cli.output import format_table
 from wavecraft.corpus import open_corpus
 from wavecraft.errors import InvalidParameterError
+from wavecraft.inference import Generator, load_classifier, load_generator
 from wavecraft.metrics import different_bins, frechet_distance, inception_score, nearest_distances
-from wavecraft.models import classify, load_model
+from wavecraft.models import classify
 from wavecraft.summary import summary_json
 from wavecraft.train.data import SliceSampler
-from wavecraft.train.generative import GenerativeTrainer
-from wavecraft.train.loop import load_trained
 
 #: export formats -> file suffix
 EXPORTS = {"pt2": ".pt2", "onnx": ".onnx"}
@@ -38,11 +37,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     generate = commands.add_parser("generate", help=summary("generate"))
     generate.add_argument("run_dir", type=Path, metavar="RUN")
     generate.add_argument("-n", type=options.integer(1), default=16, help="clips (default 16)")
-    generate.add_argument("--out", type=Path, required=True, help="folder of WAVs and sheet.png")
+    options.shared(generate, out="folder of WAVs and sheet.png", seeds="the latent vectors", force="replace --out")
     generate.add_argument("--label", default=None, help="class of a conditional run (default: the classes in turn)")
     generate.add_argument("--checkpoint", default=None, help="a checkpoint name such as step-0000500 or best (default the latest)")
-    generate.add_argument("--seed", type=options.seed, default=0, help="seed of the latent vectors (default 0)")
-    generate.add_argument("--force", action="store_true", help="replace --out")
     generate.set_defaults(run=run_generate)
 
     interpolate = commands.add_parser("interpolate", help=summary("interpolate"))
@@ -50,17 +47,14 @@ def register(commands: argparse._SubParsersAction) -> None:
     interpolate.add_argument("--steps", type=options.integer(2), default=8, help="clips from one end to the other, both included (default 8)")
     interpolate.add_argument("--labels", nargs=2, metavar=("FROM", "TO"), default=None,
                              help="conditional runs: keep z and move the label embedding from one class to the other")
-    interpolate.add_argument("--out", type=Path, required=True, help="folder of WAVs, sheet.png and summary.json")
+    options.shared(interpolate, out="folder of WAVs, sheet.png and summary.json", seeds="the two end points", force="replace --out")
     interpolate.add_argument("--checkpoint", default=None, help="a checkpoint name (default the latest)")
-    interpolate.add_argument("--seed", type=options.seed, default=0, help="seed of the two end points (default 0)")
-    interpolate.add_argument("--force", action="store_true", help="replace --out")
     interpolate.set_defaults(run=run_interpolate)
 
     export = commands.add_parser("export", help=summary("export"))
     export.add_argument("run_dir", type=Path, metavar="RUN")
-    export.add_argument("--out", type=Path, required=True, help="a .pt2 file (torch.export.load(...).module() runs it) or a .onnx file")
+    options.shared(export, out="a .pt2 file (torch.export.load(...).module() runs it) or a .onnx file", force="overwrite --out")
     export.add_argument("--checkpoint", default=None, help="a checkpoint name (default the latest)")
-    export.add_argument("--force", action="store_true", help="overwrite --out")
     export.set_defaults(run=run_export)
 
     evaluate = commands.add_parser(
@@ -71,59 +65,46 @@ def register(commands: argparse._SubParsersAction) -> None:
     evaluate.add_argument("-n", type=options.integer(2), default=500, help="clips drawn from each side (default 500)")
     evaluate.add_argument("--bins", type=options.integer(2), default=10, help="k-means bins of NDB/K (default 10)")
     evaluate.add_argument("--checkpoint", default=None, help="a checkpoint name such as step-0000500 or best (default the latest)")
-    evaluate.add_argument("--seed", type=options.seed, default=0, help="seed of the latents and of the real draws (default 0)")
+    options.shared(evaluate, seeds="the latents and of the real draws", force="overwrite --json")
     evaluate.add_argument("--json", type=Path, default=None, help="also write the scores to this JSON file")
-    evaluate.add_argument("--force", action="store_true", help="overwrite --json")
     evaluate.set_defaults(run=run_evaluate)
 
 
 def run_generate(args: argparse.Namespace) -> int:
     """Write ``n`` generated clips and a sheet of their spectrograms."""
-    trainer, checkpoint, _ = _trained(args.run_dir, args.checkpoint)
+    model = load_generator(args.run_dir, args.checkpoint)
     check_writable(args.out, args.force)
     generator = torch.Generator().manual_seed(args.seed)
-    latents = trainer.latent(args.n, generator)
-    labels = _labels(trainer, args.n, args.label)
-    facts = {"run": str(args.run_dir), "checkpoint": checkpoint.name, "seed": args.seed}
+    latents = model.latent(args.n, generator)
+    labels = model.labels(args.n, args.label)
+    facts = {"run": str(args.run_dir), "checkpoint": model.checkpoint.name, "seed": args.seed}
     if labels is not None:
-        facts["labels"] = [trainer.config.labels[i] for i in labels.tolist()]
-    _write_clips(trainer, trainer.synthesize(latents, labels), args.out, args.force, facts)
-    print(f"wrote {args.n} clips from {checkpoint.name} to {args.out}")
+        facts["labels"] = [model.config.labels[i] for i in labels.tolist()]
+    _write_clips(model, model.synthesize(latents, labels), args.out, args.force, facts)
+    print(f"wrote {args.n} clips from {model.checkpoint.name} to {args.out}")
     return 0
-
-
-def _labels(trainer: GenerativeTrainer, n: int, name: str | None) -> torch.Tensor | None:
-    """Class indices for ``n`` clips: all ``name``, or the classes in turn; None for an unconditional run."""
-    names = trainer.config.labels
-    if not names:
-        if name is not None:
-            raise InvalidParameterError("--label needs a conditional run")
-        return None
-    if name is not None and name not in names:
-        raise InvalidParameterError(f"unknown label {name!r}; the run's are {', '.join(names)}")
-    return torch.full((n,), names.index(name)) if name is not None else torch.arange(n) % len(names)
 
 
 def run_interpolate(args: argparse.Namespace) -> int:
     """Clips at evenly spaced points between two latent vectors (a straight line inside the prior's support), or two labels."""
-    trainer, checkpoint, _ = _trained(args.run_dir, args.checkpoint)
+    model = load_generator(args.run_dir, args.checkpoint)
     check_writable(args.out, args.force)
-    ends = trainer.latent(2, torch.Generator().manual_seed(args.seed))
+    ends = model.latent(2, torch.Generator().manual_seed(args.seed))
     weights = torch.linspace(0, 1, args.steps)[:, None]
-    facts = {"run": str(args.run_dir), "checkpoint": checkpoint.name, "seed": args.seed}
+    facts = {"run": str(args.run_dir), "checkpoint": model.checkpoint.name, "seed": args.seed}
     if args.labels:
-        start, stop = (_labels(trainer, 1, name)[0] for name in args.labels)
-        soft = torch.zeros(args.steps, len(trainer.config.labels))
+        start, stop = (model.labels(1, name)[0] for name in args.labels)
+        soft = torch.zeros(args.steps, len(model.config.labels))
         soft[:, start] += 1 - weights[:, 0]
         soft[:, stop] += weights[:, 0]
         latents, labels = ends[:1].expand(args.steps, -1), soft
         facts |= {"interpolation": "label embedding", "labels": args.labels}
     else:
-        latents, labels = (1 - weights) * ends[0] + weights * ends[1], _labels(trainer, 1, None)
+        latents, labels = (1 - weights) * ends[0] + weights * ends[1], model.labels(1)
         labels = None if labels is None else labels.expand(args.steps)
         facts["interpolation"] = "linear in z"
-    _write_clips(trainer, trainer.synthesize(latents, labels), args.out, args.force, facts)
-    print(f"wrote {args.steps} interpolated clips from {checkpoint.name} to {args.out}")
+    _write_clips(model, model.synthesize(latents, labels), args.out, args.force, facts)
+    print(f"wrote {args.steps} interpolated clips from {model.checkpoint.name} to {args.out}")
     return 0
 
 
@@ -133,13 +114,13 @@ def run_export(args: argparse.Namespace) -> int:
     ``torch.export`` rather than TorchScript: ``torch.jit.trace``/``load`` are deprecated in the torch this project pins.
     A SpecGAN's network makes normalised spectrograms; Griffin-Lim stays outside the exported graph.
     """
-    trainer, checkpoint, _ = _trained(args.run_dir, args.checkpoint)
+    model = load_generator(args.run_dir, args.checkpoint)
     if args.out.suffix not in EXPORTS.values():
         raise InvalidParameterError(f"--out must end in {' or '.join(EXPORTS.values())}, not {args.out.name!r}")
     check_writable(args.out, args.force)
-    generator = trainer.generator.eval()
-    labels = _labels(trainer, 2, None)
-    inputs = (trainer.latent(2),) if labels is None else (trainer.latent(2), labels)
+    generator = model.network
+    labels = model.labels(2)
+    inputs = (model.latent(2),) if labels is None else (model.latent(2), labels)
     batch = torch.export.Dim("batch", min=1)
     shapes = dict(zip(("z", "labels"), [{0: batch}] * len(inputs)))
     with atomic_path(args.out, force=args.force) as tmp, torch.no_grad():
@@ -148,23 +129,15 @@ def run_export(args: argparse.Namespace) -> int:
         else:
             torch.onnx.export(generator, inputs, str(tmp), input_names=list(shapes), output_names=["output"],
                               dynamic_shapes=shapes, dynamo=True, external_data=False, verbose=False)
-    config = trainer.config
+    config = model.config
     output = f"{config.length} samples at {config.sample_rate} Hz" if config.kind != "specgan" else "a normalised spectrogram (invert with Griffin-Lim)"
-    print(f"wrote {args.out}: {config.kind} generator from {checkpoint.name}, z of {config.model.latent} values -> {output}")
+    print(f"wrote {args.out}: {config.kind} generator from {model.checkpoint.name}, z of {config.model.latent} values -> {output}")
     return 0
 
 
-def _trained(run: Path, name: str | None = None) -> tuple[GenerativeTrainer, Path, dict]:
-    """A generative run's networks at checkpoint ``name`` (default the latest), and its ``config.json``."""
-    trainer, checkpoint, payload = load_trained(run, name)
-    if not isinstance(trainer, GenerativeTrainer):
-        raise InvalidParameterError(f"{run} is a {trainer.config.kind} run, not a generative model (see wavecraft enhance / upsample)")
-    return trainer, checkpoint, payload
-
-
-def _write_clips(trainer: GenerativeTrainer, clips: np.ndarray, out: Path, force: bool, facts: dict) -> None:
+def _write_clips(model: Generator, clips: np.ndarray, out: Path, force: bool, facts: dict) -> None:
     """Write WAVs, the spectrogram sheet and summary.json, atomically."""
-    rate = trainer.config.sample_rate
+    rate = model.config.sample_rate
     with atomic_path(out, force=force) as tmp:
         tmp.mkdir(parents=True)
         for i, clip in enumerate(clips):
@@ -179,9 +152,10 @@ def run_evaluate(args: argparse.Namespace) -> int:
         raise InvalidParameterError("-n must be at least 20 (10 splits of the inception score) and twice --bins")
     if args.json:
         check_writable(args.json, args.force)
-    trainer, checkpoint, payload = _trained(args.run_dir, args.checkpoint)
-    config = trainer.config
-    classifier, clf_config, _ = load_model(args.classifier)
+    model = load_generator(args.run_dir, args.checkpoint)
+    config = model.config
+    classifier, _ = load_classifier(args.classifier)
+    clf_config = classifier.config
     if clf_config.sample_rate != config.sample_rate:
         raise InvalidParameterError(f"the classifier hears {clf_config.sample_rate} Hz and the run makes {config.sample_rate} Hz")
     if clf_config.clip_samples != config.length:
@@ -190,9 +164,9 @@ def run_evaluate(args: argparse.Namespace) -> int:
                                     f"padding or cutting would score something else; train one with --seconds {seconds:g}")
     # real clips only of classes the classifier knows (a conditional run's labels are such classes already)
     known = config.labels or clf_config.labels
-    sampler = SliceSampler(open_corpus(payload["corpus"]), config.sample_rate, config.length, config.normalize, args.seed, known)
-    labels = _labels(trainer, args.n, None)
-    fake = trainer.synthesize(trainer.latent(args.n, torch.Generator().manual_seed(args.seed)), labels)
+    sampler = SliceSampler(open_corpus(model.record.provenance["corpus"]), config.sample_rate, config.length, config.normalize, args.seed, known)
+    labels = model.labels(args.n)
+    fake = model.synthesize(model.latent(args.n, torch.Generator().manual_seed(args.seed)), labels)
     real, real_labels = sampler.batch(args.n)
     real_again, again_labels = sampler.batch(args.n)
     clips = {"real": (real[:, 0].numpy(), real_labels), "real, second draw": (real_again[:, 0].numpy(), again_labels), "generated": (fake, labels)}
@@ -214,7 +188,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
         raise InvalidParameterError(f"{args.classifier} embeds the training clips at one point: it cannot measure memorisation (or anything)")
     closest = float(np.median(nearest_distances(scored["generated"][1], training)))
     scores["memorisation"] = {"generated_to_training_median": closest, "training_spacing_median": spacing, "ratio": closest / spacing}
-    print(f"{checkpoint.name}, {args.n} clips per row, classifier {args.classifier} ({clf_config.frontend})")
+    print(f"{model.checkpoint.name}, {args.n} clips per row, classifier {args.classifier} ({clf_config.frontend})")
     print(format_table(["clips", *next(iter(scores.values())), "predicted_classes"], rows))
     real_score = scores["real"]["inception_score"]
     if real_score - 1 < BLIND * (len(clf_config.labels) - 1):
@@ -224,7 +198,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
           f"of a training clip to its nearest other {spacing:.3f} (ratio {closest / spacing:.2f}; well below 1 means copies)")
     if args.json:
         with atomic_path(args.json, force=args.force) as tmp:
-            tmp.write_text(json.dumps({"checkpoint": checkpoint.name, "n": args.n, **scores}, indent=2) + "\n")
+            tmp.write_text(json.dumps({"checkpoint": model.checkpoint.name, "n": args.n, **scores}, indent=2) + "\n")
     return 0
 
 

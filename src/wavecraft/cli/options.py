@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import math
 from collections.abc import Callable
+from pathlib import Path
 
 from wavecraft.audio import MAX_RATE, MIN_RATE
 
@@ -69,3 +70,25 @@ def _check_range(value: float, minimum: float | None, maximum: float | None, abo
         raise argparse.ArgumentTypeError(f"{value:g} must be above {minimum:g}" if above else f"{value:g} is below the minimum {minimum:g}")
     if maximum is not None and value > maximum:
         raise argparse.ArgumentTypeError(f"{value:g} is above the maximum {maximum:g}")
+
+
+def shared(parser: argparse.ArgumentParser, *, out: str | None = None, seeds: str | None = None, force: str | None = None) -> None:
+    """Add the options most commands have, each with its own help text (None leaves it out).
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The command.
+    out : str, optional
+        Help of ``--out PATH`` (required).
+    seeds : str, optional
+        What ``--seed`` (a :func:`seed`, default 0) seeds: ``"the latent vectors"``.
+    force : str, optional
+        Help of ``--force``: what it replaces.
+    """
+    if out is not None:
+        parser.add_argument("--out", type=Path, required=True, help=out)
+    if seeds is not None:
+        parser.add_argument("--seed", type=seed, default=0, help=f"seed of {seeds} (default 0)")
+    if force is not None:
+        parser.add_argument("--force", action="store_true", help=force)

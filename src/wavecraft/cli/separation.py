@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 
 import numpy as np
 
@@ -26,30 +25,25 @@ def register(commands: argparse._SubParsersAction) -> None:
     """Add ``mix`` and ``separate``."""
     mixer = commands.add_parser("mix", help=summary("mix"), description=__doc__)
     mixer.add_argument("sources", nargs="+", metavar="SOURCE", help="two or more audio files")
-    mixer.add_argument("--out", type=Path, required=True, help="folder for mix_*.wav, source_*.wav, mixing.npy, summary.json")
-    mixer.add_argument("--seed", type=options.seed, default=0, help="seed of the mixing matrix (default 0)")
+    options.shared(mixer, out="folder for mix_*.wav, source_*.wav, mixing.npy, summary.json", seeds="the mixing matrix", force="replace --out")
     mixer.add_argument("--sr", type=options.rate, default=None, help="resample every source to this rate (default: the first one's)")
     mixer.add_argument("--seconds", type=options.duration, default=None, help="keep at most this much of each source (default: the shortest)")
-    mixer.add_argument("--force", action="store_true", help="replace --out")
     mixer.set_defaults(run=run_mix)
 
     sep = commands.add_parser("separate", help=summary("separate"), description=__doc__)
     sep.add_argument("mixtures", nargs="+", metavar="MIX", help="two or more mixtures of one rate and length")
-    sep.add_argument("--out", type=Path, required=True, help="folder for source_*.wav, unmixing.npy, summary.json")
+    options.shared(sep, out="folder for source_*.wav, unmixing.npy, summary.json", seeds="the solver", force="replace --out")
     sep.add_argument("--method", choices=["ica"], default="ica", help="separation method (default ica)")
     sep.add_argument("--solver", choices=SOLVERS, default="orthonormal-l1", help="ICA solver (default orthonormal-l1)")
     sep.add_argument("--sources", type=options.integer(1), default=None, help="sources to recover (default: one per mixture)")
     sep.add_argument("--reference", nargs="+", metavar="SRC", default=None, help="the true sources: evaluate SI-SDR/SIR/SAR")
-    sep.add_argument("--seed", type=options.seed, default=0, help="seed of the solver (default 0)")
-    sep.add_argument("--force", action="store_true", help="replace --out")
     sep.set_defaults(run=run_separate)
 
     dec = commands.add_parser("deconvolve", help=summary("deconvolve"))
     dec.add_argument("input", metavar="IN", help="an audio file (mono mix-down)")
     dec.add_argument("--taps", type=options.integer(2), default=100, help="length T of the learned FIR inverse filter (default 100)")
-    dec.add_argument("--out", type=Path, required=True, help="OUT.wav; OUT.json (summary, filter taps) and OUT.png are written beside it")
+    options.shared(dec, out="OUT.wav; OUT.json (summary, filter taps) and OUT.png are written beside it", force="overwrite OUT and its sidecars")
     dec.add_argument("--learn-seconds", type=options.duration, default=30.0, help="learn the filter on at most this much of the start (default 30)")
-    dec.add_argument("--force", action="store_true", help="overwrite OUT and its sidecars")
     dec.set_defaults(run=run_deconvolve)
 
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from dataclasses import replace
-from pathlib import Path
 
 import torch
 
@@ -14,10 +12,11 @@ from wavecraft.corpus import Corpus, open_corpus
 from wavecraft.errors import InvalidParameterError
 from wavecraft.models.conditioning import CONDITIONALS
 from wavecraft.train.classifier import class_names
+from wavecraft.train.config import LOSSES, TrainConfig
 from wavecraft.train.distributed import join, main_first, threads_per_process
-from wavecraft.train.loop import default_device, train_run
+from wavecraft.train.loop import Schedule, default_device, train_run
 from wavecraft.train.precision import PRECISIONS
-from wavecraft.train.runs import LOSSES, PRESET_MODELS, PRESETS, TrainConfig, preset
+from wavecraft.train.presets import PRESETS, preset
 from wavecraft.translate.degrade import DECIMATIONS
 from wavecraft.translate.tasks import TASKS, TaskConfig
 
@@ -61,7 +60,7 @@ def _training_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("corpus", metavar="CORPUS", help="e.g. drums, digits, speech-en, folder:./sounds")
     parser.add_argument("--preset", choices=PRESETS, default="small", help="small (CPU-sized) or paper (default small)")
     parser.add_argument("--sr", type=options.rate, default=16_000, help="rate to train at, Hz (default 16000; speech-en, speech-fr and music are 8000 Hz)")
-    parser.add_argument("--out", type=Path, required=True, help="run folder: config.json, checkpoints/, log.csv, tensorboard/")
+    options.shared(parser, out="run folder: config.json, checkpoints/, log.csv, tensorboard/", seeds="everything random", force="replace --out")
     parser.add_argument("--steps", type=options.integer(1), default=1000, help="steps to reach (default 1000)")
     parser.add_argument("--minutes", type=options.duration, default=None, help="stop (with a checkpoint) after this much training time")
     parser.add_argument("--precision", choices=PRECISIONS, default="auto",
@@ -69,12 +68,10 @@ def _training_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--checkpoint-every", type=options.integer(1), default=100, help="steps between checkpoints (default 100)")
     parser.add_argument("--checkpoint-minutes", type=options.duration, default=None, help="also checkpoint whenever this much time has passed since the last")
     parser.add_argument("--keep", type=options.integer(1), default=3, help="checkpoints kept besides the best (default 3)")
-    parser.add_argument("--seed", type=options.seed, default=0, help="seed of everything random (default 0)")
     parser.add_argument("--threads", type=options.integer(1, 1024), default=None,
                         help="torch threads per process (default: torch's own count, one per core, divided among torchrun's processes; "
                              "fewer when other work shares the cores)")
     parser.add_argument("--resume", action="store_true", help="continue --out from its last checkpoint")
-    parser.add_argument("--force", action="store_true", help="replace --out")
     parser.set_defaults(run=run_train)
 
 
@@ -86,8 +83,8 @@ def run_train(args: argparse.Namespace) -> int:
     # under torchrun: rank 0 opens the corpus first (it may generate or fetch it), the others then find it
     corpus = main_first(lambda: open_corpus(args.corpus), join(default_device()))
     config = _config(args, corpus)
-    trainer = train_run(corpus, args.out, config, args.steps, args.checkpoint_every, args.keep, minutes=args.minutes,
-                        resume=args.resume, force=args.force, checkpoint_minutes=args.checkpoint_minutes)
+    schedule = Schedule(args.steps, args.minutes, args.checkpoint_every, args.checkpoint_minutes, args.keep)
+    trainer = train_run(corpus, args.out, config, schedule, resume=args.resume, force=args.force)
     if trainer.world.main:
         losses = next(h for h in reversed(trainer.history) if "steps_per_second" in h)
         shown = ", ".join(f"{k} {v:.4f}" for k, v in losses.items() if k.endswith("loss"))
@@ -105,15 +102,9 @@ def _config(args: argparse.Namespace, corpus: Corpus) -> TrainConfig:
     if args.train_command == "translate":
         task = TaskConfig(args.task, args.factor if args.task == "superres" else 1, args.decimation, tuple(args.snr), tuple(args.noise))
         model = {"task": task, "reconstruction": args.reconstruction, "reconstruction_weight": args.reconstruction_weight,
-                 "stft_weight": args.stft_weight, "adversarial_weight": args.adversarial_weight}
-        base = PRESET_MODELS["translate", args.preset]
-        model["length"] = base.length - base.length % task.factor
-        if args.spline_input:
-            if task.task != "superres":
-                raise InvalidParameterError("--spline-input is for --task superres")
-            model["unet"] = replace(base.unet, spline_input=True)
+                 "stft_weight": args.stft_weight, "adversarial_weight": args.adversarial_weight, "spline_input": args.spline_input}
         return preset("translate", args.preset, model_changes=model, loss=args.loss, **changes)
     conditional = args.conditional
     changes |= {"labelled": args.labelled, "loss": args.loss or ("nonsaturating" if conditional == "semi" else "wgan-gp")}
     labels = class_names(corpus) if conditional != "none" else ()
-    return preset(args.model, args.preset, conditional, labels, **changes)
+    return preset(args.model, args.preset, conditional=conditional, labels=labels, **changes)

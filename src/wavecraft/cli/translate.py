@@ -13,8 +13,7 @@ from wavecraft.cli import options
 from wavecraft.cli.commands import summary
 from wavecraft.corpus.phonemes import phoneme_input
 from wavecraft.errors import InvalidParameterError
-from wavecraft.train.loop import load_trained
-from wavecraft.train.translate import TranslationTrainer
+from wavecraft.inference import Translator, load_translator
 from wavecraft.translate.windows import translate_long
 
 
@@ -38,58 +37,56 @@ def _arguments(parser: argparse.ArgumentParser, source: str, metavar: str, help_
     parser.add_argument(source, type=Path if source == "input" else str, metavar=metavar, help=help_text)
     parser.add_argument("output", type=Path, metavar="OUT", help="the WAV to write")
     parser.add_argument("--checkpoint", default="best", help="checkpoint name (default best: the lowest held-out LSD)")
-    parser.add_argument("--force", action="store_true", help="overwrite OUT")
+    options.shared(parser, force="overwrite OUT")
 
 
 def run_enhance(args: argparse.Namespace) -> int:
     """Same rate in and out: the file at the run's rate, translated window by window."""
-    trainer, checkpoint, _ = _translator(args, ("enhance", "decorrupt", "paired"))
-    signal, _ = audio.load(args.input, sr=trainer.config.sample_rate)
-    return _write(args, trainer, checkpoint, signal, trainer.config.sample_rate)
+    model = _translator(args, ("enhance", "decorrupt", "paired"))
+    signal, _ = audio.load(args.input, sr=model.config.sample_rate)
+    return _write(args, model, signal, model.config.sample_rate)
 
 
 def run_upsample(args: argparse.Namespace) -> int:
     """The file at the run's low rate in, the run's (or ``--rate``) rate out."""
-    trainer, checkpoint, _ = _translator(args, ("superres",))
-    signal, _ = audio.load(args.input, sr=trainer.config.sample_rate // trainer.config.model.task.factor)
-    return _write(args, trainer, checkpoint, signal, args.rate or trainer.config.sample_rate)
+    model = _translator(args, ("superres",))
+    signal, _ = audio.load(args.input, sr=model.config.sample_rate // model.config.model.task.factor)
+    return _write(args, model, signal, args.rate or model.config.sample_rate)
 
 
 def run_speak(args: argparse.Namespace) -> int:
     """Text -> espeak-ng's phonemes and timing -> the phoneme signal -> the run's U-Net."""
-    trainer, checkpoint, corpus = _translator(args, ("paired",))
+    model = _translator(args, ("paired",))
+    corpus = model.record.provenance["corpus"]
     if corpus != "phonemes":
         raise InvalidParameterError(f"{args.run_dir} was trained on {corpus}, not on the phonemes corpus")
-    return _write(args, trainer, checkpoint, phoneme_input(args.text, trainer.config.sample_rate), trainer.config.sample_rate)
+    return _write(args, model, phoneme_input(args.text, model.config.sample_rate), model.config.sample_rate)
 
 
 #: the command that runs a model of each task
 COMMANDS = {"enhance": "enhance", "decorrupt": "enhance", "paired": "enhance", "superres": "upsample"}
 
 
-def _translator(args: argparse.Namespace, tasks: tuple[str, ...]) -> tuple[TranslationTrainer, Path, str]:
-    """The run's translation model at ``--checkpoint``, its checkpoint folder and corpus; refused unless trained for one of ``tasks``.
+def _translator(args: argparse.Namespace, tasks: tuple[str, ...]) -> Translator:
+    """The run's translation model at ``--checkpoint``; refused unless trained for one of ``tasks``.
 
     OUT is checked writable before anything is computed.
     """
-    trainer, checkpoint, payload = load_trained(args.run_dir, args.checkpoint)
-    if not isinstance(trainer, TranslationTrainer):
-        raise InvalidParameterError(f"{args.run_dir} is a {trainer.config.kind} run, not a translation model")
-    task = trainer.config.model.task.task
+    model = load_translator(args.run_dir, args.checkpoint)
+    task = model.config.model.task.task
     if task not in tasks:
         raise InvalidParameterError(f"{args.run_dir} was trained to {task}; use `wavecraft {COMMANDS[task]}`")
     check_writable(args.output, args.force)
-    return trainer, checkpoint, payload["corpus"]
+    return model
 
 
-def _write(args: argparse.Namespace, trainer: TranslationTrainer, checkpoint: Path, signal: np.ndarray, out_rate: int) -> int:
+def _write(args: argparse.Namespace, model: Translator, signal: np.ndarray, out_rate: int) -> int:
     """Translate with 50 % overlapping windows and Hann cross-fades, resample to ``out_rate``, write atomically."""
-    config, task = trainer.config, trainer.config.model.task
-    window = config.model.length // task.factor
-    out = translate_long(trainer.generator.eval(), signal, window - window % 2, task.factor)
+    config, task = model.config, model.config.model.task
+    out = translate_long(model.network, signal, model.window, task.factor)
     if out_rate != config.sample_rate:
         out = audio.resample(out, config.sample_rate, out_rate)
     with atomic_path(args.output, force=args.force) as tmp:
         audio.save(tmp, out, out_rate, subtype="FLOAT")
-    print(f"wrote {args.output}: {out.size / out_rate:.2f} s at {out_rate} Hz from {checkpoint.name} of {args.run_dir} ({task.task})")
+    print(f"wrote {args.output}: {out.size / out_rate:.2f} s at {out_rate} Hz from {model.checkpoint.name} of {args.run_dir} ({task.task})")
     return 0

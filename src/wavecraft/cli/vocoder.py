@@ -30,12 +30,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     train = sub.add_parser("train", help="learn the envelope PCA from a corpus's training files (one speaker)")
     train.add_argument("corpus", metavar="CORPUS", help="e.g. speech-en, speech-fr, folder:./my_voice")
     train.add_argument("--components", type=options.integer(1), default=10, help="N, coordinates per frame (default 10)")
-    train.add_argument("--out", type=Path, required=True, help="the vocoder .npz")
+    options.shared(train, out="the vocoder .npz", seeds="the split", force="overwrite --out")
     train.add_argument("--sr", type=options.rate, default=8000, help="sample rate (default 8000)")
     train.add_argument("--mels", type=options.integer(2, 256), default=32, help="mel bands of the envelope (default 32)")
     train.add_argument("--held-out", type=options.number(0.0, 1.0, above=True), default=0.2, help="fraction of the corpus (whole files) kept out (default 0.2)")
-    train.add_argument("--seed", type=options.seed, default=0, help="seed of the split (default 0)")
-    train.add_argument("--force", action="store_true", help="overwrite --out")
     train.set_defaults(run=run_train)
 
     run = sub.add_parser("run", help="vocode a file: encode with N components, resynthesise")
@@ -43,17 +41,16 @@ def register(commands: argparse._SubParsersAction) -> None:
     run.add_argument("input", metavar="IN")
     run.add_argument("output", type=Path, metavar="OUT")
     run.add_argument("--components", type=options.integer(1), default=None, help="N (default: the vocoder's)")
-    run.add_argument("--force", action="store_true", help="overwrite OUT")
+    options.shared(run, force="overwrite OUT")
     run.set_defaults(run=run_run)
 
     ev = sub.add_parser("evaluate", help="LSD and STOI against components on held-out files; report with players")
     ev.add_argument("vocoder", type=Path, metavar="VOCODER")
     ev.add_argument("corpus", metavar="CORPUS", help="the corpus it was trained on (its held-out files are used)")
-    ev.add_argument("--out", type=Path, required=True, help="folder: summary.json, curves.png, audio/, index.html")
+    options.shared(ev, out="folder: summary.json, curves.png, audio/, index.html", force="replace --out")
     ev.add_argument("--max-components", type=options.integer(1), default=20, help="evaluate N = 1 .. this (default 20)")
     ev.add_argument("--files", type=options.integer(1), default=10, help="held-out files used, longest first (default 10)")
     ev.add_argument("--compare", type=Path, default=None, metavar="OTHER", help="another vocoder: congruence of the first four directions")
-    ev.add_argument("--force", action="store_true", help="replace --out")
     ev.set_defaults(run=run_evaluate)
 
 

@@ -1,6 +1,6 @@
 """Neural models on raw audio, each an ``nn.Module`` with a frozen config dataclass saved beside its weights."""
 
-from wavecraft.models.checkpoint import load_model, save_model
+from wavecraft.models.checkpoint import load_classifier, save_classifier
 from wavecraft.models.classifier import Classifier, ClassifierConfig, build_classifier, classify
 from wavecraft.models.conditioning import CONDITIONALS, DiscriminatorHead, LabelledLatent
 from wavecraft.models.frontends import FRONTENDS
@@ -27,6 +27,6 @@ __all__ = [
     "WaveVAE",
     "build_classifier",
     "classify",
-    "load_model",
-    "save_model",
+    "load_classifier",
+    "save_classifier",
 ]

@@ -1,13 +1,23 @@
-"""Training clips for generative models: random slices of a corpus held in memory, with their labels."""
+r"""What a run trains and scores on: random clips of a corpus held in memory, with their labels, and recorded noise.
+
+:func:`training_data` opens everything a run needs (the training and
+held-out files as :class:`SliceSampler`\ s, and the noise banks of an
+enhancement task) before the trainer is built; the trainer itself opens
+no corpus.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 
-from wavecraft.corpus import Corpus
+from wavecraft.corpus import Corpus, split_corpus
 from wavecraft.errors import InvalidParameterError
 from wavecraft.progress import progress
+from wavecraft.train.config import TrainConfig
+from wavecraft.translate.noise import NoiseBank, noise_banks
 
 #: label index of a clip whose label is not known (unconditional runs, or files a semi-supervised run may not see)
 UNLABELLED = -1
@@ -89,3 +99,48 @@ class SliceSampler:
         for i, signal in enumerate(self.signals):
             out[i, : min(signal.shape[1], self.length)] = signal[0, : self.length]
         return out
+
+
+@dataclass(frozen=True)
+class TrainingData:
+    """The clips and noise of one run.
+
+    Attributes
+    ----------
+    sampler : SliceSampler
+        The training clips; its random state is saved in every checkpoint.
+    held_out : SliceSampler or None
+        Clips of the held-out files (scored, never learned from).
+    noise, held_out_noise : dict of str to NoiseBank
+        Recorded noise of an enhancement task, by corpus name, from the noise corpus's training and held-out files.
+    """
+
+    sampler: SliceSampler
+    held_out: SliceSampler | None = None
+    noise: dict[str, NoiseBank] = field(default_factory=dict)
+    held_out_noise: dict[str, NoiseBank] = field(default_factory=dict)
+
+
+def split_files(corpus: Corpus, config: TrainConfig) -> tuple[Corpus, Corpus | None]:
+    """The training files and, when the config holds some out, the held-out ones (split by file, seeded)."""
+    if not config.held_out:
+        return corpus, None
+    train, held_out = split_corpus(corpus, config.held_out, config.seed)
+    if not len(held_out) or not len(train):
+        raise InvalidParameterError(f"{corpus.name} has too few files to hold {config.held_out:.0%} out")
+    return train, held_out
+
+
+def training_data(corpus: Corpus, config: TrainConfig, rank: int = 0) -> TrainingData:
+    """Everything a run of ``config`` on ``corpus`` reads: samplers of its training and held-out files, and its noise banks."""
+    train_files, held_out_files = split_files(corpus, config)
+    sampler = SliceSampler(train_files, config.sample_rate, config.length, config.normalize, config.seed, config.labels, config.labelled,
+                           rank, config.channels)
+    held_out = None
+    if held_out_files is not None:
+        held_out = SliceSampler(held_out_files, config.sample_rate, config.length, config.normalize, config.seed, channels=config.channels)
+    noise, held_out_noise = {}, {}
+    if config.kind == "translate":
+        for name in config.model.task.recorded_noise:
+            noise[name], held_out_noise[name] = noise_banks(name, config.sample_rate, config.held_out, config.seed)
+    return TrainingData(sampler, held_out, noise, held_out_noise)

@@ -18,11 +18,12 @@ from torch import nn
 
 from wavecraft.models.specgan import SpecGANDiscriminator, SpecGANGenerator
 from wavecraft.models.wavegan import WaveGANDiscriminator, WaveGANGenerator
-from wavecraft.train.data import UNLABELLED, SliceSampler
+from wavecraft.train.config import TrainConfig
+from wavecraft.train.data import UNLABELLED, TrainingData
 from wavecraft.train.distributed import World, parallel
 from wavecraft.train.generative import GenerativeTrainer
-from wavecraft.train.runs import TrainConfig, gradient_norm
 from wavecraft.train.throughput import gan_step_flops
+from wavecraft.train.trainer import gradient_norm
 
 #: kind -> (generator, discriminator)
 NETWORKS = {"wavegan": (WaveGANGenerator, WaveGANDiscriminator), "specgan": (SpecGANGenerator, SpecGANDiscriminator)}
@@ -64,18 +65,14 @@ def gradient_penalty(critic, real: torch.Tensor, fake: torch.Tensor) -> torch.Te
 class GANTrainer(GenerativeTrainer):
     """Generator, discriminator, their optimisers and the data of one GAN run."""
 
-    def __init__(self, config: TrainConfig, sampler: SliceSampler | None, world: World = World(), device: torch.device | None = None) -> None:
+    def __init__(self, config: TrainConfig, data: TrainingData, world: World = World(), device: torch.device | None = None) -> None:
         torch.manual_seed(config.seed)
         generator_class, discriminator_class = NETWORKS[config.kind]
         self.generator, self.discriminator = generator_class(config.model), discriminator_class(config.model)
         networks = {"generator": self.generator, "discriminator": self.discriminator}
-        super().__init__(config, sampler, networks, {"g": self.generator, "d": self.discriminator}, world, device)
+        super().__init__(config, data, networks, {"g": self.generator, "d": self.discriminator}, world, device)
         torch.manual_seed(config.seed + world.rank)  # each replica draws its own latents
         self.parallel_generator, self.parallel_discriminator = (parallel(n, world) for n in (self.generator, self.discriminator))
-
-    def latent(self, size: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        """z uniform in [-1, 1]."""
-        return (torch.rand(size, self.config.model.latent, generator=generator) * 2 - 1).to(self.device)
 
     def step_flops(self) -> float:
         """FLOPs of one generator step (see :func:`~wavecraft.train.throughput.gan_step_flops`)."""
@@ -85,14 +82,14 @@ class GANTrainer(GenerativeTrainer):
     def prepare(self) -> None:
         """A SpecGAN's spectrogram moments, from clips drawn with their own generator (the run's random state does not move)."""
         if isinstance(self.generator, SpecGANGenerator):
-            clips, _ = self.sampler.batch(MOMENT_CLIPS, rng=np.random.default_rng(self.config.seed))
+            clips, _ = self.data.sampler.batch(MOMENT_CLIPS, rng=np.random.default_rng(self.config.seed))
             self.generator.codec.fit(clips[:, 0].numpy())
 
     def train_step(self) -> dict:
         """``critic_steps`` discriminator updates, then one generator update; returns the losses."""
         c, size = self.config, self.config.batch_size
         for _ in range(c.critic_steps):
-            real, labels = self.sampler.batch(size)
+            real, labels = self.data.sampler.batch(size)
             real, labels = self.generator.to_model(real).to(self.device), labels.to(self.device)
             fake_labels = self._fake_labels(labels)
             with torch.no_grad(), self.autocast():

@@ -1,42 +1,80 @@
-"""The training loop of every generative model: progress, logs, checkpoints, the best checkpoint, time budgets.
+"""The training loop of every model: progress, logs, checkpoints, the best checkpoint, time budgets.
 
-``log.csv`` records the losses every ``log_every`` steps and ``tensorboard/``
-the same scalars (losses, gradient norms, steps/s, and the FLOP utilisation:
-the model's FLOPs per step times steps/s over the machine's measured matmul
-rate, :mod:`wavecraft.train.throughput`) plus, at every checkpoint, the
-trainer's metric (for generative models the log-mel Fréchet distance,
-:mod:`wavecraft.train.quality`) and the audio and spectrograms of the
-trainer's fixed samples (``tensorboard --logdir RUN/tensorboard``).
-``checkpoints/best/`` is a copy of the checkpoint with the lowest metric so
-far, with ``best.json``. Distributed runs
+Read :func:`train_run` top to bottom: the run folder is made (or resumed),
+the data opened, the trainer built, and then each step is one
+``trainer.train_step()``, logged every ``log_every`` steps and checkpointed
+as the :class:`Schedule` says. ``log.csv`` records the losses and
+``tensorboard/`` the same scalars (losses, gradient norms, steps/s, and the
+FLOP utilisation: the model's FLOPs per step times steps/s over the
+machine's measured matmul rate, :mod:`wavecraft.train.throughput`) plus, at
+every checkpoint, the trainer's metric (for generative models the log-mel
+Fréchet distance, :mod:`wavecraft.train.quality`) and the audio and
+spectrograms of the trainer's fixed samples
+(``tensorboard --logdir RUN/tensorboard``). Distributed runs
 (:mod:`wavecraft.train.distributed`) also log ``replica_spread``, the
 largest parameter difference between replicas, which must stay 0.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import torch
 from torch.utils.tensorboard import SummaryWriter
 
-from wavecraft.atomic import atomic_path, check_writable
-from wavecraft.corpus import Corpus, split_corpus
+from wavecraft.atomic import check_writable
+from wavecraft.corpus import Corpus
 from wavecraft.errors import InvalidParameterError
 from wavecraft.progress import progress
-from wavecraft.train.data import SliceSampler
+from wavecraft.train.checkpoints import keep_best, latest_checkpoint, never_checkpointed, read_run_config, write_run_config
+from wavecraft.train.config import TrainConfig
+from wavecraft.train.data import TrainingData, training_data
 from wavecraft.train.distributed import World, any_rank, barrier, join, leave, replica_spread
 from wavecraft.train.gan import GANTrainer
 from wavecraft.train.precision import resolve_precision
-from wavecraft.train.runs import Metric, TrainConfig, Trainer, latest_checkpoint, load_run_config
 from wavecraft.train.throughput import matmul_rate
+from wavecraft.train.trainer import Metric, Trainer
 from wavecraft.train.translate import TranslationTrainer
 from wavecraft.train.vae import VAETrainer
+
+#: model kind -> its trainer
+TRAINERS: dict[str, type[Trainer]] = {"wavegan": GANTrainer, "specgan": GANTrainer, "vae": VAETrainer, "translate": TranslationTrainer}
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """How long a run trains and how often it is saved.
+
+    Attributes
+    ----------
+    steps : int
+        Steps to reach.
+    minutes : float, optional
+        Stop (with a checkpoint) after this much training time.
+    checkpoint_every : int, default=100
+        Steps between checkpoints.
+    checkpoint_minutes : float, optional
+        Also checkpoint whenever this much time has passed since the last one.
+    keep : int, default=3
+        ``step-*`` checkpoints kept (besides ``best``).
+    log_every : int, default=10
+        Steps between logged losses.
+    """
+
+    steps: int
+    minutes: float | None = None
+    checkpoint_every: int = 100
+    checkpoint_minutes: float | None = None
+    keep: int = 3
+    log_every: int = 10
+
+    def __post_init__(self) -> None:
+        if min(self.steps, self.checkpoint_every, self.keep, self.log_every) < 1:
+            raise InvalidParameterError("steps, checkpoint_every, keep and log_every must be at least 1")
 
 
 def default_device() -> torch.device:
@@ -46,45 +84,18 @@ def default_device() -> torch.device:
     return torch.device("cpu")
 
 
-def build_trainer(config: TrainConfig, sampler: SliceSampler | None, world: World = World(), device: torch.device | None = None,
-                  held_out: SliceSampler | None = None) -> Trainer:
-    """The trainer of the config's model kind (translation trainers also take the held-out clips)."""
-    if config.kind == "translate":
-        return TranslationTrainer(config, sampler, world, device, held_out)
-    trainer_class = VAETrainer if config.kind == "vae" else GANTrainer
-    return trainer_class(config, sampler, world, device)
+def build_trainer(config: TrainConfig, data: TrainingData, world: World = World(), device: torch.device | None = None) -> Trainer:
+    """The trainer of the config's model kind."""
+    return TRAINERS[config.kind](config, data, world, device)
 
 
-def load_trained(run: Path, name: str | None = None) -> tuple[Trainer, Path, dict]:
-    """A run's networks at checkpoint ``name`` (``step-NNNNNNN``, ``best``; default the latest), and its ``config.json``."""
-    config, payload = load_run_config(run)
-    checkpoint = run / "checkpoints" / name if name else latest_checkpoint(run)
-    if checkpoint is None or not checkpoint.is_dir():
-        raise InvalidParameterError(f"{run} has no checkpoint {name or 'yet'}")
-    trainer = build_trainer(config, sampler=None)
-    trainer.load_weights(checkpoint)
-    return trainer, checkpoint, payload
-
-
-def split_files(corpus: Corpus, config: TrainConfig) -> tuple[Corpus, Corpus | None]:
-    """The training files and, when the config holds some out, the held-out ones (split by file, seeded)."""
-    if not config.held_out:
-        return corpus, None
-    train, held_out = split_corpus(corpus, config.held_out, config.seed)
-    if not len(held_out) or not len(train):
-        raise InvalidParameterError(f"{corpus.name} has too few files to hold {config.held_out:.0%} out")
-    return train, held_out
-
-
-def train_run(
-    corpus: Corpus, run: Path, config: TrainConfig, steps: int, checkpoint_every: int = 100, keep: int = 3,
-    log_every: int = 10, minutes: float | None = None, resume: bool = False, force: bool = False,
-    device: torch.device | None = None, checkpoint_minutes: float | None = None,
-) -> Trainer:
-    """Train (or resume) a run until ``steps`` steps or ``minutes`` of training.
+def train_run(corpus: Corpus, run: Path, config: TrainConfig, schedule: Schedule, *, resume: bool = False, force: bool = False,
+              device: torch.device | None = None) -> Trainer:
+    """Train (or resume) a run until ``schedule.steps`` steps or ``schedule.minutes`` of training.
 
     A checkpoint is written every ``checkpoint_every`` steps, whenever ``checkpoint_minutes`` have passed
     since the last one, and at the end, so a crash loses at most the steps since the last checkpoint.
+    Resuming takes the run's own settings, whatever ``config`` says.
 
     Under torchrun every process calls it and joins the process group (if it has not already); every rank
     leaves the group at the end.
@@ -92,34 +103,20 @@ def train_run(
     device = device or default_device()
     world = join(device)
     try:
-        return _train(corpus, run, config, steps, checkpoint_every, checkpoint_minutes, keep, log_every, minutes, resume, force, device, world)
+        return _train(corpus, run, config, schedule, resume, force, device, world)
     finally:
         leave(world)
 
 
-def _train(
-    corpus: Corpus, run: Path, config: TrainConfig, steps: int, checkpoint_every: int, checkpoint_minutes: float | None,
-    keep: int, log_every: int, minutes: float | None, resume: bool, force: bool, device: torch.device, world: World,
-) -> Trainer:
+def _train(corpus: Corpus, run: Path, config: TrainConfig, schedule: Schedule, resume: bool, force: bool, device: torch.device,
+           world: World) -> Trainer:
     """:func:`train_run` inside the process group."""
     if resume:
-        config, _ = load_run_config(run)  # the run's own settings, whatever was asked
+        config, _ = read_run_config(run)
     config = replace(config, precision=resolve_precision(config.precision, device))
     if not resume:
-        check_writable(run, force or _never_checkpointed(run))
-        barrier(world)  # every rank has checked before rank 0 replaces anything
-        if world.main:
-            if run.exists():
-                shutil.rmtree(run)
-            run.mkdir(parents=True)
-            payload = {"kind": config.kind, "corpus": corpus.name, "train": config.to_json()}
-            (run / "config.json").write_text(json.dumps(payload, indent=2) + "\n")
-    train_files, held_out_files = split_files(corpus, config)
-    sampler = SliceSampler(train_files, config.sample_rate, config.length, config.normalize, config.seed, config.labels, config.labelled, world.rank,
-                           config.channels)
-    held_out = (SliceSampler(held_out_files, config.sample_rate, config.length, config.normalize, config.seed, channels=config.channels)
-                if held_out_files else None)
-    trainer = build_trainer(config, sampler, world, device, held_out)
+        _new_run(run, config, corpus.name, force, world)
+    trainer = build_trainer(config, training_data(corpus, config, world.rank), world, device)
     checkpoint = latest_checkpoint(run) if resume else None
     if checkpoint is not None:
         trainer.load(checkpoint)
@@ -129,24 +126,24 @@ def _train(
     # events after the checkpoint we resume from are dropped: they belong to steps about to be redone
     writer = SummaryWriter(str(run / "tensorboard"), purge_step=trainer.step + 1 if resume else None) if world.main else None
     step_flops, limit = trainer.step_flops(), matmul_rate()
-    bar = progress(total=steps, initial=trainer.step, desc=f"training {config.kind}", unit="step", disable=not world.main)
+    bar = progress(total=schedule.steps, initial=trainer.step, desc=f"training {config.kind}", unit="step", disable=not world.main)
     started, first = time.perf_counter(), trainer.step
     saved = started
-    while trainer.step < steps:
+    while trainer.step < schedule.steps:
         losses = trainer.train_step()
         bar.update(1)
-        out_of_time = minutes is not None and any_rank(time.perf_counter() - started > 60 * minutes, world)
-        last = trainer.step == steps or out_of_time
-        if trainer.step % log_every == 0 or last:
+        out_of_time = schedule.minutes is not None and any_rank(time.perf_counter() - started > 60 * schedule.minutes, world)
+        last = trainer.step == schedule.steps or out_of_time
+        if trainer.step % schedule.log_every == 0 or last:
             losses["steps_per_second"] = round((trainer.step - first) / (time.perf_counter() - started), 3)
             losses["flop_utilisation"] = round(losses["steps_per_second"] * step_flops / limit, 4)
             trainer.history.append(losses)
             if world.main:
                 _log_scalars(writer, "train", losses, trainer.step)
                 bar.set_postfix({k: f"{v:.3f}" for k, v in losses.items() if k.endswith("loss")} | {"util": f"{100 * losses['flop_utilisation']:.0f}%"})
-        due = checkpoint_minutes is not None and any_rank(time.perf_counter() - saved > 60 * checkpoint_minutes, world)
-        if trainer.step % checkpoint_every == 0 or due or last:
-            _checkpoint(trainer, run, keep, metric, writer)
+        due = schedule.checkpoint_minutes is not None and any_rank(time.perf_counter() - saved > 60 * schedule.checkpoint_minutes, world)
+        if trainer.step % schedule.checkpoint_every == 0 or due or last:
+            _checkpoint(trainer, run, schedule.keep, metric, writer)
             saved = time.perf_counter()
         if out_of_time:
             break
@@ -157,9 +154,15 @@ def _train(
     return trainer
 
 
-def _never_checkpointed(run: Path) -> bool:
-    """Whether ``run`` is a run folder whose training stopped before its first checkpoint (not a run yet: a retry may replace it)."""
-    return (run / "config.json").is_file() and not any((run / "checkpoints").glob("step-*"))
+def _new_run(run: Path, config: TrainConfig, corpus: str, force: bool, world: World) -> None:
+    """Make the run folder with its ``config.json``; an existing run is replaced only with ``force`` (or if it never checkpointed)."""
+    check_writable(run, force or never_checkpointed(run))
+    barrier(world)  # every rank has checked before rank 0 replaces anything
+    if world.main:
+        if run.exists():
+            shutil.rmtree(run)
+        run.mkdir(parents=True)
+        write_run_config(run, config, corpus)
 
 
 def _checkpoint(trainer: Trainer, run: Path, keep: int, metric: Metric | None, writer: SummaryWriter | None) -> None:
@@ -168,7 +171,7 @@ def _checkpoint(trainer: Trainer, run: Path, keep: int, metric: Metric | None, w
     if trainer.world.size > 1:
         scores["replica_spread"] = max(replica_spread(network, trainer.world) for network in trainer.networks.values())
     if trainer.world.main:
-        scores[metric.name] = round(metric(trainer), 5)
+        scores[metric.name] = round(metric(), 5)
         if trainer.history and trainer.history[-1]["step"] == trainer.step:
             trainer.history[-1] |= scores  # the step's logged losses and its scores in one row
         else:
@@ -179,9 +182,7 @@ def _checkpoint(trainer: Trainer, run: Path, keep: int, metric: Metric | None, w
     if not trainer.world.main:
         return
     if trainer.best["step"] == trainer.step:
-        with atomic_path(run / "checkpoints" / "best", force=True) as tmp:
-            shutil.copytree(folder, tmp)
-            (tmp / "best.json").write_text(json.dumps(trainer.best) + "\n")
+        keep_best(run, folder, trainer.best)
     _log_scalars(writer, "quality", scores, trainer.step)
     _log_samples(writer, trainer)
 

@@ -2,7 +2,7 @@
 
 Each step draws clean clips, corrupts them (:mod:`wavecraft.translate.tasks`;
 recorded noise comes from the training files of its corpus, validation
-noise from the held-out ones),
+noise from the held-out ones, both opened by :func:`~wavecraft.train.data.training_data`),
 runs the generator once, updates the patch discriminator on (input, clean)
 against (input, generated, detached) pairs when the adversarial weight is
 positive, then the generator on ``reconstruction_weight`` × L1 (or L2) + ``stft_weight`` × the
@@ -18,16 +18,18 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from wavecraft.inference import Translator
 from wavecraft.metrics import log_spectral_distance
 from wavecraft.nn.flops import forward_flops
-from wavecraft.train.data import SliceSampler
+from wavecraft.train.config import TrainConfig
+from wavecraft.train.data import SliceSampler, TrainingData
 from wavecraft.train.distributed import World, parallel
 from wavecraft.train.gan import discriminator_loss, generator_loss
-from wavecraft.train.runs import TrainConfig, Trainer, gradient_norm
 from wavecraft.train.throughput import FORWARD_BACKWARD
+from wavecraft.train.trainer import Trainer, gradient_norm
 from wavecraft.translate.discriminator import PatchDiscriminator
 from wavecraft.translate.losses import multi_resolution_stft_loss, reconstruction_loss
-from wavecraft.translate.noise import NoiseBank, noise_banks
+from wavecraft.translate.noise import NoiseBank
 from wavecraft.translate.tasks import corrupt
 from wavecraft.translate.unet import UNet1d
 
@@ -38,8 +40,7 @@ VALIDATION, LISTEN = 32, 4
 class TranslationTrainer(Trainer):
     """Generator, optional patch discriminator, their optimisers, and the training and held-out clips of one run."""
 
-    def __init__(self, config: TrainConfig, sampler: SliceSampler | None, world: World = World(),
-                 device: torch.device | None = None, held_out: SliceSampler | None = None) -> None:
+    def __init__(self, config: TrainConfig, data: TrainingData, world: World = World(), device: torch.device | None = None) -> None:
         torch.manual_seed(config.seed)
         model = config.model
         self.generator = UNet1d(model.generator)
@@ -48,17 +49,12 @@ class TranslationTrainer(Trainer):
         if model.adversarial_weight > 0:
             self.discriminator = PatchDiscriminator(model.patch_channels, model.patch_layers, scales=model.patch_scales)
             networks["discriminator"], optimized["d"] = self.discriminator, self.discriminator
-        super().__init__(config, sampler, networks, optimized, world, device)
+        super().__init__(config, data, networks, optimized, world, device)
         torch.manual_seed(config.seed + world.rank)
         self.parallel_generator = parallel(self.generator, world)
         self.parallel_discriminator = parallel(self.discriminator, world) if self.discriminator is not None else None
-        self.held_out = held_out
+        self.translator = Translator(config, self.generator, self.device)
         self._validation: tuple[torch.Tensor, torch.Tensor] | None = None
-        self.noise: dict[str, NoiseBank] = {}
-        self.held_out_noise: dict[str, NoiseBank] = {}
-        if sampler is not None:  # training: the recorded noise, split by file like the clean files
-            for name in model.task.recorded_noise:
-                self.noise[name], self.held_out_noise[name] = noise_banks(name, config.sample_rate, config.held_out, config.seed)
 
     def pairs(self, sampler: SliceSampler, size: int, rng: np.random.Generator | None = None,
               noise: dict[str, NoiseBank] | None = None) -> tuple[torch.Tensor, torch.Tensor]:
@@ -69,7 +65,7 @@ class TranslationTrainer(Trainer):
         clips, _ = sampler.batch(size, rng)
         if self.config.model.task.task == "paired":
             return clips[:, 1:].to(self.device), clips[:, :1].to(self.device)
-        inputs = corrupt(self.config.model.task, clips[:, 0].numpy(), rng if rng is not None else sampler.rng, noise or self.noise)
+        inputs = corrupt(self.config.model.task, clips[:, 0].numpy(), rng if rng is not None else sampler.rng, noise or self.data.noise)
         return torch.from_numpy(inputs)[:, None].to(self.device), clips.to(self.device)
 
     def step_flops(self) -> float:
@@ -83,7 +79,7 @@ class TranslationTrainer(Trainer):
     def train_step(self) -> dict:
         """One generator forward; one discriminator update on its (detached) output when adversarial; one generator update."""
         c, model = self.config, self.config.model
-        x, y = self.pairs(self.sampler, c.batch_size)
+        x, y = self.pairs(self.data.sampler, c.batch_size)
         losses = {}
         with self.autocast():
             out = self.parallel_generator(x).float()
@@ -117,36 +113,39 @@ class TranslationTrainer(Trainer):
     def validation(self) -> tuple[torch.Tensor, torch.Tensor]:
         """Fixed held-out pairs (the training files when nothing is held out), drawn once with their own generator."""
         if self._validation is None:
-            sampler = self.held_out if self.held_out is not None else self.sampler
-            self._validation = self.pairs(sampler, VALIDATION, np.random.default_rng(self.config.seed + 7), self.held_out_noise)
+            sampler = self.data.held_out if self.data.held_out is not None else self.data.sampler
+            self._validation = self.pairs(sampler, VALIDATION, np.random.default_rng(self.config.seed + 7), self.data.held_out_noise)
         return self._validation
-
-    def translate(self, inputs: torch.Tensor) -> np.ndarray:
-        """The generator's outputs ``(n, samples)`` in eval mode."""
-        self.generator.eval()
-        with torch.no_grad():
-            out = self.generator(inputs.to(self.device)).float()[:, 0].cpu().numpy()
-        self.generator.train()
-        return out
 
     def metric(self) -> ValidationLSD:
         """Log-spectral distance on the held-out windows."""
-        return ValidationLSD(self)
+        inputs, targets = self.validation()
+        return ValidationLSD(inputs, targets[:, 0].cpu().numpy(), self.translator)
 
     def samples(self) -> np.ndarray:
         """The outputs for the first :data:`LISTEN` held-out windows."""
-        return self.translate(self.validation()[0][:LISTEN])
+        return self.translator.translate(self.validation()[0][:LISTEN])
 
 
 class ValidationLSD:
-    """Mean log-spectral distance (:func:`wavecraft.metrics.log_spectral_distance`) between clean held-out windows and their translation."""
+    """Mean log-spectral distance (:func:`wavecraft.metrics.log_spectral_distance`) between clean held-out windows and their translation.
+
+    Parameters
+    ----------
+    inputs : torch.Tensor
+        Corrupted windows ``(n, 1, samples / factor)``.
+    targets : np.ndarray
+        Their clean versions ``(n, samples)``.
+    translator : Translator
+        The model being trained.
+    """
 
     name = "validation_lsd"
 
-    def __init__(self, trainer: TranslationTrainer) -> None:
-        self.inputs, targets = trainer.validation()
-        self.targets = targets[:, 0].cpu().numpy()
+    def __init__(self, inputs: torch.Tensor, targets: np.ndarray, translator: Translator) -> None:
+        self.inputs, self.targets, self.translator = inputs, targets, translator
 
-    def __call__(self, trainer: TranslationTrainer) -> float:
-        rate = trainer.config.sample_rate
-        return float(np.mean([log_spectral_distance(t, e, rate) for t, e in zip(self.targets, trainer.translate(self.inputs))]))
+    def __call__(self) -> float:
+        """The distance for the model now."""
+        rate = self.translator.config.sample_rate
+        return float(np.mean([log_spectral_distance(t, e, rate) for t, e in zip(self.targets, self.translator.translate(self.inputs))]))

@@ -5,27 +5,24 @@ from __future__ import annotations
 import torch
 
 from wavecraft.models.vae import WaveVAE
-from wavecraft.train.data import SliceSampler
+from wavecraft.train.config import TrainConfig
+from wavecraft.train.data import TrainingData
 from wavecraft.train.distributed import World, parallel
 from wavecraft.train.generative import GenerativeTrainer
-from wavecraft.train.runs import TrainConfig, gradient_norm
 from wavecraft.train.throughput import FORWARD_BACKWARD
+from wavecraft.train.trainer import gradient_norm
 
 
 class VAETrainer(GenerativeTrainer):
     """The VAE, its optimiser and the data of one run; its decoder is the ``generator``."""
 
-    def __init__(self, config: TrainConfig, sampler: SliceSampler | None, world: World = World(), device: torch.device | None = None) -> None:
+    def __init__(self, config: TrainConfig, data: TrainingData, world: World = World(), device: torch.device | None = None) -> None:
         torch.manual_seed(config.seed)
         self.vae = WaveVAE(config.model)
         self.generator = self.vae.decoder
-        super().__init__(config, sampler, {"vae": self.vae}, {"vae": self.vae}, world, device)
+        super().__init__(config, data, {"vae": self.vae}, {"vae": self.vae}, world, device)
         torch.manual_seed(config.seed + world.rank)
         self.parallel_vae = parallel(self.vae, world)
-
-    def latent(self, size: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        """z from the prior N(0, I)."""
-        return torch.randn(size, self.config.model.latent, generator=generator).to(self.device)
 
     def step_flops(self) -> float:
         """Forward and backward through encoder and decoder for a batch."""
@@ -33,7 +30,7 @@ class VAETrainer(GenerativeTrainer):
 
     def train_step(self) -> dict:
         """One Adam step on a batch's negative ELBO (per sample)."""
-        real, _ = self.sampler.batch(self.config.batch_size)
+        real, _ = self.data.sampler.batch(self.config.batch_size)
         with self.autocast():
             loss, reconstruction, kl = self.parallel_vae(real.to(self.device))
         self.optimizers["vae"].zero_grad()

@@ -50,9 +50,3 @@ class TranslationConfig:
     def generator(self) -> UNetConfig:
         """The U-Net with the task's factor."""
         return replace(self.unet, factor=self.task.factor)
-
-    @classmethod
-    def from_json(cls, payload: dict) -> TranslationConfig:
-        """The config of ``dataclasses.asdict``."""
-        task = TaskConfig(**{**payload["task"], "snr_db": tuple(payload["task"]["snr_db"]), "noise": tuple(payload["task"]["noise"])})
-        return cls(**{**payload, "task": task, "unet": UNetConfig(**payload["unet"])})

@@ -1,0 +1,176 @@
+"""Trained models put to use: a run's generator or translator, or a classifier, each built alone from its folder.
+
+Loading builds only the network that is used (no optimiser, no
+discriminator, no data) and fills it from the checkpoint's
+``model.safetensors`` (:mod:`wavecraft.models.checkpoint`). The trainers
+use the same :class:`Generator` and :class:`Translator` for their metrics
+and samples, so what a run scored while training is what a loaded model
+makes.
+
+Examples
+--------
+>>> from wavecraft.models.wavegan import WaveGANGenerator
+>>> from wavecraft.train.presets import preset
+>>> config = preset("wavegan", "small", model_changes={"d": 4})
+>>> generator = Generator(config, WaveGANGenerator(config.model))
+>>> generator.synthesize(generator.latent(3, torch.Generator().manual_seed(0))).shape
+(3, 4096)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from wavecraft.errors import InvalidParameterError
+from wavecraft.models.checkpoint import WEIGHTS, Record, load_classifier, load_networks
+from wavecraft.models.specgan import SpecGANGenerator
+from wavecraft.models.vae import WaveVAE
+from wavecraft.models.wavegan import WaveGANGenerator
+from wavecraft.train.checkpoints import find_checkpoint, read_run_config
+from wavecraft.train.config import TrainConfig
+from wavecraft.translate.unet import UNet1d
+
+__all__ = ["Generator", "Translator", "load_classifier", "load_generator", "load_translator"]
+
+#: kind -> (the network that makes audio, the name its tensors carry in a run's checkpoints)
+GENERATORS = {
+    "wavegan": (lambda model: WaveGANGenerator(model), "generator"),
+    "specgan": (lambda model: SpecGANGenerator(model), "generator"),
+    "vae": (lambda model: WaveVAE(model).decoder, "vae.decoder"),
+}
+
+
+class Generator:
+    """A generative model's network and its prior: latent vectors (and labels) to audio.
+
+    Parameters
+    ----------
+    config : TrainConfig
+        The run's settings (its kind fixes the prior: uniform in [-1, 1] for a GAN, N(0, I) for a VAE).
+    network : nn.Module
+        Maps ``(n, latent)`` z (and ``(n,)`` labels) to the model's output; ``to_audio`` turns that into waveforms.
+    device : torch.device, optional
+        Where the network runs; default the CPU.
+    checkpoint : Path, optional
+        The checkpoint it was loaded from.
+    record : Record, optional
+        The run's ``config.json``.
+    """
+
+    def __init__(self, config: TrainConfig, network: nn.Module, device: torch.device | None = None,
+                 checkpoint: Path | None = None, record: Record | None = None) -> None:
+        self.config, self.network, self.checkpoint, self.record = config, network, checkpoint, record
+        self.device = device or torch.device("cpu")
+
+    def latent(self, size: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """``(size, latent)`` vectors from the model's prior."""
+        shape = (size, self.config.model.latent)
+        z = torch.randn(shape, generator=generator) if self.config.kind == "vae" else torch.rand(shape, generator=generator) * 2 - 1
+        return z.to(self.device)
+
+    def random_labels(self, size: int, generator: torch.Generator | None = None) -> torch.Tensor | None:
+        """``(size,)`` uniformly drawn class labels, or None for an unconditional model."""
+        if not self.config.classes:
+            return None
+        return torch.randint(self.config.classes, (size,), generator=generator).to(self.device)
+
+    def labels(self, size: int, name: str | None = None) -> torch.Tensor | None:
+        """``(size,)`` labels all of class ``name``, or the classes in turn; None for an unconditional model.
+
+        Raises
+        ------
+        InvalidParameterError
+            For a ``name`` the model does not know, or any name for an unconditional model.
+        """
+        names = self.config.labels
+        if not names:
+            if name is not None:
+                raise InvalidParameterError("a label needs a conditional run")
+            return None
+        if name is not None and name not in names:
+            raise InvalidParameterError(f"unknown label {name!r}; the run's are {', '.join(names)}")
+        return torch.full((size,), names.index(name)) if name is not None else torch.arange(size) % len(names)
+
+    def synthesize(self, latents: torch.Tensor, labels: torch.Tensor | None = None, batch: int = 64) -> np.ndarray:
+        """Audio ``(n, length)`` from ``(n, latent)`` vectors (and labels), in batches, in eval mode."""
+        was_training = self.network.training
+        self.network.eval()
+        out = []
+        with torch.no_grad():
+            for start in range(0, len(latents), batch):
+                part = None if labels is None else labels[start : start + batch].to(self.device)
+                made = self.network(latents[start : start + batch].to(self.device), part)
+                out.append(self.network.to_audio(made.float())[:, 0].cpu().numpy())
+        self.network.train(was_training)
+        return np.concatenate(out)
+
+
+class Translator:
+    """A translation model's U-Net: corrupted (or low-rate) audio to clean audio.
+
+    Parameters
+    ----------
+    config : TrainConfig
+        The run's settings (``config.model`` is a :class:`~wavecraft.translate.config.TranslationConfig`).
+    network : UNet1d
+        The generator.
+    device, checkpoint, record
+        As for :class:`Generator`.
+    """
+
+    def __init__(self, config: TrainConfig, network: UNet1d, device: torch.device | None = None,
+                 checkpoint: Path | None = None, record: Record | None = None) -> None:
+        self.config, self.network, self.checkpoint, self.record = config, network, checkpoint, record
+        self.device = device or torch.device("cpu")
+
+    @property
+    def window(self) -> int:
+        """Input samples of one training window (low-rate samples for bandwidth extension), even."""
+        window = self.config.model.length // self.config.model.task.factor
+        return window - window % 2
+
+    def translate(self, inputs: torch.Tensor) -> np.ndarray:
+        """Outputs ``(n, samples)`` of inputs ``(n, 1, samples / factor)``, in eval mode."""
+        was_training = self.network.training
+        self.network.eval()
+        with torch.no_grad():
+            out = self.network(inputs.to(self.device)).float()[:, 0].cpu().numpy()
+        self.network.train(was_training)
+        return out
+
+
+def load_generator(run: str | Path, checkpoint: str | None = "best", device: torch.device | None = None) -> Generator:
+    """The generator of a GAN or VAE run at ``checkpoint`` (``best``, ``step-NNNNNNN``; None: the latest readable).
+
+    Raises
+    ------
+    InvalidParameterError
+        When the run is not a generative one, or has no such checkpoint.
+    ModelFileError
+        When its files are damaged.
+    """
+    run = Path(run)
+    config, record = read_run_config(run)
+    if config.kind not in GENERATORS:
+        raise InvalidParameterError(f"{run} is a {config.kind} run, not a generative model (see wavecraft enhance / upsample)")
+    build, name = GENERATORS[config.kind]
+    folder = find_checkpoint(run, checkpoint)
+    network = build(config.model)
+    load_networks(folder / WEIGHTS, {name: network}, device or "cpu")
+    return Generator(config, network.to(device or "cpu").eval(), device, folder, record)
+
+
+def load_translator(run: str | Path, checkpoint: str | None = "best", device: torch.device | None = None) -> Translator:
+    """The U-Net of a translation run at ``checkpoint`` (``best``: the lowest held-out LSD; None: the latest readable)."""
+    run = Path(run)
+    config, record = read_run_config(run)
+    if config.kind != "translate":
+        raise InvalidParameterError(f"{run} is a {config.kind} run, not a translation model")
+    folder = find_checkpoint(run, checkpoint)
+    network = UNet1d(config.model.generator)
+    load_networks(folder / WEIGHTS, {"generator": network}, device or "cpu")
+    return Translator(config, network.to(device or "cpu").eval(), device, folder, record)

@@ -1,0 +1,105 @@
+"""The registry of training presets: ``paper`` (faithful to each model's reference) and ``small`` (trains visibly on a CPU in minutes).
+
+Every ``wavecraft train`` command reads its settings from :func:`preset`;
+a new model adds its two architectures to :data:`PRESET_MODELS` and, where
+its training differs from a GAN's, its settings to :func:`training_settings`.
+
+Examples
+--------
+>>> config = preset("wavegan", "small", seed=3)
+>>> config.kind, config.model.d, config.length, config.batch_size, config.seed
+('wavegan', 16, 4096, 32, 3)
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from wavecraft.errors import InvalidParameterError
+from wavecraft.models.specgan import SpecGANConfig
+from wavecraft.models.vae import VAEConfig
+from wavecraft.models.wavegan import WaveGANConfig
+from wavecraft.train.config import MODEL_KINDS, ModelConfig, TrainConfig
+from wavecraft.translate.config import TranslationConfig
+from wavecraft.translate.unet import UNetConfig
+
+PRESETS = ("paper", "small")
+SMALL_WAVEGAN = WaveGANConfig(d=16, length=4096)
+#: (kind, preset) -> the architecture
+PRESET_MODELS: dict[tuple[str, str], ModelConfig] = {
+    ("wavegan", "paper"): WaveGANConfig(),
+    ("wavegan", "small"): SMALL_WAVEGAN,
+    ("specgan", "paper"): SpecGANConfig(),
+    ("specgan", "small"): SpecGANConfig(d=16, length=4096, n_fft=128),
+    ("vae", "paper"): VAEConfig(),
+    ("vae", "small"): VAEConfig(SMALL_WAVEGAN),
+    ("translate", "paper"): TranslationConfig(unet=UNetConfig(depth=5, channels=32, max_channels=512, kernel=25, stride=4), length=16384),
+    ("translate", "small"): TranslationConfig(unet=UNetConfig(depth=4, channels=16, kernel=15, stride=4), length=8192),
+}
+
+
+def training_settings(kind: str, name: str) -> dict:
+    """The optimiser, loss and batch settings of a preset, as :class:`TrainConfig` fields.
+
+    GANs: WGAN-GP (λ = 10), Adam 1e-4, β = (0.5, 0.9), 5 critic steps, batch 64 (paper) or 32 (small);
+    the VAE: Adam 3e-4, β = (0.9, 0.999); translation as pix2pix: Adam 2e-4, β = (0.5, 0.999), LSGAN,
+    one discriminator step, batch 32 or 16, 10 % of the files held out.
+    """
+    if kind == "translate":
+        return {"batch_size": 32 if name == "paper" else 16, "learning_rate": 2e-4, "betas": (0.5, 0.999), "loss": "lsgan",
+                "critic_steps": 1, "held_out": 0.1}
+    settings = {"batch_size": 64 if name == "paper" else 32}
+    if kind == "vae":
+        settings |= {"learning_rate": 3e-4, "betas": (0.9, 0.999)}
+    return settings
+
+
+def preset(kind: str, name: str, *, conditional: str = "none", labels: tuple[str, ...] = (), model_changes: dict | None = None,
+           **changes) -> TrainConfig:
+    """The ``paper`` or ``small`` settings of a model kind, with changes.
+
+    Parameters
+    ----------
+    kind : {"wavegan", "specgan", "vae", "translate"}
+        The model.
+    name : {"paper", "small"}
+        The preset: ``paper`` is d = 64, 16384 samples, batch 64 for the GANs; ``small`` d = 16, 4096 samples,
+        batch 32 (translation: a U-Net of depth 4, 16 channels, kernel 15, stride 4, 8192-sample windows, batch 16).
+    conditional : str, default="none"
+        A class-conditional GAN (``cgan``, ``acgan``, ``semi``) on ``labels``.
+    labels : tuple of str, default=()
+        Its class names, in label order.
+    model_changes : dict, optional
+        Architecture fields to change: ``d`` of a GAN, the VAE's backbone, or a translation model's ``task``,
+        loss weights and ``spline_input`` (the window is cut to a multiple of the task's factor).
+    **changes
+        Any other :class:`TrainConfig` field.
+
+    Returns
+    -------
+    TrainConfig
+    """
+    if (kind, name) not in PRESET_MODELS:
+        raise InvalidParameterError(f"no preset {name!r} for {kind!r}: kinds {', '.join(MODEL_KINDS)}, presets {', '.join(PRESETS)}")
+    model = _changed(PRESET_MODELS[kind, name], dict(model_changes or {}))
+    if conditional != "none":
+        if kind == "vae":
+            raise InvalidParameterError("the VAE baseline is unconditional")
+        model = replace(model, conditional=conditional, classes=len(labels))
+    return TrainConfig(model=model, labels=tuple(labels), **(training_settings(kind, name) | changes))
+
+
+def _changed(model: ModelConfig, changes: dict) -> ModelConfig:
+    """The architecture with ``changes``: the VAE's go to its backbone; a translation model's window follows its task's factor."""
+    if not changes:
+        return model
+    if isinstance(model, VAEConfig):
+        return replace(model, backbone=replace(model.backbone, **changes))
+    if isinstance(model, TranslationConfig):
+        task = changes.get("task", model.task)
+        changes.setdefault("length", model.length - model.length % task.factor)
+        if changes.pop("spline_input", False):
+            if task.task != "superres":
+                raise InvalidParameterError("--spline-input is for --task superres")
+            changes["unet"] = replace(model.unet, spline_input=True)
+    return replace(model, **changes)

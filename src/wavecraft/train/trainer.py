@@ -1,0 +1,107 @@
+"""What every trainer is: its networks, optimisers, data, step counter and history, saved and resumed through :mod:`wavecraft.train.checkpoints`.
+
+A new model's trainer derives from :class:`Trainer` (or from
+:class:`~wavecraft.train.generative.GenerativeTrainer` when it makes audio
+from latent vectors) and implements one update, its FLOPs, its checkpoint
+metric and the clips heard at each checkpoint; the loop
+(:func:`wavecraft.train.loop.train_run`) does the rest.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+import torch
+from torch import nn
+
+from wavecraft.errors import InvalidParameterError
+from wavecraft.train.checkpoints import drop_old, random_state, read_checkpoint, set_random_state, write_checkpoint
+from wavecraft.train.config import TrainConfig
+from wavecraft.train.data import TrainingData
+from wavecraft.train.distributed import World, gathered
+
+
+class Metric(Protocol):
+    """A checkpoint's score: lower is better; ``name`` labels it in logs and ``best.json``."""
+
+    name: str
+
+    def __call__(self, trainer: Trainer) -> float: ...
+
+
+class Trainer:
+    """The networks, optimisers, data, step counter and history of one run.
+
+    Parameters
+    ----------
+    config : TrainConfig
+        The run's settings.
+    data : TrainingData
+        The clips (and noise) it trains and scores on.
+    networks : dict of str to nn.Module
+        Everything saved, by name (the prefix of its tensors in ``model.safetensors``).
+    optimized : dict of str to nn.Module
+        Each optimiser's name and the module whose parameters it updates (Adam with the config's settings).
+    world : World, default=World()
+        This process's place in a distributed run.
+    device : torch.device, optional
+        Default the CPU.
+    """
+
+    def __init__(self, config: TrainConfig, data: TrainingData, networks: dict[str, nn.Module], optimized: dict[str, nn.Module],
+                 world: World = World(), device: torch.device | None = None) -> None:
+        self.config, self.data, self.world = config, data, world
+        self.device = device or torch.device("cpu")
+        self.networks = {name: network.to(self.device) for name, network in networks.items()}
+        self.optimizers = {name: torch.optim.Adam(module.parameters(), config.learning_rate, betas=config.betas)
+                           for name, module in optimized.items()}
+        self.step = 0
+        self.history: list[dict] = []
+        self.best: dict | None = None
+
+    def train_step(self) -> dict:
+        """One update; returns the step, the losses and gradient norms."""
+        raise NotImplementedError
+
+    def step_flops(self) -> float:
+        """FLOPs of one :meth:`train_step`."""
+        raise NotImplementedError
+
+    def prepare(self) -> None:
+        """Fit what must be fitted to the data before the first step of a new run (nothing by default)."""
+
+    def metric(self) -> Metric:
+        """The score of a checkpoint (lower is better) that picks ``checkpoints/best``; computed on rank 0."""
+        raise NotImplementedError
+
+    def samples(self) -> np.ndarray:
+        """A few clips ``(n, samples)`` to hear in TensorBoard at every checkpoint, the same inputs every time."""
+        raise NotImplementedError
+
+    def autocast(self) -> torch.autocast:
+        """bf16 autocast on this device when the run asks for it (a no-op context otherwise)."""
+        return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.config.precision == "bf16")
+
+    def save(self, run: Path, keep: int = 3) -> Path:
+        """Write ``checkpoints/step-NNNNNNN`` atomically (rank 0) and drop all but the newest ``keep``; every rank must call it."""
+        folder = run / "checkpoints" / f"step-{self.step:07d}"
+        ranks = gathered(random_state(self.data.sampler.rng, self.device), self.world)
+        if self.world.main:
+            write_checkpoint(folder, self.networks, self.optimizers, {"step": self.step, "history": self.history, "best": self.best, "ranks": ranks})
+            drop_old(run, keep)
+        return folder
+
+    def load(self, folder: Path) -> None:
+        """Continue from a checkpoint written by :meth:`save`: weights, optimiser states, this rank's random states, step."""
+        state = read_checkpoint(folder, self.networks, self.optimizers, self.device)
+        if len(state["ranks"]) != self.world.size:
+            raise InvalidParameterError(f"{folder} was written by {len(state['ranks'])} processes; resume it with as many, not {self.world.size}")
+        set_random_state(state["ranks"][self.world.rank], self.data.sampler.rng, self.device)
+        self.step, self.history, self.best = state["step"], state["history"], state["best"]
+
+
+def gradient_norm(module: nn.Module) -> float:
+    """The L2 norm of all of a module's gradients together."""
+    return float(torch.sqrt(sum(p.grad.detach().float().square().sum() for p in module.parameters() if p.grad is not None)))
