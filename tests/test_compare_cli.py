@@ -73,15 +73,17 @@ def test_compare_writes_a_complete_report(tmp_path: Path, capsys: pytest.Capture
 
 def test_a_sparse_excerpt_is_coded_at_the_level_its_dictionary_learned() -> None:
     """gain="slice": λ was learned on unit-RMS slices; a quiet excerpt must be coded at unit RMS too, not wiped out."""
-    from wavecraft.analysis.comparison import compare_bases
+    from wavecraft.analysis.comparison import compare_bases, resynthesize
+    from wavecraft.bases.methods import make_coders
     from wavecraft.corpus import ensemble, synthetic_corpus
     from wavecraft.metrics import snr
-    from wavecraft.report.comparison import resynthesize
 
     corpus = synthetic_corpus("tones", n_files=8, duration=1.0)
     ens = ensemble(corpus, 4000, 64, sample_rate=8000, seed=0, gain="slice")
-    (sparse,) = compare_bases(ens, ["sparse"], None, 0)
+    sparse = make_coders(["sparse"], 64, 8000, ens.train)["sparse"]
     excerpt = corpus.load(corpus.entries[0], sr=8000)[0]
+    (measured,) = compare_bases({"sparse": sparse}, ens.held_out, 8000, excerpt=excerpt, keep=8, report_keeps=(8,), gain="slice").results
+    np.testing.assert_array_equal(measured.rebuilt, resynthesize(excerpt, sparse, 8, "slice"))  # the report's excerpt is coded so too
     loud = snr(excerpt, resynthesize(excerpt, sparse, 8, "slice"))
     quiet = snr(0.01 * excerpt, resynthesize(0.01 * excerpt, sparse, 8, "slice"))
     assert loud > 3 and abs(loud - quiet) < 0.1

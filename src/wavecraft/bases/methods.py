@@ -9,7 +9,7 @@ transforms, FISTA for sparse coding).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,6 +21,7 @@ from wavecraft.bases.learned import LearnedTransform
 from wavecraft.bases.pca import PCA
 from wavecraft.bases.sparse import SparseCoding
 from wavecraft.errors import InvalidParameterError
+from wavecraft.progress import progress
 
 EXPLICIT = {"dft": dft_basis, "dct": dct_basis, "identity": identity_basis}
 LEARNED = ("pca", "ica", "sparse")
@@ -124,3 +125,10 @@ def make_coder(
     basis = estimator.to_basis(sample_rate, facts)
     encode = estimator.transform if name == "sparse" else basis.analyze
     return Coder(basis, encode, estimator, seconds)
+
+
+def make_coders(specs: Sequence[str], M: int, sample_rate: int, train: np.ndarray | None = None, *,  # noqa: N803
+                n_components: int | None = None, seed: int = 0, alpha: float = 0.1) -> dict[str, Coder]:
+    """:func:`make_coder` for every spec, in order, with a progress bar: spec -> coder."""
+    return {spec: make_coder(spec, M, sample_rate, train, n_components, seed, alpha)
+            for spec in progress(list(specs), desc="bases", unit="basis", leave=False)}

@@ -12,7 +12,7 @@ from wavecraft.analysis.comparison import compare_bases
 from wavecraft.analysis.ratedistortion import keep_largest
 from wavecraft.atomic import check_writable
 from wavecraft.bases.basis import Basis
-from wavecraft.bases.methods import LEARNED, METHODS_HELP, make_coder, parse_method
+from wavecraft.bases.methods import LEARNED, METHODS_HELP, make_coder, make_coders, parse_method
 from wavecraft.bases.shorttime import decode, encode
 from wavecraft.cli import options
 from wavecraft.cli.commands import summary
@@ -20,13 +20,15 @@ from wavecraft.cli.output import format_table
 from wavecraft.corpus import Corpus, Ensemble, ensemble, open_corpus
 from wavecraft.errors import InvalidParameterError
 from wavecraft.metrics import snr
-from wavecraft.report.comparison import EXCERPT_SECONDS, write_comparison
+from wavecraft.report.comparison import write_comparison
 
 DEFAULT_METHODS = "dft,dct,dwt:db4,pca,ica,sparse"
 #: The longest slice: a PCA of M samples holds an M x M covariance and its eigendecomposition.
 MAX_WINDOW = 4096
 #: Most samples an ensemble may hold (1 GiB of float32 slices).
 MAX_ENSEMBLE_SAMPLES = 1 << 28
+#: Length of the held-out excerpt a comparison rebuilds with each basis.
+EXCERPT_SECONDS = 4.0
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -136,15 +138,18 @@ def compare_and_report(
     components: int | None = None,
     force: bool = False,
 ) -> dict:
-    """Compare bases on an ensemble, write the report folder, print the table; return the summary.
+    """Learn (or build) the bases, measure them, write the report folder and print the table; return the summary.
 
     ``keep`` (coefficients per frame in the audio examples) defaults to M/16;
     the table reports SNR at k = 1, ``keep`` and M/4.
     """
     keep = keep or max(1, ens.slice_len // 16)
     keeps = sorted({1, keep, max(1, ens.slice_len // 4)})
-    results = compare_bases(ens, specs, components, ens.seed)
-    summary = write_comparison(out, corpus.name, ens, results, held_out_excerpt(corpus, ens), keep, keeps, force=force)
+    coders = make_coders(specs, ens.slice_len, ens.sample_rate, ens.train, n_components=components, seed=ens.seed)
+    held_out = ens.held_out if len(ens.held_out) else ens.train
+    comparison = compare_bases(coders, held_out, ens.sample_rate, excerpt=held_out_excerpt(corpus, ens), keep=keep, report_keeps=keeps,
+                               gain=ens.gain)
+    summary = write_comparison(out, comparison, ens, corpus.name, force=force)
     print(summary_table(summary, keeps))
     return summary
 

@@ -1,4 +1,4 @@
-"""Write a basis comparison: summary.json, CSV tables, PNG figures, audio examples and index.html."""
+"""Render a basis comparison (:class:`~wavecraft.analysis.comparison.Comparison`): summary.json, CSV tables, PNG figures, audio examples and index.html."""
 
 from __future__ import annotations
 
@@ -8,70 +8,29 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
-
 from wavecraft import audio
 from wavecraft.analysis import plots
-from wavecraft.analysis.coefficients import amplitude_histogram
-from wavecraft.analysis.comparison import BasisResult
-from wavecraft.analysis.ratedistortion import keep_largest
+from wavecraft.analysis.comparison import BasisResult, Comparison
 from wavecraft.atomic import atomic_path, write_text
-from wavecraft.bases.shorttime import decode, frame_signal
 from wavecraft.corpus.ensemble import Ensemble
-from wavecraft.metrics import snr
 from wavecraft.report.html import Report
 from wavecraft.summary import summary_json
 
-EXCERPT_SECONDS = 4.0
 
-
-def resynthesize(signal: np.ndarray, result: BasisResult, keep: int, gain: str = "none") -> np.ndarray:
-    """A signal rebuilt from each frame's ``keep`` most important coefficients (sqrt-Hann, hop M/2).
-
-    With ``gain="slice"`` (the ensemble's slices were scaled to unit RMS) each frame is coded at unit
-    RMS too and its coefficients scaled back: a linear coder does not notice, but sparse coding's λ
-    is an absolute level, learned on unit-RMS slices, that would wipe out a quiet frame.
-    """
-    basis = result.coder.basis
-    hop = max(1, basis.M // 2)
-    frames = frame_signal(signal, basis.M, hop, "sqrt-hann")
-    scale = np.ones((len(frames), 1))
-    if gain == "slice":
-        rms = np.sqrt(np.mean(np.square(frames, dtype=np.float64), axis=1, keepdims=True))
-        scale = np.where(rms > 0, rms, 1.0)
-    coefficients = keep_largest(result.coder.encode((frames / scale).astype(frames.dtype)), basis.A, keep) * scale
-    return decode(coefficients, basis, hop, "sqrt-hann", length=signal.size)
-
-
-def write_comparison(
-    out_dir: Path,
-    corpus_name: str,
-    ens: Ensemble,
-    results: Sequence[BasisResult],
-    excerpt: np.ndarray,
-    keep: int,
-    report_keeps: Sequence[int],
-    force: bool = False,
-) -> dict:
-    """Write every output of ``wavecraft compare`` into ``out_dir`` (built aside, renamed into place).
+def write_comparison(out_dir: Path, comparison: Comparison, ens: Ensemble, corpus_name: str, *, force: bool = False) -> dict:
+    """Write every output of ``wavecraft compare`` into ``out_dir`` (built aside, renamed into place); nothing is measured here.
 
     Parameters
     ----------
     out_dir : Path
         The report folder; replaced only with ``force``.
+    comparison : Comparison
+        From :func:`wavecraft.analysis.comparison.compare_bases`.
+    ens : Ensemble
+        The slices compared (described, not read).
     corpus_name : str
         For titles.
-    ens : Ensemble
-        The slices compared.
-    results : sequence of BasisResult
-        From :func:`wavecraft.analysis.comparison.compare_bases`.
-    excerpt : np.ndarray
-        A held-out signal at the ensemble's rate, for the audio examples.
-    keep : int
-        Coefficients kept per frame in the audio examples.
-    report_keeps : sequence of int
-        The k at which the summary table reports SNR.
-    force : bool
+    force : bool, default=False
         Replace an existing ``out_dir``.
 
     Returns
@@ -79,31 +38,29 @@ def write_comparison(
     dict
         The summary written to ``summary.json``.
     """
+    results, keep, rate = comparison.results, comparison.keep, comparison.sample_rate
+    rows = comparison.rows()
     with atomic_path(out_dir, force=force) as tmp:
         (tmp / "bases").mkdir(parents=True)
         (tmp / "figures").mkdir()
         (tmp / "audio").mkdir()
-        rows = [r.row(report_keeps) for r in results]
         clips = [("original", "audio/original.wav")]
-        audio.save(tmp / "audio" / "original.wav", excerpt, ens.sample_rate, subtype="FLOAT")
+        audio.save(tmp / "audio" / "original.wav", comparison.excerpt, rate, subtype="FLOAT")
         for result, row in zip(results, rows):
             slug = result.spec.replace(":", "-")
             result.coder.basis.save(tmp / "bases" / f"{slug}.npz")
             plots.plot_functions(result.coder.basis, tmp / "figures" / f"functions-{slug}.png")
-            rebuilt = resynthesize(excerpt, result, keep, ens.gain)
-            row[f"excerpt_snr_k{keep}_db"] = round(snr(excerpt, rebuilt), 3)
-            audio.save(tmp / "audio" / f"{slug}-k{keep}.wav", rebuilt, ens.sample_rate, subtype="FLOAT")
+            audio.save(tmp / "audio" / f"{slug}-k{keep}.wav", result.rebuilt, rate, subtype="FLOAT")
             clips.append((f"{result.spec}, {keep} of {result.coder.basis.N} per frame ({row[f'excerpt_snr_k{keep}_db']:.1f} dB)", f"audio/{slug}-k{keep}.wav"))
         colours = plots.palette(r.spec for r in results)  # one colour per method in every figure
         plots.plot_tiling({r.spec: r.localisation for r in results}, tmp / "figures" / "tiling.png", colours)
         plots.plot_rate_distortion({r.spec: r.rate_distortion for r in results}, tmp / "figures" / "rate_distortion.png", colours)
         plots.plot_kurtosis({r.spec: r.kurtosis for r in results}, tmp / "figures" / "kurtosis.png", colours)
-        histograms = {"ensemble samples": amplitude_histogram(ens.held_out)}
-        histograms.update({r.spec: amplitude_histogram(r.coder.encode(ens.held_out[:2000])) for r in results})
-        plots.plot_histograms(histograms, tmp / "figures" / "amplitudes.png", colours)
-        pca = next((r.coder.estimator for r in results if r.spec == "pca"), None)
+        plots.plot_histograms({"ensemble samples": comparison.sample_histogram, **{r.spec: r.histogram for r in results}},
+                              tmp / "figures" / "amplitudes.png", colours)
+        pca = comparison.result("pca")
         if pca is not None:
-            plots.plot_explained_variance(pca.all_explained_variance_ratio_, tmp / "figures" / "explained_variance.png")
+            plots.plot_explained_variance(pca.coder.estimator.all_explained_variance_ratio_, tmp / "figures" / "explained_variance.png")
         write_text(tmp / "bases.csv", _csv(rows))
         write_text(tmp / "rate_distortion.csv", _csv(_curve_rows(results)))
         summary = {
@@ -118,7 +75,8 @@ def write_comparison(
             "bases": rows,
         }
         write_text(tmp / "summary.json", summary_json(summary))
-        sparse_ceiling = {r.spec: float(r.rate_distortion.snr_k[-1]) for r in results if r.spec == "sparse"}
+        sparse = comparison.result("sparse")
+        sparse_ceiling = {} if sparse is None else {"sparse": float(sparse.rate_distortion.snr_k[-1])}
         _report(corpus_name, ens, rows, clips, pca is not None, sparse_ceiling).save(tmp / "index.html")
     return summary
 
