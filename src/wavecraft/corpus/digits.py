@@ -16,6 +16,7 @@ from pathlib import Path, PurePosixPath
 from wavecraft.atomic import atomic_path
 from wavecraft.corpus.corpus import Corpus
 from wavecraft.corpus.espeak import render, rendered_corpus
+from wavecraft.corpus.packaged import PACKAGED, packaged_corpus
 from wavecraft.progress import progress
 
 WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
@@ -41,9 +42,7 @@ def speaker_labeller(rel: str) -> tuple[str, dict[str, str]]:
 
 def build(tree: Path) -> Path:
     """Render every speaker's digits and copy the real speaker's, into ``tree`` atomically."""
-    from wavecraft.corpus.sources import open_corpus  # the real prompts are a packaged corpus
-
-    real = open_corpus("speech-en:digits")
+    real = packaged_corpus(PACKAGED["speech-en"], subset="digits")
     speakers = [(v, p, s) for v in VARIANTS for p in PITCHES for s in SPEEDS]
     with atomic_path(tree) as tmp:
         (tmp / REAL_SPEAKER).mkdir(parents=True)

@@ -1,7 +1,8 @@
 """Real corpora packaged in the Debian archive: drums, speech-en, speech-fr, music.
 
 Each is a :class:`PackagedCorpus`: which packages to fetch, where the audio
-lies in the unpacked tree, how files are labelled, and the licence.
+lies in the unpacked tree, how files are labelled, and the licence;
+:func:`packaged_corpus` fetches one into the cache on first use and opens it.
 """
 
 from __future__ import annotations
@@ -10,9 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from wavecraft.cache import cache_dir
+from wavecraft.corpus import debian
 from wavecraft.corpus.corpus import Corpus
 from wavecraft.corpus.drums import drum_labeller
-from wavecraft.corpus.manifest import Labeller
+from wavecraft.corpus.manifest import Labeller, refresh
+from wavecraft.errors import CorpusError, UnknownCorpusError
 
 DIGITS = tuple(str(d) for d in range(10))
 
@@ -124,3 +128,35 @@ PACKAGED: dict[str, PackagedCorpus] = {
         ),
     )
 }
+
+
+def packaged_corpus(definition: PackagedCorpus, subset: str | None = None, fetch: bool = True) -> Corpus:
+    """A Debian-packaged corpus (fetched into the cache on first use), optionally a named subset of it."""
+    if subset is not None and subset not in definition.subsets:
+        known = ", ".join(f"{definition.name}:{s}" for s in definition.subsets) or "none"
+        raise UnknownCorpusError(f"{definition.name} has no subset {subset!r}; subsets: {known}")
+    corpus_dir = packaged_dir(definition.name)
+    tree = corpus_dir / "tree"
+    if not tree.is_dir():
+        if not fetch:
+            raise CorpusError(f"{definition.name} is not fetched yet: run `wavecraft corpus fetch {definition.name}`")
+        debian.fetch_packages(definition.packages, tree, cache_dir() / "apt")
+    audio_dir = tree / definition.audio_dir
+    if not audio_dir.is_dir():
+        raise CorpusError(f"{definition.name}: {definition.audio_dir} missing from the unpacked packages")
+    labeller = definition.labeller(tree, audio_dir)
+    manifest = refresh(
+        definition.name,
+        audio_dir,
+        corpus_dir / "manifest.json",
+        labeller,
+        definition.licence,
+        definition.attribution,
+    )
+    corpus = Corpus(manifest).subset(lambda e: PurePosixPath(e.path).parts[0] not in definition.exclude)
+    return definition.subsets[subset](corpus) if subset else corpus
+
+
+def packaged_dir(name: str) -> Path:
+    """Cache folder of a Debian-packaged corpus (its unpacked ``tree`` and manifest)."""
+    return cache_dir() / "corpora" / name

@@ -24,6 +24,7 @@ from wavecraft.atomic import atomic_path
 from wavecraft.audio import resample
 from wavecraft.corpus.corpus import Corpus
 from wavecraft.corpus.espeak import Utterance, rendered_corpus, rendered_dir, speak
+from wavecraft.corpus.packaged import PACKAGED, packaged_corpus
 from wavecraft.errors import InvalidParameterError
 from wavecraft.progress import progress
 
@@ -44,9 +45,8 @@ def text_labeller(rel: str) -> tuple[str, dict[str, str]]:
 
 def prompt_texts() -> list[str]:
     """The distinct speech-en prompt names as texts: words of letters and digits, sorted."""
-    from wavecraft.corpus.sources import open_corpus  # the prompts are a packaged corpus
-
-    texts = {" ".join(re.findall(r"[a-z]+|\d+", PurePosixPath(entry.path).stem.lower())) for entry in open_corpus("speech-en")}
+    speech = packaged_corpus(PACKAGED["speech-en"])
+    texts = {" ".join(re.findall(r"[a-z]+|\d+", PurePosixPath(entry.path).stem.lower())) for entry in speech}
     return sorted(t for t in texts if re.search("[a-z]", t))
 
 

@@ -12,6 +12,9 @@ spec                        source
 ``url:NAME``                public research sets (``url:sc09``), downloaded and
                             verified; ``url:https://...#sha256=HEX`` for any archive
 =========================  ==================================================
+
+:data:`SOURCES` is the registry that :func:`open_corpus` and
+``wavecraft corpus list`` read: a new kind of corpus is one entry there.
 """
 
 from __future__ import annotations
@@ -19,20 +22,20 @@ from __future__ import annotations
 import csv
 import hashlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Literal
 
 from wavecraft.cache import cache_dir
-from wavecraft.corpus import debian
 from wavecraft.corpus.corpus import Corpus
 from wavecraft.corpus.digits import digits_corpus
 from wavecraft.corpus.espeak import rendered_dir
 from wavecraft.corpus.manifest import Labeller, refresh
-from wavecraft.corpus.packaged import PACKAGED, PackagedCorpus
+from wavecraft.corpus.packaged import PACKAGED, PackagedCorpus, packaged_corpus, packaged_dir
 from wavecraft.corpus.phonemes import phonemes_corpus
 from wavecraft.corpus.synthetic import GENERATORS, synthetic_corpus
-from wavecraft.corpus.url import RECIPES, UrlRecipe, fetch_recipe, parse_url_spec
+from wavecraft.corpus.url import RECIPES, parse_url_spec, url_corpus, url_dir
 from wavecraft.errors import CorpusError, InvalidParameterError, UnknownCorpusError
 
 FolderLabel = Literal["top", "parent", "none"] | str | os.PathLike
@@ -48,6 +51,25 @@ class CorpusListing:
     fetched: bool
 
 
+@dataclass(frozen=True)
+class Source:
+    """One entry of the registry: the specs ``NAME`` or ``NAME:ARGUMENT`` it opens, and its rows in ``wavecraft corpus list``.
+
+    Attributes
+    ----------
+    argument : {"required", "optional", "none"}
+        Whether a spec of this source has a part after the colon (a folder, a generator, a subset).
+    open : callable
+        ``(argument or None, fetch) -> Corpus``.
+    listings : callable
+        ``() -> list of CorpusListing``.
+    """
+
+    argument: Literal["required", "optional", "none"]
+    open: Callable[[str | None, bool], Corpus]
+    listings: Callable[[], list[CorpusListing]]
+
+
 def open_corpus(spec: str, fetch: bool = True) -> Corpus:
     """Open a corpus, fetching or generating it first when needed.
 
@@ -55,7 +77,7 @@ def open_corpus(spec: str, fetch: bool = True) -> Corpus:
     ----------
     spec : str
         See the module docstring.
-    fetch : bool
+    fetch : bool, default=True
         Download packaged and URL corpora that are not in the cache yet; when
         false, such a corpus raises :class:`CorpusError` instead.
 
@@ -71,20 +93,16 @@ def open_corpus(spec: str, fetch: bool = True) -> Corpus:
     CorpusError
         For a missing folder, a corpus not fetched (``fetch=False``), or a failed fetch.
     """
-    kind, _, rest = spec.partition(":")
-    if kind == "folder" and rest:
-        return folder_corpus(Path(rest))
-    if kind == "synthetic" and rest:
-        return synthetic_corpus(rest)
-    if kind == "url" and rest:
-        return url_corpus(parse_url_spec(rest), fetch=fetch)
-    if kind in PACKAGED:
-        return packaged_corpus(PACKAGED[kind], subset=rest or None, fetch=fetch)
-    if spec == "digits":
-        return digits_corpus(fetch=fetch)
-    if spec == "phonemes":
-        return phonemes_corpus(fetch=fetch)
-    raise UnknownCorpusError(f"unknown corpus {spec!r}; see `wavecraft corpus list`")
+    name, colon, argument = spec.partition(":")
+    source = SOURCES.get(name)
+    if source is None or (source.argument == "required" and not argument) or (source.argument == "none" and colon):
+        raise UnknownCorpusError(f"unknown corpus {spec!r}; see `wavecraft corpus list`")
+    return source.open(argument or None, fetch)
+
+
+def list_corpora() -> list[CorpusListing]:
+    """Every named corpus, with whether it is already in the cache."""
+    return [row for source in SOURCES.values() for row in source.listings()]
 
 
 def folder_corpus(root: str | os.PathLike, label: FolderLabel = "top") -> Corpus:
@@ -130,71 +148,32 @@ def folder_labeller(label: FolderLabel) -> Labeller:
     return lambda rel: (labels.get(rel, ""), {})
 
 
-def packaged_corpus(definition: PackagedCorpus, subset: str | None = None, fetch: bool = True) -> Corpus:
-    """A Debian-packaged corpus (fetched into the cache on first use), optionally a named subset of it."""
-    if subset is not None and subset not in definition.subsets:
-        known = ", ".join(f"{definition.name}:{s}" for s in definition.subsets) or "none"
-        raise UnknownCorpusError(f"{definition.name} has no subset {subset!r}; subsets: {known}")
-    corpus_dir = packaged_dir(definition.name)
-    tree = corpus_dir / "tree"
-    if not tree.is_dir():
-        if not fetch:
-            raise CorpusError(f"{definition.name} is not fetched yet: run `wavecraft corpus fetch {definition.name}`")
-        debian.fetch_packages(definition.packages, tree, cache_dir() / "apt")
-    audio_dir = tree / definition.audio_dir
-    if not audio_dir.is_dir():
-        raise CorpusError(f"{definition.name}: {definition.audio_dir} missing from the unpacked packages")
-    labeller = definition.labeller(tree, audio_dir)
-    manifest = refresh(
-        definition.name,
-        audio_dir,
-        corpus_dir / "manifest.json",
-        labeller,
-        definition.licence,
-        definition.attribution,
-    )
-    corpus = Corpus(manifest).subset(lambda e: PurePosixPath(e.path).parts[0] not in definition.exclude)
-    return definition.subsets[subset](corpus) if subset else corpus
+def _packaged(definition: PackagedCorpus) -> Source:
+    """The registry entry of a Debian-packaged corpus and its subsets."""
+
+    def listings() -> list[CorpusListing]:
+        fetched = (packaged_dir(definition.name) / "tree").is_dir()
+        rows = [CorpusListing(definition.name, "debian", definition.description, fetched)]
+        return rows + [CorpusListing(f"{definition.name}:{s}", "debian", f"subset of {definition.name}", fetched) for s in definition.subsets]
+
+    return Source("optional", lambda subset, fetch: packaged_corpus(definition, subset=subset, fetch=fetch), listings)
 
 
-def url_corpus(recipe: UrlRecipe, fetch: bool = True, root: Path | None = None) -> Corpus:
-    """A corpus downloaded from a URL recipe into ``root`` (default ``<cache>/corpora/url/NAME``)."""
-    corpus_dir = root or url_dir(recipe.name)
-    if not (corpus_dir / "tree").is_dir() and not fetch:
-        raise CorpusError(f"url:{recipe.name} is not fetched yet: run `wavecraft corpus fetch url:{recipe.name}`")
-    tree = fetch_recipe(recipe, corpus_dir)
-    return Corpus(
-        refresh(f"url:{recipe.name}", tree, corpus_dir / "manifest.json", recipe.labeller, recipe.licence, recipe.attribution)
-    )
+def _rendered(name: str, opener: Callable[[bool], Corpus], description: str) -> Source:
+    """The registry entry of a corpus rendered with espeak-ng."""
+    return Source("none", lambda _, fetch: opener(fetch),
+                  lambda: [CorpusListing(name, "espeak-ng", description, (rendered_dir(name) / "tree").is_dir())])
 
 
-def packaged_dir(name: str) -> Path:
-    """Cache folder of a Debian-packaged corpus (its unpacked ``tree`` and manifest)."""
-    return cache_dir() / "corpora" / name
-
-
-def url_dir(name: str) -> Path:
-    """Cache folder of a URL-recipe corpus (its ``tree``, manifest and partial download)."""
-    return cache_dir() / "corpora" / "url" / name
-
-
-def list_corpora() -> list[CorpusListing]:
-    """Every named corpus, with whether it is already in the cache."""
-    rows = []
-    for name, definition in PACKAGED.items():
-        fetched = (packaged_dir(name) / "tree").is_dir()
-        rows.append(CorpusListing(name, "debian", definition.description, fetched))
-        for subset in definition.subsets:
-            rows.append(CorpusListing(f"{name}:{subset}", "debian", f"subset of {name}", fetched))
-    rows.append(CorpusListing("digits", "espeak-ng", "spoken digits 0-9: speech-en's speaker and 144 espeak-ng voices (tag speaker)",
-                              (rendered_dir("digits") / "tree").is_dir()))
-    rows.append(CorpusListing("phonemes", "espeak-ng", "espeak-ng speech (channel 0) and its phoneme signal (channel 1), for --task paired",
-                              (rendered_dir("phonemes") / "tree").is_dir()))
-    for name in GENERATORS:
-        rows.append(CorpusListing(f"synthetic:{name}", "synthetic", "generated with ground truth", True))
-    for name, recipe in RECIPES.items():
-        fetched = (url_dir(name) / "tree").is_dir()
-        rows.append(CorpusListing(f"url:{name}", "url", recipe.description, fetched))
-    rows.append(CorpusListing("folder:PATH", "folder", "any folder of audio, labelled by sub-folder", True))
-    return rows
-
+#: Every corpus wavecraft opens, by the name before the colon; ``wavecraft corpus list`` shows them in this order.
+SOURCES: dict[str, Source] = {
+    **{name: _packaged(definition) for name, definition in PACKAGED.items()},
+    "digits": _rendered("digits", digits_corpus, "spoken digits 0-9: speech-en's speaker and 144 espeak-ng voices (tag speaker)"),
+    "phonemes": _rendered("phonemes", phonemes_corpus, "espeak-ng speech (channel 0) and its phoneme signal (channel 1), for --task paired"),
+    "synthetic": Source("required", lambda name, _: synthetic_corpus(name),
+                        lambda: [CorpusListing(f"synthetic:{n}", "synthetic", "generated with ground truth", True) for n in GENERATORS]),
+    "url": Source("required", lambda rest, fetch: url_corpus(parse_url_spec(rest), fetch=fetch),
+                  lambda: [CorpusListing(f"url:{n}", "url", r.description, (url_dir(n) / "tree").is_dir()) for n, r in RECIPES.items()]),
+    "folder": Source("required", lambda path, _: folder_corpus(Path(path)),
+                     lambda: [CorpusListing("folder:PATH", "folder", "any folder of audio, labelled by sub-folder", True)]),
+}

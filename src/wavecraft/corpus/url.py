@@ -29,8 +29,10 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
-from wavecraft.corpus.manifest import AUDIO_SUFFIXES, Labeller
-from wavecraft.errors import ChecksumError, FetchError, InvalidParameterError, UnknownCorpusError
+from wavecraft.cache import cache_dir
+from wavecraft.corpus.corpus import Corpus
+from wavecraft.corpus.manifest import AUDIO_SUFFIXES, Labeller, refresh
+from wavecraft.errors import ChecksumError, CorpusError, FetchError, InvalidParameterError, UnknownCorpusError
 from wavecraft.progress import progress
 
 CHUNK = 1 << 16
@@ -250,3 +252,19 @@ def _sha256(path: Path) -> str:
         while chunk := f.read(1 << 20):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def url_corpus(recipe: UrlRecipe, fetch: bool = True, root: Path | None = None) -> Corpus:
+    """A corpus downloaded from a URL recipe into ``root`` (default ``<cache>/corpora/url/NAME``)."""
+    corpus_dir = root or url_dir(recipe.name)
+    if not (corpus_dir / "tree").is_dir() and not fetch:
+        raise CorpusError(f"url:{recipe.name} is not fetched yet: run `wavecraft corpus fetch url:{recipe.name}`")
+    tree = fetch_recipe(recipe, corpus_dir)
+    return Corpus(
+        refresh(f"url:{recipe.name}", tree, corpus_dir / "manifest.json", recipe.labeller, recipe.licence, recipe.attribution)
+    )
+
+
+def url_dir(name: str) -> Path:
+    """Cache folder of a URL-recipe corpus (its ``tree``, manifest and partial download)."""
+    return cache_dir() / "corpora" / "url" / name
