@@ -9,7 +9,7 @@ from typing import TypeVar
 
 import numpy as np
 
-from wavecraft.corpus import ensemble, open_corpus
+from wavecraft.corpus import SliceSpec, ensemble, open_corpus
 from wavecraft.errors import WavecraftError
 
 T = TypeVar("T")
@@ -36,7 +36,7 @@ def draw_slices(args: argparse.Namespace, corpus_name: str | None = None, gain: 
     except WavecraftError as err:
         print(f"{corpus_name} unavailable ({err}); using synthetic:tones")
         corpus = open_corpus("synthetic:tones")
-    ens = ensemble(corpus, args.slices, args.window, sample_rate=args.sr, held_out=0.0, seed=0, silence_db=-50, gain=gain)
+    ens = ensemble(corpus, args.slices, SliceSpec(args.window, args.sr, -50, gain=gain), held_out=0.0)
     return corpus.name, ens.train.astype(np.float64)
 
 

@@ -39,8 +39,8 @@ from wavecraft.analysis.plots import plot_spectrograms
 from wavecraft.cli import main as wavecraft
 from wavecraft.cli.output import format_table
 from wavecraft.corpus import open_corpus
-from wavecraft.report import Report
 from wavecraft.inference import load_translator
+from wavecraft.report import Report
 from wavecraft.train.config import TrainConfig
 from wavecraft.train.data import split_files
 from wavecraft.translate.degrade import decimate

@@ -75,11 +75,11 @@ def test_a_sparse_excerpt_is_coded_at_the_level_its_dictionary_learned() -> None
     """gain="slice": λ was learned on unit-RMS slices; a quiet excerpt must be coded at unit RMS too, not wiped out."""
     from wavecraft.analysis.comparison import compare_bases, resynthesize
     from wavecraft.bases.methods import make_coders
-    from wavecraft.corpus import ensemble, synthetic_corpus
+    from wavecraft.corpus import SliceSpec, ensemble, synthetic_corpus
     from wavecraft.metrics import snr
 
     corpus = synthetic_corpus("tones", n_files=8, duration=1.0)
-    ens = ensemble(corpus, 4000, 64, sample_rate=8000, seed=0, gain="slice")
+    ens = ensemble(corpus, 4000, SliceSpec(64, sample_rate=8000, gain="slice", seed=0))
     sparse = make_coders(["sparse"], 64, 8000, ens.train)["sparse"]
     excerpt = corpus.load(corpus.entries[0], sr=8000)[0]
     (measured,) = compare_bases({"sparse": sparse}, ens.held_out, 8000, excerpt=excerpt, keep=8, report_keeps=(8,), gain="slice").results

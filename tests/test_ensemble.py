@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wavecraft.corpus import ensemble, folder_corpus, iter_batches, split_by_file, synthetic_corpus
+from wavecraft.corpus import SliceSpec, ensemble, folder_corpus, iter_batches, split_by_file, synthetic_corpus
 from wavecraft.errors import InvalidParameterError, SilentAudioError
 
 from conftest import tone, write_wav
@@ -36,7 +36,7 @@ def test_split_by_file_is_a_partition(tones, seed: int, held_out: float) -> None
 
 
 def test_ensemble_slices_come_only_from_their_side(tones) -> None:
-    ens = ensemble(tones, n_slices=500, slice_len=64, seed=1, center="none")
+    ens = ensemble(tones, 500, SliceSpec(64, center="none", seed=1))
     assert ens.train.shape == (400, 64) and ens.held_out.shape == (100, 64)
     assert set(ens.train_files).isdisjoint(ens.held_out_files)
     for slices, origin, files in ((ens.train, ens.train_origin, ens.train_files), (ens.held_out, ens.held_out_origin, ens.held_out_files)):
@@ -47,9 +47,9 @@ def test_ensemble_slices_come_only_from_their_side(tones) -> None:
 
 
 def test_same_seed_same_ensemble_other_seed_other(tones) -> None:
-    a = ensemble(tones, 300, 32, seed=7)
-    b = ensemble(tones, 300, 32, seed=7)
-    c = ensemble(tones, 300, 32, seed=8)
+    a = ensemble(tones, 300, SliceSpec(32, seed=7))
+    b = ensemble(tones, 300, SliceSpec(32, seed=7))
+    c = ensemble(tones, 300, SliceSpec(32, seed=8))
     np.testing.assert_array_equal(a.train, b.train)
     np.testing.assert_array_equal(a.held_out, b.held_out)
     assert a.train_files == b.train_files
@@ -57,15 +57,15 @@ def test_same_seed_same_ensemble_other_seed_other(tones) -> None:
 
 
 def test_centering_modes(tones) -> None:
-    raw = ensemble(tones, 400, 32, seed=2, center="none")
-    whole = ensemble(tones, 400, 32, seed=2, center="ensemble")
-    per_slice = ensemble(tones, 400, 32, seed=2, center="slice")
+    raw = ensemble(tones, 400, SliceSpec(32, center="none", seed=2))
+    whole = ensemble(tones, 400, SliceSpec(32, center="ensemble", seed=2))
+    per_slice = ensemble(tones, 400, SliceSpec(32, center="slice", seed=2))
     assert whole.mean == pytest.approx(raw.train.mean(dtype=np.float64), abs=1e-7)
     np.testing.assert_allclose(whole.train, raw.train - np.float32(whole.mean), atol=1e-7)
     np.testing.assert_allclose(whole.held_out, raw.held_out - np.float32(whole.mean), atol=1e-7)  # train mean, not its own
     np.testing.assert_allclose(per_slice.train.mean(axis=1), 0.0, atol=1e-6)
     with pytest.raises(InvalidParameterError):
-        ensemble(tones, 10, 32, center="median")
+        ensemble(tones, 10, SliceSpec(32, center="median"))
 
 
 def test_slice_gain_scales_every_slice_to_unit_rms(tmp_path: Path) -> None:
@@ -73,8 +73,8 @@ def test_slice_gain_scales_every_slice_to_unit_rms(tmp_path: Path) -> None:
     write_wav(tmp_path / "quiet.wav", tone(300.0, 8000, 1.0, amplitude=0.001), 8000)
     write_wav(tmp_path / "zeros.wav", np.zeros(8000, np.float32), 8000)
     corpus = folder_corpus(tmp_path)
-    raw = ensemble(corpus, 300, 64, seed=3, held_out=0.0, center="slice")
-    gained = ensemble(corpus, 300, 64, seed=3, held_out=0.0, center="slice", gain="slice")
+    raw = ensemble(corpus, 300, SliceSpec(64, center="slice", seed=3), held_out=0.0)
+    gained = ensemble(corpus, 300, SliceSpec(64, center="slice", gain="slice", seed=3), held_out=0.0)
     assert raw.gain == "none" and gained.gain == "slice"
     rms = np.sqrt(np.mean(raw.train.astype(np.float64) ** 2, axis=1))
     live = rms > 0
@@ -82,14 +82,14 @@ def test_slice_gain_scales_every_slice_to_unit_rms(tmp_path: Path) -> None:
     np.testing.assert_allclose(np.sqrt(np.mean(gained.train[live].astype(np.float64) ** 2, axis=1)), 1.0, rtol=1e-5)
     np.testing.assert_allclose(gained.train[live] * rms[live, None], raw.train[live], rtol=1e-4, atol=1e-7)
     np.testing.assert_array_equal(gained.train[~live], 0.0)  # silence stays silence, no NaN
-    batch = next(iter_batches(corpus, 32, 64, held_out=0.0, center="slice", gain="slice", silence_db=-80))
+    batch = next(iter_batches(corpus, 32, SliceSpec(64, silence_db=-80, center="slice", gain="slice"), held_out=0.0))
     np.testing.assert_allclose(np.sqrt(np.mean(batch.astype(np.float64) ** 2, axis=1)), 1.0, rtol=1e-5)
     with pytest.raises(InvalidParameterError, match="gain"):
-        ensemble(corpus, 10, 64, gain="peak")
+        ensemble(corpus, 10, SliceSpec(64, gain="peak"))
 
 
 def test_resampled_ensemble(tones) -> None:
-    ens = ensemble(tones, 100, 50, sample_rate=8000, seed=0)
+    ens = ensemble(tones, 100, SliceSpec(50, sample_rate=8000, seed=0))
     assert ens.sample_rate == 8000 and ens.train.shape == (80, 50)
 
 
@@ -99,13 +99,13 @@ def test_silent_slices_are_skipped(tmp_path: Path) -> None:
         write_wav(tmp_path / "s" / f"{i}.wav", burst)
     write_wav(tmp_path / "s" / "silent.wav", np.zeros(16_000, np.float32))
     corpus = folder_corpus(tmp_path / "s")
-    loose = ensemble(corpus, 400, 128, seed=0, held_out=0.0, center="none")
-    strict = ensemble(corpus, 400, 128, seed=0, held_out=0.0, center="none", silence_db=-30)
+    loose = ensemble(corpus, 400, SliceSpec(128, center="none", seed=0), held_out=0.0)
+    strict = ensemble(corpus, 400, SliceSpec(128, silence_db=-30, center="none", seed=0), held_out=0.0)
     rms_db = 10 * np.log10(np.mean(strict.train.astype(np.float64) ** 2, axis=1))
     assert np.all(rms_db >= -30) and strict.train.shape == (400, 128)
     assert np.mean(np.abs(loose.train).max(axis=1) == 0) > 0.5  # most random slices are silence
     with pytest.raises(SilentAudioError):
-        ensemble(corpus, 10, 128, silence_db=0)
+        ensemble(corpus, 10, SliceSpec(128, silence_db=0))
 
 
 def test_split_by_speaker_keeps_speakers_apart(tmp_path: Path) -> None:
@@ -123,35 +123,35 @@ def test_split_by_speaker_keeps_speakers_apart(tmp_path: Path) -> None:
 
 
 def test_iter_batches_shapes_determinism_and_files(tones) -> None:
-    kwargs = dict(batch_size=16, slice_len=64, seed=5, n_batches=20, shuffle_buffer=128)
-    a = np.stack(list(iter_batches(tones, **kwargs)))
-    b = np.stack(list(iter_batches(tones, **kwargs)))
+    spec, kwargs = SliceSpec(64, seed=5), dict(n_batches=20, shuffle_buffer=128)
+    a = np.stack(list(iter_batches(tones, 16, spec, **kwargs)))
+    b = np.stack(list(iter_batches(tones, 16, spec, **kwargs)))
     assert a.shape == (20, 16, 64) and a.dtype == np.float32
     np.testing.assert_array_equal(a, b)
-    held = np.stack(list(iter_batches(tones, split="held_out", **kwargs)))
+    held = np.stack(list(iter_batches(tones, 16, spec, split="held_out", **kwargs)))
     assert not np.array_equal(a, held)
-    centred = next(iter_batches(tones, center="slice", **kwargs))
+    centred = next(iter_batches(tones, 16, SliceSpec(64, center="slice", seed=5), **kwargs))
     np.testing.assert_allclose(centred.mean(axis=1), 0.0, atol=1e-6)
     with pytest.raises(InvalidParameterError):
-        next(iter_batches(tones, 16, 64, center="ensemble"))
+        next(iter_batches(tones, 16, SliceSpec(64, center="ensemble")))
 
 
 def test_iter_batches_mixes_files_within_a_batch(tmp_path: Path) -> None:
     for i in range(8):  # each file a constant level, so a slice names its file
         write_wav(tmp_path / "c" / f"{i}.wav", np.full(4000, (i + 1) / 10, np.float32), subtype="FLOAT")
     corpus = folder_corpus(tmp_path / "c")
-    batch = next(iter_batches(corpus, 32, 16, split="all", shuffle_buffer=1024, seed=0))  # 4 files fill it
+    batch = next(iter_batches(corpus, 32, SliceSpec(16, seed=0), split="all", shuffle_buffer=1024))  # 4 files fill it
     assert len(np.unique(np.round(batch[:, 0], 3))) >= 4  # a FIFO would give one file
 
 
 STREAM_SCRIPT = textwrap.dedent(
     """
     import json, resource, sys
-    from wavecraft.corpus import folder_corpus, iter_batches
+    from wavecraft.corpus import SliceSpec, folder_corpus, iter_batches
     corpus = folder_corpus(sys.argv[1])
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     total = 0
-    for batch in iter_batches(corpus, 64, 256, split="all", n_batches=int(sys.argv[2]), shuffle_buffer=1024):
+    for batch in iter_batches(corpus, 64, SliceSpec(256), split="all", n_batches=int(sys.argv[2]), shuffle_buffer=1024):
         total += batch.shape[0]
     after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(json.dumps({"growth_kib": after - before, "slices": total}))

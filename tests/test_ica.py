@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from wavecraft.bases.ica import ICA, SOLVERS
-from wavecraft.corpus import ensemble, synthetic_corpus
+from wavecraft.corpus import SliceSpec, ensemble, synthetic_corpus
 from wavecraft.metrics import amari_distance
 
 
@@ -74,7 +74,7 @@ def single_sample_fraction(mixing: np.ndarray) -> float:
 @pytest.fixture(scope="module")
 def impulse_slices() -> np.ndarray:
     corpus = synthetic_corpus("impulses", n_files=16, duration=2.0)
-    return ensemble(corpus, 20_000, 32, seed=0, held_out=0.0, silence_db=-60, center="none").train
+    return ensemble(corpus, 20_000, SliceSpec(32, silence_db=-60, center="none", seed=0), held_out=0.0).train
 
 
 @pytest.mark.parametrize("solver", SOLVERS)
@@ -86,7 +86,7 @@ def test_impulses_give_single_sample_basis_functions(impulse_slices: np.ndarray,
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_gratings_give_band_pass_sinusoid_like_functions(solver: str) -> None:
     corpus = synthetic_corpus("gratings", n_files=16, duration=2.0, sample_rate=8000)
-    X = ensemble(corpus, 20_000, 64, seed=0, held_out=0.0, center="none").train
+    X = ensemble(corpus, 20_000, SliceSpec(64, center="none", seed=0), held_out=0.0).train
     ica = ICA(n_components=32, solver=solver, random_state=0).fit(X)
     power = np.abs(np.fft.rfft(ica.mixing_, n=512, axis=0)) ** 2
     power /= power.sum(axis=0)
@@ -125,7 +125,7 @@ def test_stream_from_a_corpus_finds_the_impulses() -> None:
 
     corpus = synthetic_corpus("impulses", n_files=16, duration=2.0)
     ica = ICA(solver="infomax", random_state=0, max_iter=100).fit_batches(
-        lambda: iter_batches(corpus, 256, 32, split="all", n_batches=60, silence_db=-60, shuffle_buffer=2048, seed=1)
+        lambda: iter_batches(corpus, 256, SliceSpec(32, silence_db=-60, seed=1), split="all", n_batches=60, shuffle_buffer=2048)
     )
     assert single_sample_fraction(ica.mixing_) >= 0.9
 

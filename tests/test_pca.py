@@ -7,13 +7,13 @@ import pytest
 import sklearn.decomposition
 
 from wavecraft.bases.pca import PCA
-from wavecraft.corpus import ensemble, iter_batches, synthetic_corpus
+from wavecraft.corpus import SliceSpec, ensemble, iter_batches, synthetic_corpus
 
 
 @pytest.fixture(scope="module")
 def slices() -> np.ndarray:
     corpus = synthetic_corpus("tones", n_files=8, duration=1.0, sample_rate=8000)
-    return ensemble(corpus, 4000, 32, seed=0, held_out=0.0).train.astype(np.float64)
+    return ensemble(corpus, 4000, SliceSpec(32, seed=0), held_out=0.0).train.astype(np.float64)
 
 
 def test_equals_scikit_learn_up_to_sign(slices: np.ndarray) -> None:
@@ -52,7 +52,7 @@ def test_streamed_fit_equals_one_pass_fit(slices: np.ndarray) -> None:
 
 def test_fits_from_the_corpus_stream_and_becomes_a_basis() -> None:
     corpus = synthetic_corpus("tones", n_files=8, duration=1.0, sample_rate=8000)
-    pca = PCA(n_components=16).fit_batches(iter_batches(corpus, 256, 32, n_batches=20, shuffle_buffer=512))
+    pca = PCA(n_components=16).fit_batches(iter_batches(corpus, 256, SliceSpec(32), n_batches=20, shuffle_buffer=512))
     basis = pca.to_basis(sample_rate=8000, provenance={"corpus": corpus.name})
     assert (basis.N, basis.M, basis.name) == (16, 32, "pca")
     np.testing.assert_allclose(basis.W @ basis.A, np.eye(16), atol=1e-10)

@@ -7,7 +7,7 @@ import pytest
 import sklearn.linear_model
 
 from wavecraft.bases.sparse import SparseCoding, fista, soft_threshold, sparse_objective
-from wavecraft.corpus import ensemble, synthetic_corpus
+from wavecraft.corpus import SliceSpec, ensemble, synthetic_corpus
 
 
 def test_soft_threshold() -> None:
@@ -29,7 +29,7 @@ def test_fista_solves_the_lasso_for_every_row_at_once() -> None:
 @pytest.fixture(scope="module")
 def impulse_slices() -> np.ndarray:
     corpus = synthetic_corpus("impulses", n_files=16, duration=2.0)
-    return ensemble(corpus, 20_000, 32, seed=0, held_out=0.0, silence_db=-60, center="none").train
+    return ensemble(corpus, 20_000, SliceSpec(32, silence_db=-60, center="none", seed=0), held_out=0.0).train
 
 
 def test_impulses_give_single_sample_atoms(impulse_slices: np.ndarray) -> None:
@@ -59,7 +59,7 @@ def test_learns_from_a_stream_of_batches() -> None:
     from wavecraft.corpus import iter_batches
 
     corpus = synthetic_corpus("impulses", n_files=8, duration=2.0)
-    batches = iter_batches(corpus, 256, 32, split="all", n_batches=60, silence_db=-60, shuffle_buffer=2048)
+    batches = iter_batches(corpus, 256, SliceSpec(32, silence_db=-60), split="all", n_batches=60, shuffle_buffer=2048)
     sc = SparseCoding(alpha=0.1, random_state=0).fit_batches(batches)
     assert len(sc.objective_) == 60 and np.mean(sc.objective_[-10:]) < np.mean(sc.objective_[:10])
     energy = sc.mixing_**2 / np.sum(sc.mixing_**2, axis=0)

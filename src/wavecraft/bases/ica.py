@@ -156,7 +156,7 @@ class ICA(LearnedTransform):
         One pass whitens (streamed PCA); every epoch of the solver is one more
         pass. FastICA then takes one fixed-point step per batch (use batches of
         thousands of slices); Infomax and orthonormal-L1 take their usual
-        mini-batch steps. Example: ``lambda: iter_batches(corpus, 4096, 128, n_batches=25)``.
+        mini-batch steps. Example: ``lambda: iter_batches(corpus, 4096, SliceSpec(128), n_batches=25)``.
         """
         self._check_params()
         rng = check_random_state(self.random_state)

@@ -17,7 +17,7 @@ from wavecraft.bases.shorttime import decode, encode
 from wavecraft.cli import options
 from wavecraft.cli.commands import summary
 from wavecraft.cli.output import format_table
-from wavecraft.corpus import Corpus, Ensemble, ensemble, open_corpus
+from wavecraft.corpus import Corpus, Ensemble, SliceSpec, ensemble, open_corpus
 from wavecraft.errors import InvalidParameterError
 from wavecraft.metrics import snr
 from wavecraft.report.comparison import write_comparison
@@ -85,9 +85,7 @@ def draw(args: argparse.Namespace) -> tuple[Corpus, Ensemble]:
             f"draw at most {MAX_ENSEMBLE_SAMPLES // args.window} slices of that length"
         )
     corpus = open_corpus(args.corpus)
-    ens = ensemble(
-        corpus, args.slices, args.window, sample_rate=args.sr, seed=args.seed, silence_db=args.silence_db, gain=args.gain
-    )
+    ens = ensemble(corpus, args.slices, SliceSpec(args.window, args.sr, args.silence_db, gain=args.gain, seed=args.seed))
     return corpus, ens
 
 

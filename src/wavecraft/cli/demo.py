@@ -21,7 +21,7 @@ from wavecraft.cli import options
 from wavecraft.cli.bases import DEFAULT_METHODS, compare_and_report
 from wavecraft.cli.commands import summary
 from wavecraft.cli.output import format_table, write_summary
-from wavecraft.corpus import Corpus, ensemble, open_corpus
+from wavecraft.corpus import Corpus, SliceSpec, ensemble, open_corpus
 from wavecraft.errors import FetchError
 
 #: Real corpus -> synthetic stand-in when the Debian archive cannot be reached.
@@ -91,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"{name}: {note}")
     for row in rows:
         t0 = time.perf_counter()
-        ens = ensemble(row.corpus, N_SLICES, SLICE_LEN, seed=args.seed, silence_db=SILENCE_DB)
+        ens = ensemble(row.corpus, N_SLICES, SliceSpec(SLICE_LEN, silence_db=SILENCE_DB, seed=args.seed))
         ensembles[row.requested] = (ens, time.perf_counter() - t0)
     table = []
     for row in rows:
@@ -132,9 +132,7 @@ def run(args: argparse.Namespace) -> int:
 def run_comparison(name: str, corpus: Corpus, args: argparse.Namespace) -> dict:
     """Compare the default bases on the corpus opened for ``name``; write ``compare-NAME``; print the table."""
     t0 = time.perf_counter()
-    ens = ensemble(
-        corpus, args.slices, COMPARE_WINDOW, sample_rate=COMPARISONS[name], seed=args.seed, silence_db=SILENCE_DB, gain=COMPARE_GAIN
-    )
+    ens = ensemble(corpus, args.slices, SliceSpec(COMPARE_WINDOW, COMPARISONS[name], SILENCE_DB, gain=COMPARE_GAIN, seed=args.seed))
     out = args.out / f"compare-{name}"
     print(f"\n{corpus.name} at {ens.sample_rate} Hz, M = {COMPARE_WINDOW}, report {out / 'index.html'}")
     summary = compare_and_report(corpus, ens, DEFAULT_METHODS.split(","), out, force=args.force)

@@ -1,17 +1,21 @@
 """Corpora: manifests of labelled audio files, and ensembles of slices drawn from them.
 
->>> from wavecraft.corpus import open_corpus, ensemble
+>>> from wavecraft.corpus import SliceSpec, open_corpus, ensemble
 >>> corpus = open_corpus("synthetic:tones")
->>> ens = ensemble(corpus, n_slices=1000, slice_len=128, seed=0)
+>>> ens = ensemble(corpus, 1000, SliceSpec(128, seed=0))
 >>> ens.train.shape
 (800, 128)
 """
 
 from wavecraft.corpus.corpus import Corpus, CorpusInfo
-from wavecraft.corpus.ensemble import Ensemble, ensemble, iter_batches, split_by_file, split_corpus
+from wavecraft.corpus.ensemble import Ensemble, ensemble
 from wavecraft.corpus.manifest import Entry, Manifest
-from wavecraft.corpus.sources import folder_corpus, list_corpora, open_corpus, url_corpus
+from wavecraft.corpus.slicing import SliceSpec
+from wavecraft.corpus.sources import folder_corpus, list_corpora, open_corpus
+from wavecraft.corpus.split import split_by_file, split_corpus
+from wavecraft.corpus.stream import iter_batches
 from wavecraft.corpus.synthetic import load_truth, synthetic_corpus
+from wavecraft.corpus.url import url_corpus
 
 __all__ = [
     "Corpus",
@@ -19,6 +23,7 @@ __all__ = [
     "Ensemble",
     "Entry",
     "Manifest",
+    "SliceSpec",
     "ensemble",
     "folder_corpus",
     "iter_batches",

@@ -73,7 +73,7 @@ def clip_dataset(
     kept = corpus.subset(lambda e: e.label in names)
     if len(names) < 2 or len(kept) == 0:
         raise InvalidParameterError(f"{corpus.name} needs files of at least two labels to train a classifier; has {names}")
-    train, test = split_by_file(kept, held_out, seed, group if group is not None else default_group(kept), weight="files")
+    train, test = split_by_file(kept, held_out, seed, group=group if group is not None else default_group(kept), weight="files")
     clips = _cached_clips(kept, sample_rate, seconds)
     return tuple(_gather(clips, entries, names) for entries in (train, test))
 
