@@ -28,6 +28,7 @@ from wavecraft.analysis.ratedistortion import RateDistortion, keep_largest, rate
 from wavecraft.analysis.timefrequency import TimeFrequency, time_frequency
 from wavecraft.bases.methods import Coder
 from wavecraft.bases.shorttime import decode, frame_signal
+from wavecraft.corpus.slicing import unit_rms
 from wavecraft.metrics import snr
 from wavecraft.progress import progress
 
@@ -180,7 +181,6 @@ def resynthesize(signal: np.ndarray, coder: Coder, keep: int, gain: str = "none"
     frames = frame_signal(signal, basis.M, hop, "sqrt-hann")
     scale = np.ones((len(frames), 1))
     if gain == "slice":
-        rms = np.sqrt(np.mean(np.square(frames, dtype=np.float64), axis=1, keepdims=True))
-        scale = np.where(rms > 0, rms, 1.0)
-    coefficients = keep_largest(coder.encode((frames / scale).astype(frames.dtype)), basis.A, keep) * scale
+        frames, scale = unit_rms(frames)
+    coefficients = keep_largest(coder.encode(frames), basis.A, keep) * scale
     return decode(coefficients, basis, hop, "sqrt-hann", length=signal.size)
