@@ -44,7 +44,7 @@ def test_whitened_coefficients_have_unit_covariance_and_invert(slices: np.ndarra
 
 def test_streamed_fit_equals_one_pass_fit(slices: np.ndarray) -> None:
     whole = PCA(n_components=6).fit(slices)
-    streamed = PCA(n_components=6).fit_batches(np.array_split(slices, 7))
+    streamed = PCA(n_components=6).fit_batches(lambda: np.array_split(slices, 7))
     assert streamed.n_samples_seen_ == len(slices)
     np.testing.assert_allclose(streamed.components_, whole.components_, atol=1e-8)
     np.testing.assert_allclose(streamed.mean_, whole.mean_, atol=1e-12)
@@ -52,7 +52,7 @@ def test_streamed_fit_equals_one_pass_fit(slices: np.ndarray) -> None:
 
 def test_fits_from_the_corpus_stream_and_becomes_a_basis() -> None:
     corpus = synthetic_corpus("tones", n_files=8, duration=1.0, sample_rate=8000)
-    pca = PCA(n_components=16).fit_batches(iter_batches(corpus, 256, SliceSpec(32), n_batches=20, shuffle_buffer=512))
+    pca = PCA(n_components=16).fit_batches(lambda: iter_batches(corpus, 256, SliceSpec(32), n_batches=20, shuffle_buffer=512))
     basis = pca.to_basis(sample_rate=8000, provenance={"corpus": corpus.name})
     assert (basis.N, basis.M, basis.name) == (16, 32, "pca")
     np.testing.assert_allclose(basis.W @ basis.A, np.eye(16), atol=1e-10)

@@ -8,6 +8,7 @@ import sklearn.linear_model
 
 from wavecraft.bases.sparse import SparseCoding, fista, soft_threshold, sparse_objective
 from wavecraft.corpus import SliceSpec, ensemble, synthetic_corpus
+from wavecraft.errors import InvalidParameterError
 
 
 def test_soft_threshold() -> None:
@@ -60,7 +61,9 @@ def test_learns_from_a_stream_of_batches() -> None:
 
     corpus = synthetic_corpus("impulses", n_files=8, duration=2.0)
     batches = iter_batches(corpus, 256, SliceSpec(32, silence_db=-60), split="all", n_batches=60, shuffle_buffer=2048)
-    sc = SparseCoding(alpha=0.1, random_state=0).fit_batches(batches)
+    with pytest.raises(InvalidParameterError, match="takes a function that returns the batches"):
+        SparseCoding().fit_batches(batches)  # one meaning everywhere: a replayable factory, not a generator
+    sc = SparseCoding(alpha=0.1, random_state=0).fit_batches(lambda: batches)
     assert len(sc.objective_) == 60 and np.mean(sc.objective_[-10:]) < np.mean(sc.objective_[:10])
     energy = sc.mixing_**2 / np.sum(sc.mixing_**2, axis=0)
     assert np.mean(energy.max(axis=0) >= 0.9) >= 0.75  # on the way to single-sample atoms after 60 batches

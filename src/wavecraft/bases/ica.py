@@ -48,7 +48,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import validate_data
 
-from wavecraft.bases.learned import LearnedTransform
+from wavecraft.bases.learned import LearnedTransform, batch_stream
 from wavecraft.bases.pca import PCA
 from wavecraft.errors import ConvergenceError, InvalidParameterError
 
@@ -160,10 +160,10 @@ class ICA(LearnedTransform):
         """
         self._check_params()
         rng = check_random_state(self.random_state)
-        pca = PCA(n_components=self.n_components, whiten=True).fit_batches(make_batches())
+        pca = PCA(n_components=self.n_components, whiten=True).fit_batches(make_batches)
         self.n_features_in_ = pca.n_features_in_
         def epoch() -> Iterable[np.ndarray]:
-            return (pca.transform(b).astype(np.result_type(b.dtype, np.float32), copy=False) for b in make_batches())
+            return (pca.transform(b).astype(np.result_type(b.dtype, np.float32), copy=False) for b in batch_stream(make_batches))
 
         return self._finish(pca, self._solve(epoch, pca.n_components_, rng))
 

@@ -2,23 +2,35 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from wavecraft.bases.basis import Basis
+from wavecraft.errors import InvalidParameterError
 
 
 class StreamFit:
     """``fit_batches`` for estimators that learn one batch at a time with ``partial_fit``."""
 
-    def fit_batches(self, batches: Iterable[np.ndarray]) -> StreamFit:
-        """Learn from a stream of batches (e.g. :func:`wavecraft.corpus.iter_batches` with ``n_batches``)."""
-        for batch in batches:
+    def fit_batches(self, make_batches: Callable[[], Iterable[np.ndarray]]) -> StreamFit:
+        """Learn from a stream: ``make_batches()`` returns an iterable of ``(n, M)`` batches, each given to ``partial_fit``.
+
+        The stream is a factory, as for :meth:`wavecraft.bases.ica.ICA.fit_batches` (which replays it once per
+        epoch); these estimators make one pass. Example: ``lambda: iter_batches(corpus, 4096, SliceSpec(128), n_batches=25)``.
+        """
+        for batch in batch_stream(make_batches):
             self.partial_fit(batch)
         return self
+
+
+def batch_stream(make_batches: Callable[[], Iterable[np.ndarray]]) -> Iterable[np.ndarray]:
+    """One pass of a replayable stream; refuses a stream that is not a factory (a list or an iterator replays once at most)."""
+    if not callable(make_batches):
+        raise InvalidParameterError(f"fit_batches takes a function that returns the batches (lambda: iter_batches(...)), not a {type(make_batches).__name__}")
+    return make_batches()
 
 
 class LearnedTransform(TransformerMixin, BaseEstimator):
