@@ -96,10 +96,16 @@ def test_gratings_give_band_pass_sinusoid_like_functions(solver: str) -> None:
     assert np.mean(concentration > 0.8) >= 0.9  # nearly all power within ±150 Hz of one frequency
 
 
-@pytest.mark.parametrize("bad", [dict(solver="jade"), dict(fun="exp"), dict(n_components=0), dict(max_iter=0)])
+@pytest.mark.parametrize("bad", [dict(solver="jade"), dict(fun="exp"), dict(n_components=0), dict(max_iter=0), dict(subsample=0.0),
+                                 dict(tol=-1.0), dict(learning_rate=0.0), dict(n_components=True), dict(random_state="seed")])
 def test_bad_parameters(laplace_mixture, bad: dict) -> None:
-    with pytest.raises(ValueError):
+    from wavecraft.errors import InvalidParameterError
+
+    (name,) = bad
+    with pytest.raises(InvalidParameterError, match=f"The '{name}' parameter of ICA must be"):  # a ValueError, as scikit-learn's
         ICA(**bad).fit(laplace_mixture[0])
+    with pytest.raises(InvalidParameterError, match=name):
+        ICA(**bad).fit_batches(lambda: [laplace_mixture[0]])
 
 
 def test_infomax_restarts_with_a_smaller_step_when_heavy_tails_blow_it_up() -> None:

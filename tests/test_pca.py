@@ -61,5 +61,9 @@ def test_fits_from_the_corpus_stream_and_becomes_a_basis() -> None:
 
 @pytest.mark.parametrize("bad", [0, -1, 1.5, 1.0, True, "all"])
 def test_bad_n_components(bad, slices: np.ndarray) -> None:
-    with pytest.raises(ValueError):
+    from wavecraft.errors import InvalidParameterError
+
+    with pytest.raises(InvalidParameterError, match="The 'n_components' parameter of PCA must be"):
         PCA(n_components=bad).fit(slices)
+    with pytest.raises(InvalidParameterError, match="n_components"):
+        PCA(n_components=bad).partial_fit(slices)

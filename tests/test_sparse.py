@@ -67,3 +67,13 @@ def test_learns_from_a_stream_of_batches() -> None:
     assert len(sc.objective_) == 60 and np.mean(sc.objective_[-10:]) < np.mean(sc.objective_[:10])
     energy = sc.mixing_**2 / np.sum(sc.mixing_**2, axis=0)
     assert np.mean(energy.max(axis=0) >= 0.9) >= 0.75  # on the way to single-sample atoms after 60 batches
+
+
+@pytest.mark.parametrize("bad", [dict(alpha=float("inf")), dict(alpha=-0.1), dict(forget=0.0), dict(code_iter=0), dict(n_components=0)])
+def test_bad_parameters_are_one_clear_error(bad: dict) -> None:
+    (name,) = bad
+    X = np.random.default_rng(0).standard_normal((64, 8))
+    with pytest.raises(InvalidParameterError, match=f"The '{name}' parameter of SparseCoding must be"):
+        SparseCoding(**bad).fit(X)
+    with pytest.raises(InvalidParameterError, match=name):
+        SparseCoding(**bad).partial_fit(X)

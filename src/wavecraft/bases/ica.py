@@ -42,15 +42,16 @@ signed so the largest entry of each ``mixing_`` column is positive.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import validate_data
 
 from wavecraft.bases.learned import LearnedTransform, batch_stream
 from wavecraft.bases.pca import PCA
-from wavecraft.errors import ConvergenceError, InvalidParameterError
+from wavecraft.errors import ConvergenceError
 
 SOLVERS = ("fastica", "infomax", "orthonormal-l1")
 #: FastICA converges on a random subsample first only when the data hold at least this many slices.
@@ -105,9 +106,23 @@ class ICA(LearnedTransform):
         Infomax only: the initial step that converged (halved after each divergence).
     """
 
+    _parameter_constraints: dict = {
+        "n_components": [Interval(Integral, 1, None, closed="left"), None],
+        "solver": [StrOptions(set(SOLVERS))],
+        "fun": [StrOptions(set(FUNS))],
+        "extended": ["boolean"],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither"), None],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state", np.random.Generator],
+        "subsample": [Interval(Real, 0, 1, closed="right")],
+    }
+
     def __init__(
         self,
         n_components: int | None = None,
+        *,
         solver: str = "fastica",
         fun: str = "logcosh",
         extended: bool = True,
@@ -200,20 +215,6 @@ class ICA(LearnedTransform):
         self.whitening_ = pca.components_
         self.n_components_ = W.shape[0]
         return self
-
-    def _check_params(self) -> None:
-        """Raise InvalidParameterError for parameters no solver can use."""
-        if self.solver not in SOLVERS:
-            raise InvalidParameterError(f"solver must be one of {', '.join(SOLVERS)}, not {self.solver!r}")
-        if self.fun not in FUNS:
-            raise InvalidParameterError(f"fun must be one of {', '.join(FUNS)}, not {self.fun!r}")
-        n = self.n_components
-        if n is not None and (not isinstance(n, Integral) or isinstance(n, bool) or n < 1):
-            raise InvalidParameterError(f"n_components must be None or an int >= 1, not {n!r}")
-        if self.max_iter < 1 or self.batch_size < 1 or self.tol < 0:
-            raise InvalidParameterError("max_iter and batch_size must be >= 1 and tol >= 0")
-        if not 0 < self.subsample <= 1:
-            raise InvalidParameterError(f"subsample must be a fraction in (0, 1], not {self.subsample!r}")
 
     def _method_name(self) -> str:
         """Bases learned by ICA are named ``ica`` whatever the solver (the solver is in the provenance)."""

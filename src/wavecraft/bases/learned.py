@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils import _param_validation
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from wavecraft.bases.basis import Basis
@@ -37,9 +38,23 @@ class LearnedTransform(TransformerMixin, BaseEstimator):
     """Base of the learned estimators: linear encode ``W (x - mean)``, decode ``A s + mean``.
 
     Subclasses set ``components_`` (N x M), ``mixing_`` (M x N) and ``mean_``
-    (M,) in ``fit``. A subclass with a non-linear encoder (sparse coding)
-    overrides :meth:`transform`.
+    (M,) in ``fit``, and say what each parameter may be in
+    ``_parameter_constraints`` (scikit-learn's own mechanism), which
+    :meth:`_check_params` enforces. A subclass with a non-linear encoder
+    (sparse coding) overrides :meth:`transform`.
     """
+
+    _parameter_constraints: dict = {}
+
+    def _check_params(self) -> None:
+        """Raise :class:`~wavecraft.errors.InvalidParameterError` (one line, naming the parameter) unless every parameter meets its constraints."""
+        try:
+            self._validate_params()
+        except _param_validation.InvalidParameterError as err:
+            raise InvalidParameterError(str(err)) from None
+        for name, value in self.get_params(deep=False).items():  # scikit-learn counts True as the int 1
+            if isinstance(value, bool) and "boolean" not in self._parameter_constraints.get(name, ["boolean"]):
+                raise InvalidParameterError(f"The {name!r} parameter of {type(self).__name__} must be a number, not {value}.")
 
     def transform(self, X: np.ndarray) -> np.ndarray:
         """Coefficients ``(X - mean_) @ components_.T``, shape ``(n_samples, N)``."""

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
+from sklearn.utils._param_validation import Interval, RealNotInt
 from sklearn.utils.validation import validate_data
 
 from wavecraft.bases.learned import LearnedTransform, StreamFit
@@ -41,7 +42,12 @@ class PCA(StreamFit, LearnedTransform):
         Slices accumulated.
     """
 
-    def __init__(self, n_components: int | float | None = None, whiten: bool = False) -> None:
+    _parameter_constraints: dict = {
+        "n_components": [Interval(Integral, 1, None, closed="left"), Interval(RealNotInt, 0, 1, closed="neither"), None],
+        "whiten": ["boolean"],
+    }
+
+    def __init__(self, n_components: int | float | None = None, *, whiten: bool = False) -> None:
         self.n_components = n_components
         self.whiten = whiten
 
@@ -63,17 +69,6 @@ class PCA(StreamFit, LearnedTransform):
             self._reset()
         self._accumulate(X)
         return self._solve() if self.n_samples_seen_ >= 2 else self
-
-    def _check_params(self) -> None:
-        """Raise InvalidParameterError unless n_components is None, an int >= 1, or a float in (0, 1)."""
-        n = self.n_components
-        valid = (
-            n is None
-            or (isinstance(n, Integral) and not isinstance(n, bool) and n >= 1)
-            or (isinstance(n, Real) and not isinstance(n, Integral) and 0 < n < 1)
-        )
-        if not valid:
-            raise InvalidParameterError(f"n_components must be None, an int >= 1 or a float in (0, 1), not {n!r}")
 
     def _reset(self) -> None:
         """Forget every accumulated statistic."""

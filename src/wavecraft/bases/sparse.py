@@ -10,18 +10,20 @@ matrix: :meth:`SparseCoding.transform` runs the encoder.
 
 from __future__ import annotations
 
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from wavecraft.bases.basis import Basis
 from wavecraft.bases.learned import LearnedTransform, StreamFit
-from wavecraft.errors import InvalidParameterError
 
 #: Most FISTA iterations of :meth:`SparseCoding.transform`: the codes a dictionary is used with are converged ones.
 ENCODE_ITER = 500
+#: The largest λ (finite: an infinite one would code everything as 0).
+MAX_ALPHA = float(np.finfo(np.float64).max)
 
 
 def soft_threshold(x: np.ndarray, threshold: float) -> np.ndarray:
@@ -125,9 +127,21 @@ class SparseCoding(StreamFit, LearnedTransform):
         Mean objective over each epoch's batches.
     """
 
+    _parameter_constraints: dict = {
+        "n_components": [Interval(Integral, 1, None, closed="left"), None],
+        "alpha": [Interval(Real, 0, MAX_ALPHA, closed="both")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "code_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "forget": [Interval(Real, 0, 1, closed="right")],
+        "random_state": ["random_state", np.random.Generator],
+    }
+
     def __init__(
         self,
         n_components: int | None = None,
+        *,
         alpha: float = 0.1,
         max_iter: int = 10,
         batch_size: int = 256,
@@ -219,14 +233,6 @@ class SparseCoding(StreamFit, LearnedTransform):
     def _method_name(self) -> str:
         """Bases learned by sparse coding are named ``sparse``."""
         return "sparse"
-
-    def _check_params(self) -> None:
-        """Raise InvalidParameterError for unusable parameters."""
-        n = self.n_components
-        if n is not None and (not isinstance(n, Integral) or isinstance(n, bool) or n < 1):
-            raise InvalidParameterError(f"n_components must be None or an int >= 1, not {n!r}")
-        if not np.isfinite(self.alpha) or self.alpha < 0 or self.max_iter < 1 or self.batch_size < 1 or self.code_iter < 1 or not 0 < self.forget <= 1:
-            raise InvalidParameterError("need a finite alpha >= 0, max_iter, batch_size, code_iter >= 1 and 0 < forget <= 1")
 
 
 def _restart_duplicates(
