@@ -56,7 +56,7 @@ def sklearn_stems(signal: np.ndarray, sr: int) -> tuple[np.ndarray, float]:
     """scikit-learn NMF (KL, multiplicative updates) on the same spectrogram, same masks; stems and fit time."""
     n_fft = stft_size(sr)
     hop = n_fft // 4
-    spectra = stft(signal, n_fft, hop, "sqrt-hann").T
+    spectra = stft(signal, n_fft, hop, analysis_window="sqrt-hann").T
     t0 = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -65,7 +65,7 @@ def sklearn_stems(signal: np.ndarray, sr: int) -> tuple[np.ndarray, float]:
     seconds = time.perf_counter() - t0
     power = np.stack([np.outer(W[:, k], model.components_[k]) for k in range(3)]) ** 2
     masks = power / np.maximum(power.sum(axis=0), EPS)
-    return np.stack([istft((m * spectra).T, hop, "sqrt-hann", length=signal.size, n_fft=n_fft) for m in masks]), seconds
+    return np.stack([istft((m * spectra).T, hop, analysis_window="sqrt-hann", length=signal.size, n_fft=n_fft) for m in masks]), seconds
 
 
 def main() -> None:
@@ -81,7 +81,7 @@ def main() -> None:
         mix, stems, onsets = real_loop(corpus, rng, args.sr)
         for method in ("nmf", "nmfd"):
             t0 = time.perf_counter()
-            result = demix(mix, args.sr, 3, method)
+            result = demix(mix, args.sr, n_components=3, method=method)
             results[method]["seconds"].append(time.perf_counter() - t0)
             evaluation = bss_eval(stems, result.stems)
             results[method]["sdr"].append(evaluation.sdr)

@@ -45,7 +45,7 @@ def main() -> None:
     functions = {}
     for basis in (dft_basis(M), dct_basis(M)):
         def ours(basis=basis):
-            return decode(encode(x, basis, H, "sqrt-hann"), basis, H, "sqrt-hann", length=x.size)
+            return decode(encode(x, basis, hop=H, analysis_window="sqrt-hann"), basis, hop=H, analysis_window="sqrt-hann", length=x.size)
         functions[f"wavecraft {basis.name}"] = ours
     win = window("sqrt-hann", M)
 

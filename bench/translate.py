@@ -80,7 +80,7 @@ def table(results: dict[str, dict[str, float]]) -> tuple[list[str], list[list]]:
 
 def examples(out: Path, folder: str, models: dict, task: TaskConfig, file: np.ndarray, rate: int, window: int, noise: dict) -> dict:
     """WAVs and a spectrogram sheet of the first scored file (the same corruption as the evaluation's), relative to ``out``."""
-    clean, outputs = translations(models, task, file, rate, window, np.random.default_rng(0), noise)
+    clean, outputs = translations(models, task, file, rate, window, np.random.default_rng(0), noise=noise)
     where = out / folder
     where.mkdir(parents=True, exist_ok=True)
     clips = {"clean": (clean, rate)}

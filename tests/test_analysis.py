@@ -88,10 +88,10 @@ def test_entropy_rate_rises_with_finer_steps_and_ignores_synthesis_scale() -> No
     basis = dct_basis(16)
     X = RNG.laplace(size=(2000, 16))
     steps = np.array([1.0, 0.1, 0.01])
-    bits, snrs = entropy_rate(X, basis.analyze(X), basis.A, steps)
+    bits, snrs = entropy_rate(X, basis.analyze(X), basis.A, steps=steps)
     assert np.all(np.diff(bits) > 0) and np.all(np.diff(snrs) > 0)
     scaled = Basis(basis.W * 4, basis.A / 4)  # same transform, coefficients 4x larger
-    bits2, snr2 = entropy_rate(X, scaled.analyze(X), scaled.A, steps)
+    bits2, snr2 = entropy_rate(X, scaled.analyze(X), scaled.A, steps=steps)
     np.testing.assert_allclose(bits2, bits, atol=1e-9)
     np.testing.assert_allclose(snr2, snrs, atol=1e-6)
 
@@ -110,10 +110,10 @@ def test_one_palette_gives_a_method_one_colour_in_every_figure(tmp_path, monkeyp
     rng = np.random.default_rng(0)
     histograms = {"ensemble samples": np.histogram(rng.standard_normal(500), 20)}
     histograms.update({name: np.histogram(rng.laplace(size=500), 20) for name in names})
-    plots.plot_histograms(histograms, tmp_path / "amplitudes.png", colours)
+    plots.plot_histograms(histograms, tmp_path / "amplitudes.png", colours=colours)
     k = np.arange(1, 5)
     curves = {name: RateDistortion(k, k * 1.0, np.linspace(0.1, 1, 4), k * 2.0) for name in names}
-    plots.plot_rate_distortion(curves, tmp_path / "rd.png", colours)
+    plots.plot_rate_distortion(curves, tmp_path / "rd.png", colours=colours)
     for figure in figures.values():
         for line in figure.axes[0].get_lines() + figure.axes[-1].get_lines():
             label = line.get_label()

@@ -44,7 +44,7 @@ def test_dft_rows_are_scaled_rfft_parts(M: int) -> None:
 
 @pytest.mark.parametrize(("wavelet", "level"), [("haar", 1), ("haar", 7), ("db2", 3), ("db4", 4), ("sym5", 2), ("coif2", 3)])
 def test_dwt_matches_pywt_wavedec_order_and_is_orthonormal(wavelet: str, level: int) -> None:
-    basis = dwt_basis(128, wavelet, level)
+    basis = dwt_basis(128, wavelet, level=level)
     x = RNG.standard_normal(128)
     expected = np.concatenate(pywt.wavedec(x, wavelet, mode="periodization", level=level))
     np.testing.assert_allclose(basis.analyze(x), expected, atol=1e-12)
@@ -57,11 +57,11 @@ def test_dwt_refuses_what_it_cannot_build() -> None:
     with pytest.raises(InvalidParameterError, match="unknown wavelet"):
         dwt_basis(64, "nope")
     with pytest.raises(InvalidParameterError, match="divisible"):
-        dwt_basis(96, "haar", 6)
+        dwt_basis(96, "haar", level=6)
 
 
 def test_basis_file_is_plain_numpy_and_round_trips(tmp_path: Path) -> None:
-    basis = dwt_basis(32, "db2", 2, sample_rate=8000)
+    basis = dwt_basis(32, "db2", level=2, sample_rate=8000)
     path = basis.save(tmp_path / "b.npz")
     with np.load(path, allow_pickle=False) as raw:  # readable without wavecraft
         assert raw["W"].shape == (32, 32) and raw["A"].shape == (32, 32)
@@ -81,14 +81,14 @@ def relative_error(x: np.ndarray, y: np.ndarray) -> float:
     return float(np.linalg.norm(y - x) / np.linalg.norm(x))
 
 
-@pytest.mark.parametrize("make", [dft_basis, dct_basis, identity_basis, lambda M: dwt_basis(M, "db4", 3)])
+@pytest.mark.parametrize("make", [dft_basis, dct_basis, identity_basis, lambda M: dwt_basis(M, "db4", level=3)])
 def test_perfect_reconstruction_of_explicit_bases_in_float32(make) -> None:
     basis = make(128)
     x = RNG.standard_normal(5000).astype(np.float32)
     for hop, win in ((128, "rect"), (64, "sqrt-hann")):
-        coefs = encode(x, basis, hop, win)
+        coefs = encode(x, basis, hop=hop, analysis_window=win)
         assert coefs.dtype == np.float32 and coefs.shape[1] == 128
-        y = decode(coefs, basis, hop, win, length=x.size)
+        y = decode(coefs, basis, hop=hop, analysis_window=win, length=x.size)
         assert y.dtype == np.float32 and relative_error(x, y) < 1e-6
 
 
@@ -111,7 +111,7 @@ def test_overlap_add_is_perfect_for_any_orthonormal_basis(M: int, seed: int, len
     hop = M if setting[0] == "full" or M < 2 else M // 2
     window = setting[1] if hop < M else "rect"
     x = np.random.default_rng(seed).standard_normal(length).astype(np.float32)
-    y = decode(encode(x, basis, hop, window), basis, hop, window, length=length)
+    y = decode(encode(x, basis, hop=hop, analysis_window=window), basis, hop=hop, analysis_window=window, length=length)
     assert relative_error(x, y) < 1e-6
 
 
@@ -119,7 +119,7 @@ def test_complete_but_not_orthonormal_basis_reconstructs_too() -> None:
     W = RNG.standard_normal((32, 32)) + 4 * np.eye(32)
     basis = Basis(W, np.linalg.inv(W))
     x = RNG.standard_normal(2000)
-    assert relative_error(x, decode(encode(x, basis, 16, "sqrt-hann"), basis, 16, "sqrt-hann", length=x.size)) < 1e-10
+    assert relative_error(x, decode(encode(x, basis, hop=16, analysis_window="sqrt-hann"), basis, hop=16, analysis_window="sqrt-hann", length=x.size)) < 1e-10
 
 
 def test_undercomplete_basis_loses_what_its_span_misses() -> None:
@@ -135,9 +135,9 @@ def test_overcomplete_basis_with_pseudo_inverse_decodes_its_own_coefficients() -
     W = np.vstack([dct_basis(32).W, identity_basis(32).W])  # N = 64 > M = 32
     basis = Basis(W, np.linalg.pinv(W))
     x = RNG.standard_normal(1000)
-    coefs = encode(x, basis, 16, "sqrt-hann")
+    coefs = encode(x, basis, hop=16, analysis_window="sqrt-hann")
     assert coefs.shape[1] == 64
-    assert relative_error(x, decode(coefs, basis, 16, "sqrt-hann", length=x.size)) < 1e-10
+    assert relative_error(x, decode(coefs, basis, hop=16, analysis_window="sqrt-hann", length=x.size)) < 1e-10
 
 
 def test_shorttime_rejects_bad_hops_and_shapes() -> None:

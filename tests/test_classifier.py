@@ -45,7 +45,7 @@ def test_initial_kernels(data) -> None:
     rows = dft_basis(256).W
     assert all(np.any(np.all(np.isclose(rows, k), axis=1)) for k in dft)  # every kernel is a DFT row
     np.testing.assert_allclose(dft @ dft.T, np.eye(64), atol=1e-10)  # distinct rows of an orthonormal basis
-    ica = initial_kernels("ica", SR, 16, 0, train.clips)
+    ica = initial_kernels("ica", SR, 16, 0, training_audio=train.clips)
     np.testing.assert_allclose(np.linalg.norm(ica, axis=1), 1.0)
     with pytest.raises(InvalidParameterError):
         initial_kernels("ica", SR, 16, 0)

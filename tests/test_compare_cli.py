@@ -83,8 +83,8 @@ def test_a_sparse_excerpt_is_coded_at_the_level_its_dictionary_learned() -> None
     sparse = make_coders(["sparse"], 64, 8000, ens.train)["sparse"]
     excerpt = corpus.load(corpus.entries[0], sr=8000)[0]
     (measured,) = compare_bases({"sparse": sparse}, ens.held_out, 8000, excerpt=excerpt, keep=8, report_keeps=(8,), gain="slice").results
-    np.testing.assert_array_equal(measured.rebuilt, resynthesize(excerpt, sparse, 8, "slice"))  # the report's excerpt is coded so too
-    loud = snr(excerpt, resynthesize(excerpt, sparse, 8, "slice"))
-    quiet = snr(0.01 * excerpt, resynthesize(0.01 * excerpt, sparse, 8, "slice"))
+    np.testing.assert_array_equal(measured.rebuilt, resynthesize(excerpt, sparse, 8, gain="slice"))  # the report's excerpt is coded so too
+    loud = snr(excerpt, resynthesize(excerpt, sparse, 8, gain="slice"))
+    quiet = snr(0.01 * excerpt, resynthesize(0.01 * excerpt, sparse, 8, gain="slice"))
     assert loud > 3 and abs(loud - quiet) < 0.1
-    assert snr(0.01 * excerpt, resynthesize(0.01 * excerpt, sparse, 8, "none")) < loud - 3  # coded at its own level, λ wipes it out
+    assert snr(0.01 * excerpt, resynthesize(0.01 * excerpt, sparse, 8, gain="none")) < loud - 3  # coded at its own level, λ wipes it out

@@ -85,7 +85,7 @@ def local_repository(tmp_path: Path) -> Path:
 
 def test_fetch_packages_downloads_and_unpacks(tmp_path: Path) -> None:
     sources = local_repository(tmp_path)
-    dest = fetch_packages(["asterisk-moh-opsound-wav"], tmp_path / "tree", tmp_path / "apt", sources)
+    dest = fetch_packages(["asterisk-moh-opsound-wav"], tmp_path / "tree", tmp_path / "apt", sources_list=sources)
     assert sorted(p.name for p in (dest / "usr/share/asterisk/moh").iterdir()) == ["macroform-cold_day.wav", "reno_project-system.wav"]
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".tree")] == [], "no staging folder left"
 
@@ -93,7 +93,7 @@ def test_fetch_packages_downloads_and_unpacks(tmp_path: Path) -> None:
 def test_unknown_package_is_one_clear_fetch_error(tmp_path: Path) -> None:
     sources = local_repository(tmp_path)
     with pytest.raises(FetchError, match="no-such-package"):
-        fetch_packages(["no-such-package"], tmp_path / "tree", tmp_path / "apt", sources)
+        fetch_packages(["no-such-package"], tmp_path / "tree", tmp_path / "apt", sources_list=sources)
     assert not (tmp_path / "tree").exists()
 
 

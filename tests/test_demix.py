@@ -40,14 +40,14 @@ def test_beta_divergence_special_cases() -> None:
 @pytest.mark.parametrize("L", [1, 4])
 def test_multiplicative_updates_never_increase_the_cost(beta: float, L: int) -> None:
     V, _, _ = planted(L)
-    costs = nmfd(V, 3, L, beta, n_iter=60).costs
+    costs = nmfd(V, 3, n_frames=L, beta=beta, n_iter=60).costs
     assert np.all(np.diff(costs) <= 1e-9 * np.abs(costs[:-1]))
     assert costs[-1] < 0.5 * costs[0]
 
 
 def test_nmfd_recovers_a_planted_convolutive_factorisation() -> None:
     V, _, H = planted(4)
-    result = nmfd(V, 3, 4, 1.0, n_iter=400)
+    result = nmfd(V, 3, n_frames=4, beta=1.0, n_iter=400)
     assert np.linalg.norm(result.model() - V) / np.linalg.norm(V) < 0.05
     # every true activation row is matched by one learned row (up to order and scale)
     corr = np.abs(np.corrcoef(H, result.H)[:3, 3:])
@@ -88,7 +88,7 @@ def scores(corpus, method: str) -> tuple[float, float]:
     for entry in corpus:
         signal, sr = corpus.load(entry)
         truth = load_truth(corpus, entry)
-        result = demix(signal, sr, 3, method)
+        result = demix(signal, sr, n_components=3, method=method)
         np.testing.assert_allclose(result.stems.sum(axis=0), signal, atol=1e-5)  # the masks sum to one
         evaluation = bss_eval(truth["stems"], result.stems)
         sdr.append(np.mean(evaluation.sdr))

@@ -50,7 +50,7 @@ def test_spectrogram_codec_normalises_per_bin_and_inverts_through_griffin_lim() 
     audio = codec.decode(images[:4]).numpy()[:, 0]
     assert audio.shape == (4, 4096)
     for original, made in zip(clips[:4], audio):  # Griffin-Lim restores the magnitudes, not the phases
-        a, b = (np.abs(stft(x, 128, 64, "hann")) for x in (original, made))
+        a, b = (np.abs(stft(x, 128, 64, analysis_window="hann")) for x in (original, made))
         assert np.linalg.norm(a - b) / np.linalg.norm(a) < 0.2
 
 

@@ -24,7 +24,7 @@ def test_initial_tree_is_pywt_wavedec(wavelet: str) -> None:
     assert [b.shape[-1] for b in bands] == [e.shape[-1] for e in expected]
     for band, reference in zip(bands, expected):
         np.testing.assert_allclose(band[:, 0].detach().numpy(), reference, atol=2e-6)
-    np.testing.assert_allclose(tree(x)[0, 0].detach().numpy(), dwt_basis(128, wavelet, 3).W @ x[0, 0].numpy(), atol=2e-6)
+    np.testing.assert_allclose(tree(x)[0, 0].detach().numpy(), dwt_basis(128, wavelet, level=3).W @ x[0, 0].numpy(), atol=2e-6)
     lo, hi = tree.filters()
     np.testing.assert_allclose(lo, pywt.Wavelet(wavelet).dec_lo, atol=1e-6)
     np.testing.assert_allclose(hi, pywt.Wavelet(wavelet).dec_hi, atol=1e-6)

@@ -141,7 +141,7 @@ def test_recorded_noise_is_drawn_from_its_bank_never_silent() -> None:
         bank.draw(rng, 60_000)
     task = TaskConfig("enhance", snr_db=(5.0, 5.0), noise=("coloured", "hum"))
     clean = np.sin(np.arange(4096) * 0.05)[None].repeat(40, 0)
-    noisy = corrupt(task, clean, rng, {"hum": bank})
+    noisy = corrupt(task, clean, rng, banks={"hum": bank})
     residuals = np.abs(np.fft.rfft(noisy - clean, axis=1)) ** 2
     peak = residuals[:, 240:272].sum(axis=1) / residuals.sum(axis=1)  # 1 kHz is bin 256 of 4096 at 16 kHz
     hummed = peak > 0.5

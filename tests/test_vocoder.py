@@ -36,13 +36,13 @@ def test_mel_scale_and_bank() -> None:
 def test_zero_padded_stft_inverts_and_griffin_lim_converges() -> None:
     t = np.arange(SR) / SR
     x = np.sin(2 * np.pi * 300 * t * (1 + t)) * np.exp(-t)
-    spectra = stft(x, 256, 80, "hamming", frame_length=160)
+    spectra = stft(x, 256, 80, analysis_window="hamming", frame_length=160)
     assert spectra.shape[1] == 129
-    np.testing.assert_allclose(istft(spectra, 80, "hamming", length=x.size, n_fft=256, frame_length=160), x, atol=1e-12)
+    np.testing.assert_allclose(istft(spectra, 80, analysis_window="hamming", length=x.size, n_fft=256, frame_length=160), x, atol=1e-12)
     errors = {}
     for momentum in (0.0, 0.99):
-        y = griffin_lim(np.abs(spectra), 80, x.size, "hamming", 256, 160, n_iter=50, momentum=momentum)
-        rebuilt = np.abs(stft(y, 256, 80, "hamming", frame_length=160))
+        y = griffin_lim(np.abs(spectra), 80, x.size, window="hamming", n_fft=256, frame_length=160, n_iter=50, momentum=momentum)
+        rebuilt = np.abs(stft(y, 256, 80, analysis_window="hamming", frame_length=160))
         errors[momentum] = np.linalg.norm(rebuilt - np.abs(spectra)) / np.linalg.norm(spectra)
     assert errors[0.99] < 0.06 and errors[0.99] < errors[0.0], errors  # the fast variant does better in the same iterations
 
@@ -55,7 +55,7 @@ def tones():
 @pytest.fixture(scope="module")
 def fitted(tones):
     train, held = split_by_file(tones, 0.2, 0)
-    vocoder = fit_vocoder([tones.load(e)[0].astype(np.float64) for e in train], SR, 24, 6)
+    vocoder = fit_vocoder([tones.load(e)[0].astype(np.float64) for e in train], SR, n_mels=24, n_components=6)
     return vocoder, [tones.load(e)[0].astype(np.float64) for e in held[:2]]
 
 

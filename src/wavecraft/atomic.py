@@ -103,7 +103,7 @@ def remove_stale(path: Path) -> list[Path]:
     return stale
 
 
-def write_text(path: str | os.PathLike, text: str, force: bool = False) -> Path:
+def write_text(path: str | os.PathLike, text: str, *, force: bool = False) -> Path:
     """Write ``text`` to ``path`` atomically (UTF-8).
 
     Parameters

@@ -116,7 +116,7 @@ def info(path: str | os.PathLike) -> AudioInfo:
 def load(
     path: str | os.PathLike,
     sr: int | None = None,
-    channels: int | None = 1,
+    *, channels: int | None = 1,
     normalize: Normalization = None,
     require_nonsilent: bool = False,
 ) -> tuple[np.ndarray, int]:
@@ -179,7 +179,7 @@ def save(
     path: str | os.PathLike,
     signal: np.ndarray,
     sr: int,
-    force: bool = False,
+    *, force: bool = False,
     subtype: str | None = None,
 ) -> Path:
     """Write a WAV or FLAC file atomically.
@@ -257,7 +257,7 @@ def resample(signal: np.ndarray, sr_in: int, sr_out: int) -> np.ndarray:
     return np.ascontiguousarray(out.T, dtype=np.float32)
 
 
-def normalize_level(signal: np.ndarray, mode: Literal["peak", "rms"], target_db: float | None = None) -> np.ndarray:
+def normalize_level(signal: np.ndarray, mode: Literal["peak", "rms"], *, target_db: float | None = None) -> np.ndarray:
     """Scale a signal to a peak or RMS level.
 
     Parameters

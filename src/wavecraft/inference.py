@@ -95,7 +95,7 @@ class Generator:
             raise InvalidParameterError(f"unknown label {name!r}; the run's are {', '.join(names)}")
         return torch.full((size,), names.index(name)) if name is not None else torch.arange(size) % len(names)
 
-    def synthesize(self, latents: torch.Tensor, labels: torch.Tensor | None = None, batch: int = 64) -> np.ndarray:
+    def synthesize(self, latents: torch.Tensor, labels: torch.Tensor | None = None, *, batch: int = 64) -> np.ndarray:
         """Audio ``(n, length)`` from ``(n, latent)`` vectors (and labels), in batches, in eval mode."""
         was_training = self.network.training
         self.network.eval()
@@ -143,7 +143,7 @@ class Translator:
         return out
 
 
-def load_generator(run: str | Path, checkpoint: str | None = "best", device: torch.device | None = None) -> Generator:
+def load_generator(run: str | Path, checkpoint: str | None = "best", *, device: torch.device | None = None) -> Generator:
     """The generator of a GAN or VAE run at ``checkpoint`` (``best``, ``step-NNNNNNN``; None: the latest readable).
 
     Raises
@@ -160,11 +160,11 @@ def load_generator(run: str | Path, checkpoint: str | None = "best", device: tor
     build, name = GENERATORS[config.kind]
     folder = find_checkpoint(run, checkpoint)
     network = build(config.model)
-    load_networks(folder / WEIGHTS, {name: network}, device or "cpu")
+    load_networks(folder / WEIGHTS, {name: network}, device=device or "cpu")
     return Generator(config, network.to(device or "cpu").eval(), device, folder, record)
 
 
-def load_translator(run: str | Path, checkpoint: str | None = "best", device: torch.device | None = None) -> Translator:
+def load_translator(run: str | Path, checkpoint: str | None = "best", *, device: torch.device | None = None) -> Translator:
     """The U-Net of a translation run at ``checkpoint`` (``best``: the lowest held-out LSD; None: the latest readable)."""
     run = Path(run)
     config, record = read_run_config(run)
@@ -172,5 +172,5 @@ def load_translator(run: str | Path, checkpoint: str | None = "best", device: to
         raise InvalidParameterError(f"{run} is a {config.kind} run, not a translation model")
     folder = find_checkpoint(run, checkpoint)
     network = UNet1d(config.model.generator)
-    load_networks(folder / WEIGHTS, {"generator": network}, device or "cpu")
+    load_networks(folder / WEIGHTS, {"generator": network}, device=device or "cpu")
     return Translator(config, network.to(device or "cpu").eval(), device, folder, record)

@@ -104,7 +104,7 @@ def bss_eval(references: np.ndarray, estimates: np.ndarray) -> BssEval:
     return BssEval(np.asarray(sdr), np.asarray(sir), np.asarray(sar), np.asarray(perm))
 
 
-def onset_f_measure(reference: np.ndarray, estimated: np.ndarray, window: float = 0.05) -> tuple[float, float, float]:
+def onset_f_measure(reference: np.ndarray, estimated: np.ndarray, *, window: float = 0.05) -> tuple[float, float, float]:
     """F-measure, precision and recall of estimated onset times against reference ones.
 
     An estimate is correct when it lies within ``window`` seconds of a
@@ -178,7 +178,7 @@ def si_sdr(reference: np.ndarray, estimate: np.ndarray) -> float:
     return float(10 * np.log10(max(target @ target, 1e-20) / max(np.sum((estimate - target) ** 2), 1e-20)))
 
 
-def log_spectral_distance(reference: np.ndarray, estimate: np.ndarray, sr: int, band: tuple[float, float] | None = None) -> float:
+def log_spectral_distance(reference: np.ndarray, estimate: np.ndarray, sr: int, *, band: tuple[float, float] | None = None) -> float:
     """Log-spectral distance in log10-power units (lower is better).
 
     Power spectra from an STFT of 2048 samples with hop 512 at 16 kHz, both
@@ -206,7 +206,7 @@ def log_spectral_distance(reference: np.ndarray, estimate: np.ndarray, sr: int, 
     estimate = _match_length(np.asarray(estimate, np.float64), reference.size)
     n_fft = max(16, 2 * round(1024 * sr / 16_000))
     hop = n_fft // 4
-    powers = [np.abs(stft(x, n_fft, hop, "hann")) ** 2 for x in (reference, estimate)]
+    powers = [np.abs(stft(x, n_fft, hop, analysis_window="hann")) ** 2 for x in (reference, estimate)]
     diff = np.log10(powers[0] + LSD_FLOOR) - np.log10(powers[1] + LSD_FLOOR)
     if band is not None:
         freqs = np.fft.rfftfreq(n_fft, 1.0 / sr)
@@ -300,12 +300,12 @@ def mel_statistics(clips: np.ndarray, sample_rate: int) -> np.ndarray:
     :data:`MEL_BANDS` bands. Two sets of clips are compared by the :func:`frechet_distance` of their statistics.
     """
     n_fft = int(2 ** round(np.log2(512 * sample_rate / 16_000)))
-    power = np.stack([np.abs(stft(clip, n_fft, n_fft // 4, "hann")) ** 2 for clip in np.asarray(clips, np.float32)])
+    power = np.stack([np.abs(stft(clip, n_fft, n_fft // 4, analysis_window="hann")) ** 2 for clip in np.asarray(clips, np.float32)])
     logs = np.log10(power @ mel_filterbank(sample_rate, n_fft, MEL_BANDS).T + 1e-10)
     return np.concatenate([logs.mean(axis=1), logs.std(axis=1)], axis=1)
 
 
-def different_bins(reference: np.ndarray, generated: np.ndarray, bins: int = 10, alpha: float = 0.05, seed: int = 0) -> int:
+def different_bins(reference: np.ndarray, generated: np.ndarray, *, bins: int = 10, alpha: float = 0.05, seed: int = 0) -> int:
     """NDB (Richardson & Weiss, 2018): the number of k-means bins whose share of generated examples differs from the reference's.
 
     ``bins`` clusters are fitted to the reference features ``(n, features)``; every example of both sets goes to its
@@ -324,7 +324,7 @@ def different_bins(reference: np.ndarray, generated: np.ndarray, bins: int = 10,
     return int(np.sum(2 * norm.sf(z) < alpha))
 
 
-def nearest_distances(queries: np.ndarray, references: np.ndarray, leave_one_out: bool = False) -> np.ndarray:
+def nearest_distances(queries: np.ndarray, references: np.ndarray, *, leave_one_out: bool = False) -> np.ndarray:
     """Euclidean distance from every query ``(n, features)`` to its nearest reference ``(m, features)``.
 
     ``leave_one_out``: the queries are the references, and each one's own distance is skipped (the

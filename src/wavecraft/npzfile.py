@@ -67,7 +67,7 @@ def read_npz(path: str | os.PathLike, names: tuple[str, ...], what: str) -> tupl
     return {name: array.astype(np.float64) for name, array in raw.items()}, meta
 
 
-def meta_int(meta: dict, key: str, path: str | os.PathLike, default: int | None = None) -> int:
+def meta_int(meta: dict, key: str, path: str | os.PathLike, *, default: int | None = None) -> int:
     """``meta[key]`` as a non-negative int, or a :class:`ModelFileError` naming the file."""
     value = meta.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:

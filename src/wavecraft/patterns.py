@@ -62,7 +62,7 @@ def random_drum_pattern(rng: np.random.Generator, steps: int = 16) -> np.ndarray
 
 
 def render_pattern(
-    sounds: Sequence[np.ndarray], pattern: np.ndarray, bpm: float, sample_rate: int, n_samples: int | None = None
+    sounds: Sequence[np.ndarray], pattern: np.ndarray, bpm: float, sample_rate: int, *, n_samples: int | None = None
 ) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
     """Play each row's sound on its steps: the pattern once, or repeated to fill ``n_samples`` when given.
 

@@ -104,11 +104,11 @@ class PCAVocoder:
         codes = np.atleast_2d(codes)
         return self.mean + codes @ self.components[: codes.shape[1]]
 
-    def synthesize(self, codes: np.ndarray, length: int, seed: int = 0) -> np.ndarray:
+    def synthesize(self, codes: np.ndarray, length: int, *, seed: int = 0) -> np.ndarray:
         """A waveform of ``length`` samples whose envelope follows the coordinates (Griffin-Lim)."""
         magnitude = np.maximum(10 ** (self.decode_envelope(codes) / 20) - FLOOR, 0.0) @ self.bank()
         return griffin_lim(
-            magnitude, self.hop, length, "hamming", self.n_fft, self.frame_length, n_iter=GRIFFIN_LIM_ITERATIONS, seed=seed
+            magnitude, self.hop, length, window="hamming", n_fft=self.n_fft, frame_length=self.frame_length, n_iter=GRIFFIN_LIM_ITERATIONS, seed=seed
         )
 
     def run(self, signal: np.ndarray, n_components: int | None = None) -> np.ndarray:
@@ -157,12 +157,12 @@ def envelope(signal: np.ndarray, sample_rate: int, n_mels: int) -> np.ndarray:
     frame_length, hop, n_fft = framing(sample_rate)
     bank = mel_filterbank(sample_rate, n_fft, n_mels)
     averaging = bank / np.maximum(bank.sum(axis=1, keepdims=True), 1e-12)
-    magnitude = np.abs(stft(np.asarray(signal, np.float64), n_fft, hop, "hamming", frame_length))
+    magnitude = np.abs(stft(np.asarray(signal, np.float64), n_fft, hop, analysis_window="hamming", frame_length=frame_length))
     return 20 * np.log10(magnitude @ averaging.T + FLOOR)
 
 
 def fit_vocoder(
-    signals: list[np.ndarray], sample_rate: int, n_mels: int = 32, n_components: int = 10, provenance: dict | None = None
+    signals: list[np.ndarray], sample_rate: int, *, n_mels: int = 32, n_components: int = 10, provenance: dict | None = None
 ) -> PCAVocoder:
     """Learn the envelope PCA from the non-silent frames of some signals (one speaker's, in the classic setting).
 
@@ -197,7 +197,7 @@ def fit_vocoder(
     )
 
 
-def congruence(a: PCAVocoder, b: PCAVocoder, count: int = 4) -> np.ndarray:
+def congruence(a: PCAVocoder, b: PCAVocoder, *, count: int = 4) -> np.ndarray:
     """|cos| between the first ``count`` principal directions of two vocoders (same rate and bands)."""
     if (a.sample_rate, a.n_mels) != (b.sample_rate, b.n_mels):
         raise InvalidParameterError("the vocoders need the same sample rate and number of mel bands to be compared")

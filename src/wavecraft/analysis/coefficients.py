@@ -27,7 +27,7 @@ def kurtosis(coefficients: np.ndarray) -> np.ndarray:
     return k
 
 
-def amplitude_histogram(values: np.ndarray, bins: int = 101, limit: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+def amplitude_histogram(values: np.ndarray, bins: int = 101, *, limit: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Density histogram of all values, symmetric about 0.
 
     Parameters

@@ -155,7 +155,7 @@ def compare_bases(coders: Mapping[str, Coder], held_out: np.ndarray, sample_rate
     results = []
     for spec, coder in progress(list(coders.items()), desc="measuring bases", unit="basis", leave=False):
         coefficients = coder.encode(held_out)
-        rebuilt = resynthesize(excerpt, coder, keep, gain)
+        rebuilt = resynthesize(excerpt, coder, keep, gain=gain)
         results.append(BasisResult(
             spec=spec,
             coder=coder,
@@ -169,7 +169,7 @@ def compare_bases(coders: Mapping[str, Coder], held_out: np.ndarray, sample_rate
     return Comparison(results, sample_rate, excerpt, keep, tuple(report_keeps), samples)
 
 
-def resynthesize(signal: np.ndarray, coder: Coder, keep: int, gain: str = "none") -> np.ndarray:
+def resynthesize(signal: np.ndarray, coder: Coder, keep: int, *, gain: str = "none") -> np.ndarray:
     """A signal rebuilt from each frame's ``keep`` most important coefficients (sqrt-Hann, hop M/2).
 
     With ``gain="slice"`` (the ensemble's slices were scaled to unit RMS) each frame is coded at unit
@@ -178,9 +178,9 @@ def resynthesize(signal: np.ndarray, coder: Coder, keep: int, gain: str = "none"
     """
     basis = coder.basis
     hop = max(1, basis.M // 2)
-    frames = frame_signal(signal, basis.M, hop, "sqrt-hann")
+    frames = frame_signal(signal, basis.M, hop=hop, analysis_window="sqrt-hann")
     scale = np.ones((len(frames), 1))
     if gain == "slice":
         frames, scale = unit_rms(frames)
     coefficients = keep_largest(coder.encode(frames), basis.A, keep) * scale
-    return decode(coefficients, basis, hop, "sqrt-hann", length=signal.size)
+    return decode(coefficients, basis, hop=hop, analysis_window="sqrt-hann", length=signal.size)

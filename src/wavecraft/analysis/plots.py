@@ -37,7 +37,7 @@ def _legend_beside(ax: plt.Axes) -> None:
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
 
 
-def save_figure(figure: plt.Figure, path: str | os.PathLike, force: bool = True) -> Path:
+def save_figure(figure: plt.Figure, path: str | os.PathLike, *, force: bool = True) -> Path:
     """Write a figure as PNG atomically and close it.
 
     A figure with a layout engine (``layout="constrained"``) is already laid out; a second, "tight" pass over its
@@ -50,7 +50,7 @@ def save_figure(figure: plt.Figure, path: str | os.PathLike, force: bool = True)
     return Path(path)
 
 
-def plot_spectrograms(clips: list[np.ndarray], sample_rate: int, path: str | os.PathLike, columns: int = 8,
+def plot_spectrograms(clips: list[np.ndarray], sample_rate: int, path: str | os.PathLike, *, columns: int = 8,
                       titles: list[str] | None = None, n_fft: int = 256) -> Path:
     """Log spectrograms of the clips in a grid (``n_fft``-point frames, half overlapping), each under its title.
 
@@ -82,7 +82,7 @@ def plot_spectrograms(clips: list[np.ndarray], sample_rate: int, path: str | os.
     return save_figure(figure, path)
 
 
-def plot_functions(basis: Basis, path: str | os.PathLike, count: int = 256, columns: int = 8) -> Path:
+def plot_functions(basis: Basis, path: str | os.PathLike, *, count: int = 256, columns: int = 8) -> Path:
     """Grids of all synthesis functions (the first ``count`` of larger bases): waveforms (left) and magnitude responses (right).
 
     Each grid is one set of axes with one line per cell (a LineCollection),
@@ -117,7 +117,7 @@ def plot_functions(basis: Basis, path: str | os.PathLike, count: int = 256, colu
     return save_figure(figure, path)
 
 
-def plot_tiling(measures: Mapping[str, TimeFrequency], path: str | os.PathLike, colours: Mapping[str, object] | None = None) -> Path:
+def plot_tiling(measures: Mapping[str, TimeFrequency], path: str | os.PathLike, *, colours: Mapping[str, object] | None = None) -> Path:
     """Time spread against bandwidth of every function of every basis: one colour and one hollow marker per basis."""
     colours = colours or palette(measures)
     figure, ax = plt.subplots(figsize=(8, 5))
@@ -138,7 +138,7 @@ def plot_tiling(measures: Mapping[str, TimeFrequency], path: str | os.PathLike, 
     return save_figure(figure, path)
 
 
-def plot_rate_distortion(curves: Mapping[str, RateDistortion], path: str | os.PathLike, colours: Mapping[str, object] | None = None) -> Path:
+def plot_rate_distortion(curves: Mapping[str, RateDistortion], path: str | os.PathLike, *, colours: Mapping[str, object] | None = None) -> Path:
     """Two panels: SNR against coefficients kept per slice, and SNR against entropy rate."""
     colours = colours or palette(curves)
     figure, (left, right) = plt.subplots(1, 2, figsize=(13, 4.5))
@@ -157,7 +157,7 @@ def plot_rate_distortion(curves: Mapping[str, RateDistortion], path: str | os.Pa
     return save_figure(figure, path)
 
 
-def plot_kurtosis(values: Mapping[str, np.ndarray], path: str | os.PathLike, colours: Mapping[str, object] | None = None) -> Path:
+def plot_kurtosis(values: Mapping[str, np.ndarray], path: str | os.PathLike, *, colours: Mapping[str, object] | None = None) -> Path:
     """Excess kurtosis of each coefficient, per basis, in component order."""
     colours = colours or palette(values)
     figure, ax = plt.subplots(figsize=(9, 4))
@@ -182,7 +182,7 @@ def plot_explained_variance(ratio: np.ndarray, path: str | os.PathLike) -> Path:
 
 
 def plot_histograms(histograms: Mapping[str, tuple[np.ndarray, np.ndarray]], path: str | os.PathLike,
-                    colours: Mapping[str, object] | None = None) -> Path:
+                    *, colours: Mapping[str, object] | None = None) -> Path:
     """Amplitude densities (log scale), e.g. of the ensemble (in black: not a method) and of each basis's coefficients."""
     colours = colours or {}
     figure, ax = plt.subplots(figsize=(8, 4))

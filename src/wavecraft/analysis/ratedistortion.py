@@ -90,7 +90,7 @@ def best_k_snr(X: np.ndarray, S: np.ndarray, A: np.ndarray) -> np.ndarray:
     return snr
 
 
-def entropy_rate(X: np.ndarray, S: np.ndarray, A: np.ndarray, steps: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def entropy_rate(X: np.ndarray, S: np.ndarray, A: np.ndarray, *, steps: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Entropy (bits per sample) and SNR (dB) of uniformly quantised coefficients, for a sweep of steps.
 
     Parameters

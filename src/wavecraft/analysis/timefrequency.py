@@ -37,7 +37,7 @@ class TimeFrequency:
         }
 
 
-def time_frequency(functions: np.ndarray, sample_rate: int = 0, n_fft: int | None = None) -> TimeFrequency:
+def time_frequency(functions: np.ndarray, sample_rate: int = 0, *, n_fft: int | None = None) -> TimeFrequency:
     """Centroids and spreads of each row of ``functions``.
 
     Parameters

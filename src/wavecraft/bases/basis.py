@@ -108,6 +108,6 @@ class Basis:
         if not isinstance(name, str) or not isinstance(provenance, dict):
             raise ModelFileError(f"{path}: not a wavecraft basis (its name or provenance has the wrong type)")
         try:
-            return cls(arrays["W"], arrays["A"], meta_int(meta, "sample_rate", path, 0), name, provenance)
+            return cls(arrays["W"], arrays["A"], meta_int(meta, "sample_rate", path, default=0), name, provenance)
         except InvalidParameterError as err:
             raise ModelFileError(f"{path}: {err}") from None

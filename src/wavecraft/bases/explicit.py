@@ -72,7 +72,7 @@ def identity_basis(M: int, sample_rate: int = 0) -> Basis:  # noqa: N803
     return Basis(np.eye(M), np.eye(M), sample_rate, "identity", {"method": "identity", "M": M})
 
 
-def dwt_basis(M: int, wavelet: str = "db4", level: int | None = None, sample_rate: int = 0) -> Basis:  # noqa: N803
+def dwt_basis(M: int, wavelet: str = "db4", *, level: int | None = None, sample_rate: int = 0) -> Basis:  # noqa: N803
     """The discrete wavelet transform of an orthogonal wavelet as an orthonormal matrix.
 
     Periodization mode; coefficients ordered as the concatenation of

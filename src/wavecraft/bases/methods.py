@@ -66,7 +66,7 @@ def make_coder(
     spec: str,
     M: int,  # noqa: N803 - the literature's name
     sample_rate: int,
-    train: np.ndarray | None = None,
+    *, train: np.ndarray | None = None,
     n_components: int | None = None,
     seed: int = 0,
     alpha: float = 0.1,
@@ -130,5 +130,5 @@ def make_coder(
 def make_coders(specs: Sequence[str], M: int, sample_rate: int, train: np.ndarray | None = None, *,  # noqa: N803
                 n_components: int | None = None, seed: int = 0, alpha: float = 0.1) -> dict[str, Coder]:
     """:func:`make_coder` for every spec, in order, with a progress bar: spec -> coder."""
-    return {spec: make_coder(spec, M, sample_rate, train, n_components, seed, alpha)
+    return {spec: make_coder(spec, M, sample_rate, train=train, n_components=n_components, seed=seed, alpha=alpha)
             for spec in progress(list(specs), desc="bases", unit="basis", leave=False)}

@@ -69,7 +69,7 @@ def n_frames(length: int, M: int, hop: int) -> int:  # noqa: N803
 
 
 def frame_signal(
-    signal: np.ndarray, M: int, hop: int | None = None, analysis_window: WindowName | np.ndarray = "rect"  # noqa: N803
+    signal: np.ndarray, M: int, *, hop: int | None = None, analysis_window: WindowName | np.ndarray = "rect"  # noqa: N803
 ) -> np.ndarray:
     """Windowed frames of a 1-D signal, as :func:`encode` analyses them.
 
@@ -101,7 +101,7 @@ def frame_signal(
 
 
 def encode(
-    signal: np.ndarray, basis: Basis, hop: int | None = None, analysis_window: WindowName | np.ndarray = "rect"
+    signal: np.ndarray, basis: Basis, *, hop: int | None = None, analysis_window: WindowName | np.ndarray = "rect"
 ) -> np.ndarray:
     """Coefficients of every frame of a 1-D signal: a strided convolution with the rows of W.
 
@@ -121,14 +121,14 @@ def encode(
     np.ndarray
         Shape ``(frames, N)``, in the dtype of ``signal`` (float32 stays float32).
     """
-    frames = frame_signal(signal, basis.M, hop, analysis_window)
+    frames = frame_signal(signal, basis.M, hop=hop, analysis_window=analysis_window)
     return frames @ basis.W.T.astype(frames.dtype)
 
 
 def decode(
     coefs: np.ndarray,
     basis: Basis,
-    hop: int | None = None,
+    *, hop: int | None = None,
     analysis_window: WindowName | np.ndarray = "rect",
     synthesis_window: WindowName | np.ndarray | None = None,
     length: int | None = None,
@@ -159,13 +159,13 @@ def decode(
         raise InvalidParameterError(f"coefficients of shape {coefs.shape} do not fit a basis with N = {basis.N}")
     dtype = coefs.dtype if coefs.dtype in (np.float32, np.float64) else np.float64
     frames = coefs.astype(dtype, copy=False) @ basis.A.T.astype(dtype)
-    return overlap_add(frames, hop, analysis_window, synthesis_window, length)
+    return overlap_add(frames, hop, analysis_window=analysis_window, synthesis_window=synthesis_window, length=length)
 
 
 def overlap_add(
     frames: np.ndarray,
     hop: int | None = None,
-    analysis_window: WindowName | np.ndarray = "rect",
+    *, analysis_window: WindowName | np.ndarray = "rect",
     synthesis_window: WindowName | np.ndarray | None = None,
     length: int | None = None,
 ) -> np.ndarray:

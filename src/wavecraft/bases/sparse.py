@@ -32,7 +32,7 @@ def soft_threshold(x: np.ndarray, threshold: float) -> np.ndarray:
 
 
 def fista(
-    X: np.ndarray, dictionary: np.ndarray, alpha: float, max_iter: int = 200, tol: float = 1e-5
+    X: np.ndarray, dictionary: np.ndarray, alpha: float, *, max_iter: int = 200, tol: float = 1e-5
 ) -> tuple[np.ndarray, int]:
     """Sparse codes of a batch by FISTA.
 
@@ -198,7 +198,7 @@ class SparseCoding(StreamFit, LearnedTransform):
 
     def _learn(self, batch: np.ndarray) -> float:
         """Code a centred batch, update the statistics and the dictionary; return the batch's objective."""
-        codes, _ = fista(batch, self.mixing_, self.alpha, self.code_iter, self.tol)
+        codes, _ = fista(batch, self.mixing_, self.alpha, max_iter=self.code_iter, tol=self.tol)
         loss = sparse_objective(batch, self.mixing_, codes, self.alpha)
         self._code_stats = self.forget * self._code_stats + codes.T @ codes / len(batch)
         self._data_stats = self.forget * self._data_stats + batch.T @ codes / len(batch)
@@ -219,7 +219,7 @@ class SparseCoding(StreamFit, LearnedTransform):
         """Sparse codes by FISTA, shape ``(n_samples, N)``."""
         check_is_fitted(self, "mixing_")
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        codes, _ = fista(X - self.mean_, self.mixing_, self.alpha, ENCODE_ITER, self.tol)
+        codes, _ = fista(X - self.mean_, self.mixing_, self.alpha, max_iter=ENCODE_ITER, tol=self.tol)
         return codes
 
     def to_basis(self, sample_rate: int = 0, provenance: dict | None = None) -> Basis:

@@ -20,7 +20,7 @@ def stft(
     signal: np.ndarray,
     n_fft: int,
     hop: int,
-    analysis_window: WindowName | np.ndarray = "sqrt-hann",
+    *, analysis_window: WindowName | np.ndarray = "sqrt-hann",
     frame_length: int | None = None,
 ) -> np.ndarray:
     """Complex spectra of the windowed frames of a 1-D signal.
@@ -43,13 +43,13 @@ def stft(
     np.ndarray
         complex, shape ``(frames, n_fft // 2 + 1)``.
     """
-    return np.fft.rfft(frame_signal(signal, frame_length or n_fft, hop, analysis_window), n=n_fft, axis=1)
+    return np.fft.rfft(frame_signal(signal, frame_length or n_fft, hop=hop, analysis_window=analysis_window), n=n_fft, axis=1)
 
 
 def istft(
     spectra: np.ndarray,
     hop: int,
-    analysis_window: WindowName | np.ndarray = "sqrt-hann",
+    *, analysis_window: WindowName | np.ndarray = "sqrt-hann",
     synthesis_window: WindowName | np.ndarray | None = None,
     length: int | None = None,
     n_fft: int | None = None,
@@ -79,14 +79,14 @@ def istft(
     """
     n_fft = n_fft or 2 * (spectra.shape[1] - 1)
     frames = np.fft.irfft(spectra, n=n_fft, axis=1)[:, : frame_length or n_fft]
-    return overlap_add(frames, hop, analysis_window, synthesis_window, length)
+    return overlap_add(frames, hop, analysis_window=analysis_window, synthesis_window=synthesis_window, length=length)
 
 
 def griffin_lim(
     magnitude: np.ndarray,
     hop: int,
     length: int,
-    window: WindowName | np.ndarray = "hann",
+    *, window: WindowName | np.ndarray = "hann",
     n_fft: int | None = None,
     frame_length: int | None = None,
     n_iter: int = 64,

@@ -98,7 +98,7 @@ def run_learn(args: argparse.Namespace) -> int:
     check_writable(args.out, args.force)
     corpus, ens = draw(args)
     coder = make_coder(
-        spec, args.window, ens.sample_rate, ens.train, args.components, args.seed, args.alpha, provenance={"corpus": corpus.name}
+        spec, args.window, ens.sample_rate, train=ens.train, n_components=args.components, seed=args.seed, alpha=args.alpha, provenance={"corpus": corpus.name}
     )
     basis = coder.basis
     basis.save(args.out, force=args.force)
@@ -122,7 +122,7 @@ def run_compare(args: argparse.Namespace) -> int:
         raise InvalidParameterError(f"--keep {args.keep} is more coefficients than a frame of --window {args.window} has")
     check_writable(args.out, args.force)
     corpus, ens = draw(args)
-    compare_and_report(corpus, ens, specs, args.out, args.keep, args.components, args.force)
+    compare_and_report(corpus, ens, specs, args.out, keep=args.keep, components=args.components, force=args.force)
     print(f"wrote {args.out / 'index.html'}")
     return 0
 
@@ -132,7 +132,7 @@ def compare_and_report(
     ens: Ensemble,
     specs: list[str],
     out: Path,
-    keep: int | None = None,
+    *, keep: int | None = None,
     components: int | None = None,
     force: bool = False,
 ) -> dict:
@@ -180,8 +180,8 @@ def run_resynth(args: argparse.Namespace) -> int:
     signal, rate = audio.load(args.input, sr=basis.sample_rate or None)
     hop = args.hop or max(1, basis.M // 2)
     window = "rect" if hop == basis.M else "sqrt-hann"
-    coefficients = keep_largest(encode(signal, basis, hop, window), basis.A, args.keep)
-    rebuilt = decode(coefficients, basis, hop, window, length=signal.size)
+    coefficients = keep_largest(encode(signal, basis, hop=hop, analysis_window=window), basis.A, args.keep)
+    rebuilt = decode(coefficients, basis, hop=hop, analysis_window=window, length=signal.size)
     audio.save(args.output, rebuilt, rate, force=args.force, subtype="FLOAT")
     print(f"wrote {args.output}: {args.keep} of {basis.N} coefficients per frame, SNR {snr(signal, rebuilt):.1f} dB")
     return 0

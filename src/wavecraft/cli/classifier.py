@@ -55,7 +55,7 @@ def run_train(args: argparse.Namespace) -> int:
     check_writable(args.out, args.force)
     corpus = open_corpus(args.corpus)
     group = args.group or default_group(corpus)
-    train, test = clip_dataset(corpus, args.sr, args.seconds, args.held_out, args.split_seed, group)
+    train, test = clip_dataset(corpus, args.sr, args.seconds, held_out=args.held_out, seed=args.split_seed, group=group)
     if len(test) == 0:
         raise InvalidParameterError("nothing is held out; raise --held-out")
     config = ClassifierConfig(args.frontend, train.names, args.sr, args.seconds, seed=args.seed)
@@ -82,8 +82,8 @@ def run_eval(args: argparse.Namespace) -> int:
     model, record = load_classifier(args.model)
     config, split = model.config, record.provenance.get("split", {})
     corpus = open_corpus(args.corpus)
-    train, test = clip_dataset(corpus, config.sample_rate, config.clip_seconds, split.get("held_out", 0.25),
-                               split.get("split_seed", 0), split.get("group"), config.labels)
+    train, test = clip_dataset(corpus, config.sample_rate, config.clip_seconds, held_out=split.get("held_out", 0.25),
+                               seed=split.get("split_seed", 0), group=split.get("group"), names=config.labels)
     data = test if args.split == "held-out" else train.joined(test)
     accuracy, confusion = evaluate(model, data)
     print(format_table(["true \\ predicted", *config.labels], [[name, *row] for name, row in zip(config.labels, confusion.tolist())]))
@@ -96,8 +96,8 @@ def run_probe(args: argparse.Namespace) -> int:
     model, record = load_classifier(args.model)
     config = model.config
     check_writable(args.out, args.force)
-    layers = probe(model, config.sample_rate, args.length)
-    summary = write_probe(layers, args.out, args.force, {"model": str(args.model), "kind": record.kind, "frontend": config.frontend})
+    layers = probe(model, config.sample_rate, length=args.length)
+    summary = write_probe(layers, args.out, force=args.force, extra={"model": str(args.model), "kind": record.kind, "frontend": config.frontend})
     rows = [[layer["name"], layer["kind"], layer["channels"], layer["stride"], layer["response"],
              1e3 * layer["mean_time_spread"], layer["mean_bandwidth"]] for layer in summary["layers"]]
     print(format_table(["layer", "kind", "channels", "stride", "response", "spread_ms", "bandwidth_hz"], rows))

@@ -44,7 +44,7 @@ def run_demix(args: argparse.Namespace) -> int:
     """Demix the loop and write stems, sounds, onsets, a figure and the summary."""
     check_writable(args.out, args.force)
     signal, sr = audio.load(args.loop, require_nonsilent=True)
-    result = demix(signal, sr, args.components, args.method, args.beta, args.iterations, args.seed)
+    result = demix(signal, sr, n_components=args.components, method=args.method, beta=args.beta, n_iter=args.iterations, seed=args.seed)
     components = [
         {
             "stem": f"stems/stem_{k + 1}.wav",

@@ -176,7 +176,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
         score, spread = inception_score(probabilities)
         row = {"inception_score": score, "inception_std": spread,
                "frechet_to_real": frechet_distance(scored["real"][1], embeddings) if name != "real" else 0.0,
-               "ndb_k": different_bins(scored["real"][1], embeddings, args.bins, seed=args.seed) / args.bins if name != "real" else 0.0}
+               "ndb_k": different_bins(scored["real"][1], embeddings, bins=args.bins, seed=args.seed) / args.bins if name != "real" else 0.0}
         if config.labels:
             row["label_accuracy"] = _label_accuracy(probabilities.argmax(axis=1), clips[name][1].numpy(), config.labels, clf_config.labels)
         counts = np.bincount(probabilities.argmax(axis=1), minlength=len(clf_config.labels))

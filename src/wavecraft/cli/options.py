@@ -42,7 +42,7 @@ def integer(minimum: int | None = None, maximum: int | None = None) -> Callable[
     return parse
 
 
-def number(minimum: float | None = None, maximum: float | None = None, above: bool = False) -> Callable[[str], float]:
+def number(minimum: float | None = None, maximum: float | None = None, *, above: bool = False) -> Callable[[str], float]:
     """A finite float option within ``[minimum, maximum]``; ``above`` excludes the minimum itself."""
 
     def parse(text: str) -> float:

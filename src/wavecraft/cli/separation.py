@@ -47,7 +47,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     dec.set_defaults(run=run_deconvolve)
 
 
-def load_aligned(paths: list[str], sr: int | None = None, seconds: float | None = None) -> tuple[np.ndarray, int]:
+def load_aligned(paths: list[str], sr: int | None = None, *, seconds: float | None = None) -> tuple[np.ndarray, int]:
     """Mono signals at one rate, cut to a common length: shape ``(files, samples)``."""
     first = audio.info(paths[0])
     sr = sr or first.sample_rate
@@ -78,7 +78,7 @@ def run_mix(args: argparse.Namespace) -> int:
     if len(args.sources) < 2:
         raise InvalidParameterError("mix needs at least two sources")
     check_writable(args.out, args.force)
-    sources, sr = load_aligned(args.sources, args.sr, args.seconds)
+    sources, sr = load_aligned(args.sources, args.sr, seconds=args.seconds)
     mixtures, matrix = mix(sources, np.random.default_rng(args.seed))
     n = len(sources)
     with atomic_path(args.out, force=args.force) as tmp:
@@ -112,7 +112,7 @@ def run_separate(args: argparse.Namespace) -> int:
         if ref_sr != sr or references.shape[1] != mixtures.shape[1]:
             raise InvalidParameterError("the references must have the mixtures' rate and length")
     check_writable(args.out, args.force)
-    result = separate(mixtures, n_sources, args.solver, args.seed)
+    result = separate(mixtures, n_sources, solver=args.solver, random_state=args.seed)
     summary = {
         "mixtures": [str(p) for p in args.mixtures],
         "method": args.method,

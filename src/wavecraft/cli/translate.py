@@ -83,7 +83,7 @@ def _translator(args: argparse.Namespace, tasks: tuple[str, ...]) -> Translator:
 def _write(args: argparse.Namespace, model: Translator, signal: np.ndarray, out_rate: int) -> int:
     """Translate with 50 % overlapping windows and Hann cross-fades, resample to ``out_rate``, write atomically."""
     config, task = model.config, model.config.model.task
-    out = translate_long(model.network, signal, model.window, task.factor)
+    out = translate_long(model.network, signal, model.window, factor=task.factor)
     if out_rate != config.sample_rate:
         out = audio.resample(out, config.sample_rate, out_rate)
     with atomic_path(args.output, force=args.force) as tmp:

@@ -61,7 +61,7 @@ def run_train(args: argparse.Namespace) -> int:
     train, _ = split_by_file(corpus, args.held_out, args.seed)
     signals = [corpus.load(e, sr=args.sr)[0].astype(np.float64) for e in train]
     provenance = {"corpus": corpus.name, "held_out": args.held_out, "seed": args.seed, "train_files": len(train)}
-    vocoder = fit_vocoder(signals, args.sr, args.mels, args.components, provenance)
+    vocoder = fit_vocoder(signals, args.sr, n_mels=args.mels, n_components=args.components, provenance=provenance)
     vocoder.save(args.out, force=args.force)
     explained = float(np.sum(vocoder.explained_variance_ratio[: args.components]))
     print(f"wrote {args.out}: {vocoder.provenance['frames']} frames of {corpus.name}, "

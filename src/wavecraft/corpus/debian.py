@@ -52,7 +52,7 @@ def apt_options(state: Path, sources_list: Path | None = None) -> list[str]:
     return [arg for key, value in options.items() if value != "" for arg in ("-o", f"{key}={value}")]
 
 
-def fetch_packages(packages: Sequence[str], dest: Path, state: Path, sources_list: Path | None = None) -> Path:
+def fetch_packages(packages: Sequence[str], dest: Path, state: Path, *, sources_list: Path | None = None) -> Path:
     """Download and unpack Debian packages into ``dest``, atomically.
 
     Parameters

@@ -54,7 +54,7 @@ def rendered_corpus(name: str, build: Callable[[Path], Path], labeller: Labeller
         if not fetch:
             raise CorpusError(f"{name} is not fetched yet: run `wavecraft corpus fetch {name}`")
         build(tree)
-    return Corpus(refresh(name, tree, rendered_dir(name) / "manifest.json", labeller, licence, attribution))
+    return Corpus(refresh(name, tree, rendered_dir(name) / "manifest.json", labeller, licence=licence, attribution=attribution))
 
 
 def render(text: str, voice: str, pitch: int, speed: int, path: Path) -> Path:
@@ -112,7 +112,7 @@ def _library() -> tuple[ctypes.CDLL, int]:
     return library, rate
 
 
-def speak(text: str, voice: str = "en-us", speed: int = 175, pitch: int = 50) -> Utterance:
+def speak(text: str, voice: str = "en-us", *, speed: int = 175, pitch: int = 50) -> Utterance:
     """Synthesise ``text`` with libespeak-ng and the phoneme events of the synthesis.
 
     Parameters

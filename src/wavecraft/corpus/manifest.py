@@ -138,7 +138,7 @@ def scan(
     root: Path,
     files: Iterable[Path],
     labeller: Labeller,
-    licence: str = "",
+    *, licence: str = "",
     attribution: str = "",
     cached: Manifest | None = None,
 ) -> Manifest:
@@ -215,7 +215,7 @@ def refresh(
     root: Path,
     manifest_path: Path,
     labeller: Labeller,
-    licence: str = "",
+    *, licence: str = "",
     attribution: str = "",
 ) -> Manifest:
     """Load the cached manifest of ``root``, rescan, and rewrite it if anything changed.
@@ -241,7 +241,7 @@ def refresh(
     cached = Manifest.load(manifest_path)
     if cached is not None and cached.root != root:
         cached = None
-    fresh = scan(name, root, audio_files(root), labeller, licence, attribution, cached)
+    fresh = scan(name, root, audio_files(root), labeller, licence=licence, attribution=attribution, cached=cached)
     if cached is None or fresh.entries != cached.entries or fresh.skipped != cached.skipped or fresh.name != cached.name:
         fresh.save(manifest_path)
     return fresh

@@ -130,7 +130,7 @@ PACKAGED: dict[str, PackagedCorpus] = {
 }
 
 
-def packaged_corpus(definition: PackagedCorpus, subset: str | None = None, fetch: bool = True) -> Corpus:
+def packaged_corpus(definition: PackagedCorpus, subset: str | None = None, *, fetch: bool = True) -> Corpus:
     """A Debian-packaged corpus (fetched into the cache on first use), optionally a named subset of it."""
     if subset is not None and subset not in definition.subsets:
         known = ", ".join(f"{definition.name}:{s}" for s in definition.subsets) or "none"
@@ -150,8 +150,8 @@ def packaged_corpus(definition: PackagedCorpus, subset: str | None = None, fetch
         audio_dir,
         corpus_dir / "manifest.json",
         labeller,
-        definition.licence,
-        definition.attribution,
+        licence=definition.licence,
+        attribution=definition.attribution,
     )
     corpus = Corpus(manifest).subset(lambda e: PurePosixPath(e.path).parts[0] not in definition.exclude)
     return definition.subsets[subset](corpus) if subset else corpus

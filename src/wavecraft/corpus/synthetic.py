@@ -55,7 +55,7 @@ class Sound:
 Generator = Callable[[np.random.Generator, int, float], Sound]
 
 
-def impulses(rng: np.random.Generator, sr: int, duration: float, rate_hz: float = 40.0) -> Sound:
+def impulses(rng: np.random.Generator, sr: int, duration: float, *, rate_hz: float = 40.0) -> Sound:
     """Sparse single-sample events: Poisson arrivals, random sign, magnitude in [0.2, 1]."""
     n = int(round(sr * duration))
     count = max(1, rng.poisson(rate_hz * duration))
@@ -71,7 +71,7 @@ def grating_frequencies(sr: int) -> np.ndarray:
     return np.geomspace(100.0, sr / 4, 16)
 
 
-def gratings(rng: np.random.Generator, sr: int, duration: float, segment_s: float = 0.05, active: float = 0.15) -> Sound:
+def gratings(rng: np.random.Generator, sr: int, duration: float, *, segment_s: float = 0.05, active: float = 0.15) -> Sound:
     """Segments of sparse sums of sinusoids from :func:`grating_frequencies`, Hann-windowed."""
     freqs = grating_frequencies(sr)
     seg = int(round(segment_s * sr))
@@ -133,12 +133,12 @@ def drum_hit(name: str, sr: int, rng: np.random.Generator) -> np.ndarray:
     return hit / np.abs(hit).max()
 
 
-def drum_machine(rng: np.random.Generator, sr: int, duration: float, bpm: float = 120.0) -> Sound:
+def drum_machine(rng: np.random.Generator, sr: int, duration: float, *, bpm: float = 120.0) -> Sound:
     """A loop of kick, snare and hi-hat on a 16-step grid (one bar = 16 sixteenths), repeated to ``duration``."""
     pattern = random_drum_pattern(rng, STEPS)
     gains = {"kick": 0.5, "snare": 0.35, "hat": 0.2}
     hits = [gains[name] * drum_hit(name, sr, rng) for name in DRUMS]
-    mix, stems, onsets = render_pattern(hits, pattern, bpm, sr, int(round(sr * duration)))
+    mix, stems, onsets = render_pattern(hits, pattern, bpm, sr, n_samples=int(round(sr * duration)))
     truth = {
         "stems": stems.astype(np.float32),
         "drums": np.array(DRUMS),
@@ -161,7 +161,7 @@ DEFAULT_SIZES = {"impulses": (32, 2.0), "gratings": (32, 2.0), "tones": (32, 2.0
 def synthetic_corpus(
     name: str,
     seed: int = 0,
-    n_files: int | None = None,
+    *, n_files: int | None = None,
     duration: float | None = None,
     sample_rate: int = 16_000,
     root: Path | None = None,

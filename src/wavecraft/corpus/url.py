@@ -254,14 +254,14 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def url_corpus(recipe: UrlRecipe, fetch: bool = True, root: Path | None = None) -> Corpus:
+def url_corpus(recipe: UrlRecipe, fetch: bool = True, *, root: Path | None = None) -> Corpus:
     """A corpus downloaded from a URL recipe into ``root`` (default ``<cache>/corpora/url/NAME``)."""
     corpus_dir = root or url_dir(recipe.name)
     if not (corpus_dir / "tree").is_dir() and not fetch:
         raise CorpusError(f"url:{recipe.name} is not fetched yet: run `wavecraft corpus fetch url:{recipe.name}`")
     tree = fetch_recipe(recipe, corpus_dir)
     return Corpus(
-        refresh(f"url:{recipe.name}", tree, corpus_dir / "manifest.json", recipe.labeller, recipe.licence, recipe.attribution)
+        refresh(f"url:{recipe.name}", tree, corpus_dir / "manifest.json", recipe.labeller, licence=recipe.licence, attribution=recipe.attribution)
     )
 
 

@@ -120,7 +120,7 @@ def read_tensors(path: Path, device: str | torch.device = "cpu") -> dict[str, to
         raise ModelFileError(f"{path} is not a readable safetensors file ({reason(err)})") from err
 
 
-def load_networks(path: Path, networks: Mapping[str, nn.Module], device: str | torch.device = "cpu") -> None:
+def load_networks(path: Path, networks: Mapping[str, nn.Module], *, device: str | torch.device = "cpu") -> None:
     """Fill each network with the tensors named ``NAME.*`` in the weights file ``path`` (others are left out)."""
     tensors = read_tensors(path, device)
     for name, network in networks.items():

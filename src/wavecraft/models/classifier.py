@@ -70,7 +70,7 @@ class Classifier(nn.Module):
         super().__init__()
         self.config = config
         torch.manual_seed(config.seed)
-        self.frontend = make_frontend(config.frontend, config.sample_rate, config.channels, kernels)
+        self.frontend = make_frontend(config.frontend, config.sample_rate, config.channels, kernels=kernels)
         w = config.width
         self.backend = nn.Sequential(
             nn.BatchNorm1d(config.channels),
@@ -92,11 +92,11 @@ def build_classifier(config: ClassifierConfig, training_audio: np.ndarray | None
     """A freshly initialised classifier; a ``conv-ica`` front end learns its kernels from ``training_audio`` ``(clips, samples)``."""
     kernels = None
     if config.frontend.startswith("conv-"):
-        kernels = initial_kernels(config.frontend[5:], config.sample_rate, config.channels, config.seed, training_audio)
+        kernels = initial_kernels(config.frontend[5:], config.sample_rate, config.channels, config.seed, training_audio=training_audio)
     return Classifier(config, kernels)
 
 
-def classify(model: Classifier, clips: np.ndarray, batch_size: int = 64) -> tuple[np.ndarray, np.ndarray]:
+def classify(model: Classifier, clips: np.ndarray, *, batch_size: int = 64) -> tuple[np.ndarray, np.ndarray]:
     """Class probabilities ``(n, classes)`` and embeddings ``(n, width)`` of clips ``(n, samples)``.
 
     Clips shorter than the classifier's input are zero-padded at the end, longer ones cut.

@@ -94,7 +94,7 @@ class SincFrontEnd(nn.Module):
         return torch.log(nn.functional.conv1d(x, kernels, stride=self.hop, padding=kernels.shape[-1] // 2).square() + LOG_FLOOR)
 
 
-def initial_kernels(kind: str, sample_rate: int, channels: int, seed: int, training_audio: np.ndarray | None = None) -> np.ndarray:
+def initial_kernels(kind: str, sample_rate: int, channels: int, seed: int, *, training_audio: np.ndarray | None = None) -> np.ndarray:
     """Kernels ``(channels, taps)`` for a conv front end: ``random``, ``dft`` or ``ica`` (learned from ``training_audio``)."""
     taps = int(round(KERNEL_SECONDS * sample_rate))
     rng = np.random.default_rng(seed)
@@ -126,7 +126,7 @@ def _loud_slices(clips: np.ndarray, taps: int, rng: np.random.Generator, count: 
     return slices - slices.mean(axis=1, keepdims=True)
 
 
-def make_frontend(kind: str, sample_rate: int, channels: int, kernels: np.ndarray | None = None) -> nn.Module:
+def make_frontend(kind: str, sample_rate: int, channels: int, *, kernels: np.ndarray | None = None) -> nn.Module:
     """One of :data:`FRONTENDS`, output ``(batch, channels, frames)`` at a hop of 8 ms.
 
     A ``conv-*`` front end takes its starting ``kernels`` (see

@@ -101,7 +101,7 @@ class SpectrogramCodec(nn.Module):
     def log_magnitude(self, waveforms: np.ndarray) -> np.ndarray:
         """``(n, length)`` -> ``(n, bins, frames)`` log magnitudes, float32."""
         size, n_fft = self.config.size, self.config.n_fft
-        spectra = np.stack([stft(w, n_fft, size, WINDOW)[:size, :size] for w in np.asarray(waveforms, np.float64)])
+        spectra = np.stack([stft(w, n_fft, size, analysis_window=WINDOW)[:size, :size] for w in np.asarray(waveforms, np.float64)])
         return np.log(np.abs(spectra) + EPSILON).transpose(0, 2, 1).astype(np.float32)
 
     def fit(self, waveforms: np.ndarray) -> SpectrogramCodec:
@@ -124,7 +124,7 @@ class SpectrogramCodec(nn.Module):
         magnitudes = (logs.exp() - EPSILON).clamp_min(0).detach().cpu().double().numpy().transpose(0, 2, 1)  # (batch, frames, bins)
         magnitudes = np.concatenate([magnitudes, magnitudes[:, :, -1:]], axis=2)  # + Nyquist
         magnitudes = np.concatenate([magnitudes, magnitudes[:, -1:]], axis=1)  # + the last frame
-        audio = [griffin_lim(m, config.size, config.length, WINDOW, n_fft=config.n_fft, n_iter=config.griffin_lim_iterations) for m in magnitudes]
+        audio = [griffin_lim(m, config.size, config.length, window=WINDOW, n_fft=config.n_fft, n_iter=config.griffin_lim_iterations) for m in magnitudes]
         return torch.from_numpy(np.stack(audio).astype(np.float32))[:, None].to(images.device)
 
 

@@ -83,14 +83,14 @@ class FilterBank(nn.Module):
 
     @classmethod
     def from_basis(
-        cls, basis: Basis, hop: int | None = None, analysis_window: WindowName | np.ndarray = "rect", trainable: bool = False,
+        cls, basis: Basis, hop: int | None = None, *, analysis_window: WindowName | np.ndarray = "rect", trainable: bool = False,
         pseudo_inverse: bool = False,
     ) -> FilterBank:
         """The bank of a :class:`~wavecraft.bases.Basis` (its own A, or the pseudo-inverse of W when asked)."""
         return cls(basis.W, None if pseudo_inverse else basis.A, hop, analysis_window, trainable=trainable)
 
     @classmethod
-    def random(cls, M: int, N: int, hop: int | None = None, seed: int = 0, trainable: bool = True) -> FilterBank:  # noqa: N803
+    def random(cls, M: int, N: int, *, hop: int | None = None, seed: int = 0, trainable: bool = True) -> FilterBank:  # noqa: N803
         """Gaussian analysis kernels scaled by 1/sqrt(M) (PyTorch's usual scale), pseudo-inverse synthesis."""
         W = np.random.default_rng(seed).standard_normal((N, M)) / np.sqrt(M)
         return cls(W, None, hop, trainable=trainable)

@@ -92,7 +92,7 @@ class LayerResponse:
         return Basis(self.responses, self.responses.T.copy(), self.sample_rate, self.name, {"layer": self.kind})
 
 
-def probe(model: nn.Module, sample_rate: int, length: int = 4096) -> list[LayerResponse]:
+def probe(model: nn.Module, sample_rate: int, *, length: int = 4096) -> list[LayerResponse]:
     """Impulse responses of every layer with parameters and a ``(batch, channels, time)`` output.
 
     Parameters
@@ -182,7 +182,7 @@ def _crop(responses: np.ndarray) -> np.ndarray:
     return responses[:, active[0] : active[-1] + 1]
 
 
-def plot_responses(layer: LayerResponse, path: str | os.PathLike, count: int = 16) -> Path:
+def plot_responses(layer: LayerResponse, path: str | os.PathLike, *, count: int = 16) -> Path:
     """Impulse, magnitude (dB) and unwrapped phase responses of the first ``count`` channels, one row each."""
     responses = layer.responses[:count]
     n_fft = max(256, 1 << (responses.shape[1] - 1).bit_length())
@@ -206,7 +206,7 @@ def plot_responses(layer: LayerResponse, path: str | os.PathLike, count: int = 1
     return save_figure(figure, path)
 
 
-def write_probe(layers: list[LayerResponse], out_dir: str | os.PathLike, force: bool = False, extra: dict | None = None) -> dict:
+def write_probe(layers: list[LayerResponse], out_dir: str | os.PathLike, *, force: bool = False, extra: dict | None = None) -> dict:
     """Write per-layer response figures, function grids, one tiling and ``summary.json``; return the summary."""
     summary = {**(extra or {}), "layers": []}
     with atomic_path(out_dir, force=force) as tmp:

@@ -53,11 +53,11 @@ def write_comparison(out_dir: Path, comparison: Comparison, ens: Ensemble, corpu
             audio.save(tmp / "audio" / f"{slug}-k{keep}.wav", result.rebuilt, rate, subtype="FLOAT")
             clips.append((f"{result.spec}, {keep} of {result.coder.basis.N} per frame ({row[f'excerpt_snr_k{keep}_db']:.1f} dB)", f"audio/{slug}-k{keep}.wav"))
         colours = plots.palette(r.spec for r in results)  # one colour per method in every figure
-        plots.plot_tiling({r.spec: r.localisation for r in results}, tmp / "figures" / "tiling.png", colours)
-        plots.plot_rate_distortion({r.spec: r.rate_distortion for r in results}, tmp / "figures" / "rate_distortion.png", colours)
-        plots.plot_kurtosis({r.spec: r.kurtosis for r in results}, tmp / "figures" / "kurtosis.png", colours)
+        plots.plot_tiling({r.spec: r.localisation for r in results}, tmp / "figures" / "tiling.png", colours=colours)
+        plots.plot_rate_distortion({r.spec: r.rate_distortion for r in results}, tmp / "figures" / "rate_distortion.png", colours=colours)
+        plots.plot_kurtosis({r.spec: r.kurtosis for r in results}, tmp / "figures" / "kurtosis.png", colours=colours)
         plots.plot_histograms({"ensemble samples": comparison.sample_histogram, **{r.spec: r.histogram for r in results}},
-                              tmp / "figures" / "amplitudes.png", colours)
+                              tmp / "figures" / "amplitudes.png", colours=colours)
         pca = comparison.result("pca")
         if pca is not None:
             plots.plot_explained_variance(pca.coder.estimator.all_explained_variance_ratio_, tmp / "figures" / "explained_variance.png")

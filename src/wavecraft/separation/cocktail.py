@@ -36,7 +36,7 @@ def mixing_matrix(n: int, rng: np.random.Generator) -> np.ndarray:
             return A
 
 
-def mix(sources: np.ndarray, rng: np.random.Generator, peak: float = 0.99) -> tuple[np.ndarray, np.ndarray]:
+def mix(sources: np.ndarray, rng: np.random.Generator, *, peak: float = 0.99) -> tuple[np.ndarray, np.ndarray]:
     """Instantaneous mixtures ``A @ sources``, with A scaled so the loudest mixture peaks at ``peak``.
 
     Parameters
@@ -87,7 +87,7 @@ class Separation:
 
 
 def separate(
-    mixtures: np.ndarray, n_sources: int | None = None, solver: str = "orthonormal-l1", random_state: int = 0, max_iter: int = 200
+    mixtures: np.ndarray, n_sources: int | None = None, *, solver: str = "orthonormal-l1", random_state: int = 0, max_iter: int = 200
 ) -> Separation:
     """Unmix N instantaneous mixtures into ``n_sources`` independent sources by ICA.
 

@@ -55,7 +55,7 @@ class Deconvolution:
 
 
 def deconvolve(
-    signal: np.ndarray, taps: int, noise_floor_db: float | None = -30.0, max_iter: int = 1000, tol: float = 1e-9
+    signal: np.ndarray, taps: int, *, noise_floor_db: float | None = -30.0, max_iter: int = 1000, tol: float = 1e-9
 ) -> Deconvolution:
     """Learn a causal FIR inverse filter of ``taps`` taps by Infomax and apply it.
 

@@ -79,7 +79,7 @@ def stft_size(sample_rate: int) -> int:
 def demix(
     signal: np.ndarray,
     sample_rate: int,
-    n_components: int = 3,
+    *, n_components: int = 3,
     method: str = "nmfd",
     beta: float = 1.0,
     n_iter: int = 200,
@@ -116,20 +116,20 @@ def demix(
     hop = n_fft // 4
     if signal.ndim != 1 or signal.size < 4 * n_fft:
         raise InvalidParameterError(f"need a 1-D loop of at least {4 * n_fft / sample_rate:.2f} s")
-    spectra = stft(signal, n_fft, hop, "sqrt-hann").T  # (F, T)
+    spectra = stft(signal, n_fft, hop, analysis_window="sqrt-hann").T  # (F, T)
     frame_rate = sample_rate / hop
     n_frames = max(1, round(TEMPLATE_SECONDS * frame_rate)) if method == "nmfd" else 1
     freqs = np.fft.rfftfreq(n_fft, 1.0 / sample_rate)
-    result = nmfd(np.abs(spectra), n_components, n_frames, beta, n_iter, seed, W=band_templates(freqs, n_components, n_frames))
+    result = nmfd(np.abs(spectra), n_components, n_frames=n_frames, beta=beta, n_iter=n_iter, seed=seed, W=band_templates(freqs, n_components, n_frames))
     centroids = template_centroids(result, freqs)
     order = np.argsort(centroids)
     result = Factorisation(result.W[:, :, order], result.H[order], result.costs, result.beta)
     power = np.stack([result.component(k) for k in range(n_components)]) ** 2
     masks = power / np.maximum(power.sum(axis=0), EPS)  # Wiener-style: each component's share of the modelled power
-    stems = np.stack([istft((m * spectra).T, hop, "sqrt-hann", length=signal.size, n_fft=n_fft) for m in masks])
+    stems = np.stack([istft((m * spectra).T, hop, analysis_window="sqrt-hann", length=signal.size, n_fft=n_fft) for m in masks])
     # frame t of the STFT is centred (n_fft - hop) samples before sample t * hop + n_fft / 2 of the padded frame grid
     offset = (n_fft / 2 - (n_fft - hop)) / sample_rate
-    frame_onsets = [detect_onsets(h, frame_rate, offset, _onset_envelope(h, method)) for h in result.H]
+    frame_onsets = [detect_onsets(h, frame_rate, offset, envelope=_onset_envelope(h, method)) for h in result.H]
     onsets = [refine_onsets(stem, times, sample_rate, n_fft / sample_rate) for stem, times in zip(stems, frame_onsets)]
     sounds = [cut_sound(stem, times, sample_rate) for stem, times in zip(stems, onsets)]
     return Demix(stems, onsets, sounds, result.H, frame_rate, result, centroids[order], method)
@@ -149,7 +149,7 @@ def _onset_envelope(activation: np.ndarray, method: str) -> np.ndarray:
     return activation if method == "nmfd" else np.maximum(np.diff(activation, prepend=activation[0]), 0.0)
 
 
-def detect_onsets(activation: np.ndarray, frame_rate: float, offset: float, envelope: np.ndarray | None = None) -> np.ndarray:
+def detect_onsets(activation: np.ndarray, frame_rate: float, offset: float, *, envelope: np.ndarray | None = None) -> np.ndarray:
     """Times (s) of the peaks of ``envelope`` (default the activation) above :data:`ONSET_THRESHOLD` of its maximum."""
     envelope = activation if envelope is None else envelope
     peak = envelope.max(initial=0.0)

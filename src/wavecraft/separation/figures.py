@@ -17,7 +17,7 @@ def plot_deconvolution(
     learned: np.ndarray,
     signals: Mapping[str, np.ndarray],
     sample_rate: int,
-    corrupting: np.ndarray | None = None,
+    *, corrupting: np.ndarray | None = None,
     ideal: np.ndarray | None = None,
 ) -> Path:
     """Taps of the corrupting filter, its ideal inverse, the learned inverse and their convolution; and spectra.

@@ -101,7 +101,7 @@ def reconstruct(W: np.ndarray, H: np.ndarray) -> np.ndarray:
 def nmfd(
     V: np.ndarray,
     n_components: int,
-    n_frames: int = 1,
+    *, n_frames: int = 1,
     beta: float = 1.0,
     n_iter: int = 200,
     seed: int = 0,

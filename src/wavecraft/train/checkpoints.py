@@ -78,7 +78,7 @@ def write_checkpoint(folder: Path, networks: Mapping[str, nn.Module], optimizers
 def read_checkpoint(folder: Path, networks: Mapping[str, nn.Module], optimizers: Mapping[str, torch.optim.Optimizer],
                     device: torch.device) -> dict:
     """Load a checkpoint's weights and optimiser states into ``networks`` and ``optimizers``; return its ``state.json``."""
-    load_networks(folder / WEIGHTS, networks, device)
+    load_networks(folder / WEIGHTS, networks, device=device)
     tensors = read_tensors(folder / OPTIMIZERS, device)
     try:
         state = json.loads((folder / "state.json").read_text())

@@ -61,7 +61,7 @@ def class_names(corpus: Corpus) -> tuple[str, ...]:
 
 
 def clip_dataset(
-    corpus: Corpus, sample_rate: int, seconds: float, held_out: float = 0.25, seed: int = 0,
+    corpus: Corpus, sample_rate: int, seconds: float, *, held_out: float = 0.25, seed: int = 0,
     group: str | None = None, names: tuple[str, ...] | None = None,
 ) -> tuple[LabelledClips, LabelledClips]:
     """Training and held-out clips of a corpus, split by ``group`` (default :func:`default_group`).
@@ -107,7 +107,7 @@ def _cached_clips(corpus: Corpus, sample_rate: int, seconds: float) -> dict[str,
 
 
 def train_classifier(
-    model: Classifier, train: LabelledClips, epochs: int = 30, batch_size: int = 32, learning_rate: float = 1e-3, seed: int = 0,
+    model: Classifier, train: LabelledClips, *, epochs: int = 30, batch_size: int = 32, learning_rate: float = 1e-3, seed: int = 0,
     held_out: LabelledClips | None = None,
 ) -> dict[str, list[float]]:
     """Adam on cross-entropy, shuffled mini-batches; returns per-epoch training loss and accuracy (and ``held_out_accuracy``
@@ -145,7 +145,7 @@ def train_classifier(
     return history
 
 
-def evaluate(model: Classifier, data: LabelledClips, batch_size: int = 64) -> tuple[float, np.ndarray]:
+def evaluate(model: Classifier, data: LabelledClips, *, batch_size: int = 64) -> tuple[float, np.ndarray]:
     """Accuracy and the confusion matrix (rows: true class, columns: predicted)."""
     k = len(model.config.labels)
     confusion = np.zeros((k, k), int)

@@ -131,7 +131,7 @@ def split_files(corpus: Corpus, config: TrainConfig) -> tuple[Corpus, Corpus | N
     return train, held_out
 
 
-def training_data(corpus: Corpus, config: TrainConfig, rank: int = 0) -> TrainingData:
+def training_data(corpus: Corpus, config: TrainConfig, *, rank: int = 0) -> TrainingData:
     """Everything a run of ``config`` on ``corpus`` reads: samplers of its training and held-out files, and its noise banks."""
     train_files, held_out_files = split_files(corpus, config)
     sampler = SliceSampler(train_files, config.sample_rate, config.length, config.normalize, config.seed, config.labels, config.labelled,

@@ -84,7 +84,7 @@ def default_device() -> torch.device:
     return torch.device("cpu")
 
 
-def build_trainer(config: TrainConfig, data: TrainingData, world: World = World(), device: torch.device | None = None) -> Trainer:
+def build_trainer(config: TrainConfig, data: TrainingData, *, world: World = World(), device: torch.device | None = None) -> Trainer:
     """The trainer of the config's model kind."""
     return TRAINERS[config.kind](config, data, world, device)
 
@@ -116,7 +116,7 @@ def _train(corpus: Corpus, run: Path, config: TrainConfig, schedule: Schedule, r
     config = replace(config, precision=resolve_precision(config.precision, device))
     if not resume:
         _new_run(run, config, corpus.name, force, world)
-    trainer = build_trainer(config, training_data(corpus, config, world.rank), world, device)
+    trainer = build_trainer(config, training_data(corpus, config, rank=world.rank), world=world, device=device)
     checkpoint = latest_checkpoint(run) if resume else None
     if checkpoint is not None:
         trainer.load(checkpoint)

@@ -10,7 +10,7 @@ import torch
 FORWARD_BACKWARD = 3.0
 
 
-def matmul_rate(dtype: torch.dtype = torch.float32, size: int = 2048, repeats: int = 5) -> float:
+def matmul_rate(dtype: torch.dtype = torch.float32, size: int = 2048, *, repeats: int = 5) -> float:
     """Best FLOP/s of a ``size`` x ``size`` matrix product in ``dtype`` on this machine (current thread count).
 
     The operands come from a private generator: measuring must not move the caller's random state.

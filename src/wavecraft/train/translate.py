@@ -56,7 +56,7 @@ class TranslationTrainer(Trainer):
         self.translator = Translator(config, self.generator, self.device)
         self._validation: tuple[torch.Tensor, torch.Tensor] | None = None
 
-    def pairs(self, sampler: SliceSampler, size: int, rng: np.random.Generator | None = None,
+    def pairs(self, sampler: SliceSampler, size: int, *, rng: np.random.Generator | None = None,
               noise: dict[str, NoiseBank] | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """Corrupted inputs ``(size, 1, length / factor)`` and clean targets ``(size, 1, length)`` (noise from the training banks by default).
 
@@ -65,7 +65,7 @@ class TranslationTrainer(Trainer):
         clips, _ = sampler.batch(size, rng)
         if self.config.model.task.task == "paired":
             return clips[:, 1:].to(self.device), clips[:, :1].to(self.device)
-        inputs = corrupt(self.config.model.task, clips[:, 0].numpy(), rng if rng is not None else sampler.rng, noise or self.data.noise)
+        inputs = corrupt(self.config.model.task, clips[:, 0].numpy(), rng if rng is not None else sampler.rng, banks=noise or self.data.noise)
         return torch.from_numpy(inputs)[:, None].to(self.device), clips.to(self.device)
 
     def step_flops(self) -> float:
@@ -95,7 +95,7 @@ class TranslationTrainer(Trainer):
             reconstruction = reconstruction_loss(model.reconstruction, y, out)
             g_loss = model.reconstruction_weight * reconstruction
             if model.stft_weight:
-                stft = multi_resolution_stft_loss(y, out, c.sample_rate)
+                stft = multi_resolution_stft_loss(y, out, sample_rate=c.sample_rate)
                 g_loss = g_loss + model.stft_weight * stft
                 losses["stft_loss"] = stft.item()
             if self.discriminator is not None:
@@ -114,7 +114,7 @@ class TranslationTrainer(Trainer):
         """Fixed held-out pairs (the training files when nothing is held out), drawn once with their own generator."""
         if self._validation is None:
             sampler = self.data.held_out if self.data.held_out is not None else self.data.sampler
-            self._validation = self.pairs(sampler, VALIDATION, np.random.default_rng(self.config.seed + 7), self.data.held_out_noise)
+            self._validation = self.pairs(sampler, VALIDATION, rng=np.random.default_rng(self.config.seed + 7), noise=self.data.held_out_noise)
         return self._validation
 
     def metric(self) -> ValidationLSD:

@@ -53,7 +53,7 @@ def decimate(signal: np.ndarray, factor: int, mode: str) -> np.ndarray:
     return signal[..., ::factor]
 
 
-def random_smoothing(rng: np.random.Generator, max_taps: int = 33, gains: tuple[float, float] = (0.3, 1.0)) -> np.ndarray:
+def random_smoothing(rng: np.random.Generator, max_taps: int = 33, *, gains: tuple[float, float] = (0.3, 1.0)) -> np.ndarray:
     """A Gaussian-shaped FIR of random odd length in [3, ``max_taps``] and random width, unit DC gain times a random gain."""
     taps = 2 * int(rng.integers(1, max_taps // 2 + 1)) + 1
     width = taps / rng.uniform(2.0, 6.0)

@@ -27,7 +27,7 @@ from wavecraft.translate.tasks import TaskConfig, corrupt
 from wavecraft.translate.windows import translate_long
 
 
-def scores(reference: np.ndarray, estimate: np.ndarray, sample_rate: int, factor: int = 1, speech: bool = True) -> dict[str, float]:
+def scores(reference: np.ndarray, estimate: np.ndarray, sample_rate: int, *, factor: int = 1, speech: bool = True) -> dict[str, float]:
     """Every metric of one estimate of one file (``lsd_high`` only when ``factor`` > 1, STOI and PESQ only for speech)."""
     out = {"snr": snr(reference, estimate), "segmental_snr": segmental_snr(reference, estimate, sample_rate),
            "si_sdr": si_sdr(reference, estimate), "lsd": log_spectral_distance(reference, estimate, sample_rate)}
@@ -49,7 +49,7 @@ def baselines(task: TaskConfig, corrupted: np.ndarray, sample_rate: int) -> dict
 
 def translations(
     models: Mapping[str, Callable[[torch.Tensor], torch.Tensor]], task: TaskConfig, clean: np.ndarray, sample_rate: int,
-    window: int, rng: np.random.Generator, noise: Mapping[str, NoiseBank] | None = None,
+    window: int, rng: np.random.Generator, *, noise: Mapping[str, NoiseBank] | None = None,
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """One file's reference and every output for it: the baselines (the corrupted input among them) and each model's.
 
@@ -60,16 +60,16 @@ def translations(
         clean, corrupted = np.asarray(clean, np.float32)
     else:
         clean = np.asarray(clean, np.float32)[: clean.size - clean.size % task.factor]
-        corrupted = corrupt(task, clean[None], rng, noise)[0]
+        corrupted = corrupt(task, clean[None], rng, banks=noise)[0]
     outputs = baselines(task, corrupted, sample_rate)
     for name, model in models.items():
-        outputs[name] = translate_long(model, corrupted, window - window % 2, task.factor)
+        outputs[name] = translate_long(model, corrupted, window - window % 2, factor=task.factor)
     return clean, outputs
 
 
 def evaluate_translation(
     models: Mapping[str, Callable[[torch.Tensor], torch.Tensor]], task: TaskConfig, files: Iterable[np.ndarray],
-    sample_rate: int, window: int, seed: int = 0, speech: bool = True, noise: Mapping[str, NoiseBank] | None = None,
+    sample_rate: int, window: int, *, seed: int = 0, speech: bool = True, noise: Mapping[str, NoiseBank] | None = None,
 ) -> dict[str, dict[str, float]]:
     """Mean scores of the baselines and of each model (name -> network) over clean files at ``sample_rate``.
 
@@ -82,8 +82,8 @@ def evaluate_translation(
     rng = np.random.default_rng(seed)
     totals: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     for file in files:
-        clean, outputs = translations(models, task, file, sample_rate, window, rng, noise)
+        clean, outputs = translations(models, task, file, sample_rate, window, rng, noise=noise)
         for name, estimate in outputs.items():
-            for metric, value in scores(clean, estimate, sample_rate, task.factor, speech).items():
+            for metric, value in scores(clean, estimate, sample_rate, factor=task.factor, speech=speech).items():
                 totals[name][metric].append(value)
     return {name: {metric: float(np.mean(values)) for metric, values in table.items()} for name, table in totals.items()}

@@ -22,7 +22,7 @@ def reconstruction_loss(kind: str, target: torch.Tensor, estimate: torch.Tensor)
     return difference.abs().mean() if kind == "l1" else difference.square().mean()
 
 
-def multi_resolution_stft_loss(target: torch.Tensor, estimate: torch.Tensor, sample_rate: int = 16_000) -> torch.Tensor:
+def multi_resolution_stft_loss(target: torch.Tensor, estimate: torch.Tensor, *, sample_rate: int = 16_000) -> torch.Tensor:
     """Sum over :data:`RESOLUTIONS` of spectral convergence + mean |log|S| - log|Ŝ||; waveforms ``(batch, 1, T)``."""
     total = torch.zeros((), device=target.device)
     scale = sample_rate / 16_000

@@ -68,7 +68,7 @@ class TaskConfig:
         return tuple(name for name in self.noise if name != "coloured") if self.task == "enhance" else ()
 
 
-def corrupt(task: TaskConfig, clean: np.ndarray, rng: np.random.Generator, banks: Mapping[str, NoiseBank] | None = None) -> np.ndarray:
+def corrupt(task: TaskConfig, clean: np.ndarray, rng: np.random.Generator, *, banks: Mapping[str, NoiseBank] | None = None) -> np.ndarray:
     """The model inputs ``(n, length / factor)`` float32 made from clean clips ``(n, length)``.
 
     ``banks`` holds a :class:`NoiseBank` for each corpus in ``task.recorded_noise``.

@@ -21,7 +21,7 @@ from wavecraft.errors import InvalidParameterError
 
 
 def translate_long(
-    model: Callable[[torch.Tensor], torch.Tensor], signal: np.ndarray, window: int, factor: int = 1, batch: int = 16,
+    model: Callable[[torch.Tensor], torch.Tensor], signal: np.ndarray, window: int, *, factor: int = 1, batch: int = 16,
 ) -> np.ndarray:
     """``model`` applied to a 1-D signal of any length, window by window.
 
@@ -46,9 +46,9 @@ def translate_long(
     if window < 2 or window % 2 or factor < 1:
         raise InvalidParameterError(f"need an even window of at least 2 samples and factor >= 1; got {window}, {factor}")
     signal = np.asarray(signal, np.float32)
-    frames = frame_signal(signal, window, window // 2)  # rectangular: the model sees the audio itself
+    frames = frame_signal(signal, window, hop=window // 2)  # rectangular: the model sees the audio itself
     outputs = []
     with torch.no_grad():
         for start in range(0, len(frames), batch):
             outputs.append(model(torch.from_numpy(np.ascontiguousarray(frames[start : start + batch]))[:, None])[:, 0].float().numpy())
-    return overlap_add(np.concatenate(outputs), window * factor // 2, "rect", "hann", signal.size * factor)
+    return overlap_add(np.concatenate(outputs), window * factor // 2, analysis_window="rect", synthesis_window="hann", length=signal.size * factor)
