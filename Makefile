@@ -36,7 +36,7 @@ test-all: $(STAMP)
 	$(PYTEST)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench examples
+	$(BIN)/ruff check .
 
 clean:
 	rm -rf $(VENV) build .pytest_cache

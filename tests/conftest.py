@@ -1,31 +1,12 @@
-"""Shared fixtures: an isolated cache per test and small real audio files."""
+"""Shared fixtures and helpers of the tests: small real audio files, a run trained twice (the cache is isolated by ../conftest.py)."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile as sf
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    """Under pytest-xdist, one thread per worker: the workers already fill the cores, and more threads would fight."""
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        import torch
-        from threadpoolctl import threadpool_limits
-
-        torch.set_num_threads(1)
-        threadpool_limits(1)
-
-
-@pytest.fixture(autouse=True)
-def isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Point WAVECRAFT_CACHE at a fresh folder so no test sees another's cache or the user's."""
-    cache = tmp_path_factory.mktemp("cache")
-    monkeypatch.setenv("WAVECRAFT_CACHE", str(cache))
-    return cache
 
 
 def tone(freq: float = 440.0, sr: int = 16_000, seconds: float = 0.5, amplitude: float = 0.5) -> np.ndarray:

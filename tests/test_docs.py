@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import doctest
 import re
 from pathlib import Path
 
 import numpy as np
 
-import wavecraft.corpus
-
 README = Path(__file__).resolve().parents[1] / "README.md"
-
-
-def test_corpus_docstring_example() -> None:
-    result = doctest.testmod(wavecraft.corpus, verbose=False)
-    assert result.attempted >= 3 and result.failed == 0
 
 
 def readme_examples() -> list[str]:

@@ -120,6 +120,17 @@ def encode(
     -------
     np.ndarray
         Shape ``(frames, N)``, in the dtype of ``signal`` (float32 stays float32).
+
+    Examples
+    --------
+    >>> from wavecraft.bases import dct_basis
+    >>> signal = np.random.default_rng(0).standard_normal(1024)
+    >>> coefs = encode(signal, dct_basis(64), hop=32, analysis_window="sqrt-hann")
+    >>> coefs.shape
+    (33, 64)
+    >>> again = decode(coefs, dct_basis(64), hop=32, analysis_window="sqrt-hann", length=signal.size)
+    >>> float(np.max(np.abs(again - signal))) < 1e-10
+    True
     """
     frames = frame_signal(signal, basis.M, hop=hop, analysis_window=analysis_window)
     return frames @ basis.W.T.astype(frames.dtype)

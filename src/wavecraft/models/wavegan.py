@@ -85,7 +85,18 @@ class WaveGANConfig:
 
 
 class WaveGANGenerator(nn.Module):
-    """z ``(batch, latent)`` (and labels ``(batch,)`` when conditional) -> waveform ``(batch, 1, length)`` in [-1, 1]."""
+    """z ``(batch, latent)`` (and labels ``(batch,)`` when conditional) -> waveform ``(batch, 1, length)`` in [-1, 1].
+
+    Examples
+    --------
+    >>> generator = WaveGANGenerator(WaveGANConfig(d=4, length=4096))
+    >>> z = torch.rand(3, 100) * 2 - 1
+    >>> generator(z).shape
+    torch.Size([3, 1, 4096])
+    >>> conditional = WaveGANGenerator(WaveGANConfig(d=4, length=4096, conditional="cgan", classes=2))
+    >>> conditional(z, torch.tensor([0, 1, 1])).shape
+    torch.Size([3, 1, 4096])
+    """
 
     def __init__(self, config: WaveGANConfig = WaveGANConfig()) -> None:
         super().__init__()
