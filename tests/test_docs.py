@@ -11,9 +11,9 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 
 
 def readme_examples() -> list[str]:
-    """The README's python blocks, each pointed at a corpus that needs no download."""
+    """The README's python blocks: two on speech-en, pointed at a corpus that needs no download, and one loading a run."""
     blocks = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.DOTALL)
-    assert len(blocks) == 2 and all('open_corpus("speech-en")' in b for b in blocks)
+    assert len(blocks) == 3 and all('open_corpus("speech-en")' in b for b in blocks[:2]) and 'load_generator("runs/drums"' in blocks[2]
     return [b.replace('open_corpus("speech-en")', 'open_corpus("synthetic:tones")') for b in blocks]
 
 
@@ -34,3 +34,15 @@ def test_readme_bases_example_reconstructs_the_signal() -> None:
     signal, again = scope["signal"], scope["again"]
     assert scope["coefs"].shape[1] == 128
     assert np.linalg.norm(again - signal) / np.linalg.norm(signal) < 1e-4
+
+
+def test_readme_inference_example_loads_a_trained_run(tmp_path) -> None:
+    from wavecraft.corpus import synthetic_corpus
+    from wavecraft.train.loop import Schedule, train_run
+    from wavecraft.train.presets import preset
+
+    config = preset("wavegan", "small", batch_size=4, critic_steps=1, model_changes={"d": 4})
+    train_run(synthetic_corpus("drum-machine", n_files=4, duration=0.3), tmp_path / "drums", config, Schedule(steps=1))
+    scope: dict = {}
+    exec(compile(readme_examples()[2].replace('"runs/drums"', repr(str(tmp_path / "drums"))), str(README), "exec"), scope)
+    assert scope["clips"].shape == (8, 4096) and scope["model"].config.sample_rate == 16_000
