@@ -93,7 +93,8 @@ def test_resume_continues_bit_exactly(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("config", [
-    preset("specgan", "small", conditional="acgan", labels=("bright", "hollow", "mellow"), batch_size=4, critic_steps=2, model_changes={"d": 4}),
+    pytest.param(preset("specgan", "small", conditional="acgan", labels=("bright", "hollow", "mellow"), batch_size=4, critic_steps=2,
+                        model_changes={"d": 4}), marks=pytest.mark.slow),  # the slowest test of make test (25 s here): make test-all runs it
     preset("wavegan", "small", conditional="semi", labels=("bright", "hollow", "mellow"), batch_size=4, critic_steps=1, loss="hinge",
            labelled=0.5, model_changes={"d": 4}),
     preset("vae", "small", batch_size=4),
