@@ -1,4 +1,4 @@
-"""``summary.json``: the machine-readable results every command writes, never holding NaN or infinity.
+"""``summary.json``: the machine-readable results every command writes, never holding NaN or infinity; and CSV tables of result rows.
 
 JSON has no NaN: Python writes a bare ``NaN`` that other readers reject, and
 a NaN among results means the input could not be measured (silence, a single
@@ -17,8 +17,11 @@ wavecraft.errors.InvalidParameterError: the results hold a value that is not a n
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import math
+from collections.abc import Sequence
 
 from wavecraft.errors import InvalidParameterError
 
@@ -44,3 +47,12 @@ def _first_non_finite(value: object, where: str) -> str | None:
     else:
         return None
     return next((found for path, item in items if (found := _first_non_finite(item, path)) is not None), None)
+
+
+def csv_text(rows: Sequence[dict]) -> str:
+    """Rows of dicts with the same keys as CSV text."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()

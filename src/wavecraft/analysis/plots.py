@@ -215,3 +215,51 @@ def plot_metric_curves(x: np.ndarray, curves: Mapping[str, np.ndarray | Mapping[
         ax.set_title(name, fontsize=10)
         ax.grid(alpha=0.3)
     return save_figure(figure, path)
+
+
+def plot_hop_reconstruction(rows: list[dict], M: int, path: str | os.PathLike, *, colours: Mapping[str, object] | None = None) -> Path:  # noqa: N803
+    """One panel per window pair: relative reconstruction error against hop, per basis (markers) and as the theory predicts (line).
+
+    Errors of exactly 0 are drawn at 1e-17, below the axis' floor of numerical error.
+    """
+    pairs = list(dict.fromkeys(r["window"] for r in rows))
+    methods = list(dict.fromkeys(r["method"] for r in rows))
+    colours = colours or palette(methods)
+    figure, axes = plt.subplots(1, len(pairs), figsize=(4.2 * len(pairs) + 1.5, 3.6), sharey=True, squeeze=False)
+    for ax, pair in zip(axes[0], pairs):
+        for i, method in enumerate(methods):
+            mine = sorted((r for r in rows if r["window"] == pair and r["method"] == method), key=lambda r: r["hop"])
+            ax.plot([r["hop"] for r in mine], [max(r["error"], 1e-17) for r in mine], MARKERS[i % len(MARKERS)], color=colours.get(method, OTHER),
+                    label=method, alpha=0.8)
+        theory = sorted((r for r in rows if r["window"] == pair and r["method"] == methods[0]), key=lambda r: r["hop"])
+        ax.plot([r["hop"] for r in theory], [max(r["predicted"], 1e-17) for r in theory], "-", color=OTHER, lw=1, label="theory")
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        ax.set_xticks([r["hop"] for r in theory], [f"M/{M // r['hop']}" if r["hop"] < M else "M" for r in theory])
+        ax.set_xlabel(f"hop H (M = {M})")
+        ax.set_title(f"windows {pair}", fontsize=10)
+        ax.grid(alpha=0.3)
+    axes[0][0].set_ylabel("relative reconstruction error")
+    _legend_beside(axes[0][-1])
+    return save_figure(figure, path)
+
+
+def plot_hop_rate_distortion(rows: list[dict], M: int, path: str | os.PathLike) -> Path:  # noqa: N803
+    """One panel per basis: SNR against non-zero coefficients per sample, one line per hop."""
+    methods = list(dict.fromkeys(r["method"] for r in rows))
+    hops = sorted({r["hop"] for r in rows}, reverse=True)
+    colours = palette(f"H = {h}" for h in hops)
+    figure, axes = plt.subplots(1, len(methods), figsize=(3.6 * len(methods) + 1.5, 3.6), sharey=True, squeeze=False)
+    for ax, method in zip(axes[0], methods):
+        for hop in hops:
+            mine = sorted((r for r in rows if r["method"] == method and r["hop"] == hop), key=lambda r: r["nonzeros_per_sample"])
+            if mine:
+                ax.plot([r["nonzeros_per_sample"] for r in mine], [r["snr_db"] for r in mine], marker="o", markersize=3,
+                        color=colours[f"H = {hop}"], label=f"H = {hop}" if hop < M else f"H = M = {M}")
+        ax.set_xscale("log", base=2)
+        ax.set_xlabel("non-zero coefficients per sample")
+        ax.set_title(method, fontsize=10)
+        ax.grid(alpha=0.3)
+    axes[0][0].set_ylabel("SNR (dB)")
+    _legend_beside(axes[0][-1])
+    return save_figure(figure, path)

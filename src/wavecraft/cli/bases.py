@@ -1,4 +1,4 @@
-"""``wavecraft learn | compare | resynth``: learn a basis, compare bases, resynthesise with one."""
+"""``wavecraft learn | compare | resynth | hops``: learn a basis, compare bases, resynthesise with one, measure them against the hop."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ import numpy as np
 
 from wavecraft import audio
 from wavecraft.analysis.comparison import compare_bases
+from wavecraft.analysis.hops import hop_study
 from wavecraft.analysis.ratedistortion import keep_largest
 from wavecraft.atomic import check_writable
 from wavecraft.bases.basis import Basis
-from wavecraft.bases.methods import LEARNED, METHODS_HELP, make_coder, make_coders, parse_method
+from wavecraft.bases.methods import LEARNED, METHODS_HELP, Coder, make_coder, make_coders, parse_method
 from wavecraft.bases.shorttime import decode, encode
 from wavecraft.cli import options
 from wavecraft.cli.commands import summary
@@ -21,8 +22,10 @@ from wavecraft.corpus import Corpus, Ensemble, SliceSpec, ensemble, open_corpus
 from wavecraft.errors import InvalidParameterError
 from wavecraft.metrics import snr
 from wavecraft.report.comparison import write_comparison
+from wavecraft.report.hops import write_hops
 
 DEFAULT_METHODS = "dft,dct,dwt:db4,pca,ica,sparse"
+DEFAULT_HOP_BASES = "dft,dct,dwt:db4,pca,ica"
 #: The longest slice: a PCA of M samples holds an M x M covariance and its eigendecomposition.
 MAX_WINDOW = 4096
 #: Most samples an ensemble may hold (1 GiB of float32 slices).
@@ -60,6 +63,17 @@ def register(commands: argparse._SubParsersAction) -> None:
     resynth.add_argument("--hop", type=options.integer(1), default=None, help="hop H (default M/2, with sqrt-Hann windows; M uses rectangular)")
     options.shared(resynth, force="overwrite OUT")
     resynth.set_defaults(run=run_resynth)
+
+    hops = commands.add_parser("hops", help=summary("hops"))
+    hops.add_argument("corpus", metavar="CORPUS")
+    hops.add_argument("--basis", default=DEFAULT_HOP_BASES,
+                      help=f"comma-separated method specs ({METHODS_HELP}) or basis .npz files of M = --window (default {DEFAULT_HOP_BASES})")
+    _add_ensemble_options(hops)
+    hops.add_argument("--hops", type=options.integer(1), nargs="+", default=None, metavar="H", help="hops to measure, each at most M (default M M/2 M/4 M/8)")
+    hops.add_argument("--seconds", type=options.number(0.0, 3600.0, above=True), default=30.0,
+                      help="held-out audio measured, seconds (default 30)")
+    options.shared(hops, out="report folder: index.html, figures/, reconstruction.csv, rate_distortion.csv, summary.json", force="replace --out")
+    hops.set_defaults(run=run_hops)
 
 
 def _add_ensemble_options(parser: argparse.ArgumentParser) -> None:
@@ -185,3 +199,53 @@ def run_resynth(args: argparse.Namespace) -> int:
     audio.save(args.output, rebuilt, rate, force=args.force, subtype="FLOAT")
     print(f"wrote {args.output}: {args.keep} of {basis.N} coefficients per frame, SNR {snr(signal, rebuilt):.1f} dB")
     return 0
+
+
+def run_hops(args: argparse.Namespace) -> int:
+    """Build or learn the bases, measure them against the hop on held-out audio, write the report."""
+    specs = [s.strip() for s in args.basis.split(",") if s.strip()]
+    if not specs:
+        raise InvalidParameterError(f"--basis names no basis; choose from {METHODS_HELP} or give .npz files")
+    files = {spec: _basis_file(spec, args.window) for spec in specs if spec.endswith(".npz")}
+    for spec in specs:
+        if spec not in files:
+            parse_method(spec)
+    too_long = [h for h in args.hops or () if h > args.window]
+    if too_long:
+        raise InvalidParameterError(f"--hops {too_long[0]} is longer than a frame of --window {args.window}: frames would leave gaps")
+    check_writable(args.out, args.force)
+    corpus, ens = draw(args)
+    mismatched = [f"{spec} ({basis.sample_rate} Hz)" for spec, basis in files.items() if basis.sample_rate not in (0, ens.sample_rate)]
+    if mismatched:
+        raise InvalidParameterError(f"the slices are at {ens.sample_rate} Hz and {', '.join(mismatched)} another rate; pass --sr")
+    learned = make_coders([s for s in specs if s not in files], ens.slice_len, ens.sample_rate, ens.train, n_components=None, seed=ens.seed)
+    coders = {spec: learned[spec] if spec in learned else Coder(files[spec], files[spec].analyze) for spec in specs}
+    study = hop_study(coders, held_out_signals(corpus, ens, args.seconds), ens.sample_rate, hops=args.hops)
+    summary = write_hops(args.out, study, corpus.name, specs, force=args.force)
+    rows = [[r["method"], r["hop"], r["window"], f"{r['error']:.2e}", f"{r['predicted']:.2e}", f"{r['ripple']:.3f}"] for r in summary["reconstruction"]]
+    print(format_table(["method", "hop", "window", "error", "predicted", "ripple"], rows))
+    print(format_table(["method", "nonzeros_per_sample", "best_hop", "snr_db"],
+                       [[r["method"], r["nonzeros_per_sample"], r["best_hop"], r["snr_db"]] for r in summary["best_hops"]]))
+    print(f"wrote {args.out / 'index.html'}")
+    return 0
+
+
+def _basis_file(path: str, window: int) -> Basis:
+    """A basis file for a hop study; refused unless its frames are of --window samples."""
+    basis = Basis.load(path)
+    if basis.M != window:
+        raise InvalidParameterError(f"{path} has frames of M = {basis.M} samples, not --window {window}: pass --window {basis.M}")
+    return basis
+
+
+def held_out_signals(corpus: Corpus, ens: Ensemble, seconds: float) -> list[np.ndarray]:
+    """Held-out files (training files when nothing is held out) at the ensemble's rate, less its mean, up to ``seconds`` in all."""
+    names = set(ens.held_out_files or ens.train_files)
+    budget, signals = int(seconds * ens.sample_rate), []
+    for entry in (e for e in corpus if e.path in names):
+        if budget <= 0:
+            break
+        signal, _ = corpus.load(entry, sr=ens.sample_rate)
+        signals.append(signal[:budget] - np.float32(ens.mean))
+        budget -= signals[-1].size
+    return signals

@@ -15,6 +15,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "learn": ("bases", "learn a basis (PCA, ICA, sparse coding) from a corpus"),
     "compare": ("bases", "compare bases on held-out slices; writes an HTML report"),
     "resynth": ("bases", "rebuild a file from the K largest coefficients of each frame"),
+    "hops": ("bases", "reconstruction and rate-distortion of bases against the hop and window pair; writes an HTML report"),
     "mix": ("separation", "instantaneous mixtures of N sources with a random matrix"),
     "separate": ("separation", "unmix N mixtures into independent sources (ICA)"),
     "deconvolve": ("separation", "undo an unknown filter (echoes, colouring) by Infomax blind deconvolution"),

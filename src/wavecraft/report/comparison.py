@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,7 +12,7 @@ from wavecraft.analysis.comparison import BasisResult, Comparison
 from wavecraft.atomic import atomic_path, write_text
 from wavecraft.corpus.ensemble import Ensemble
 from wavecraft.report.html import Report
-from wavecraft.summary import summary_json
+from wavecraft.summary import csv_text, summary_json
 
 
 def write_comparison(out_dir: Path, comparison: Comparison, ens: Ensemble, corpus_name: str, *, force: bool = False) -> dict:
@@ -61,8 +59,8 @@ def write_comparison(out_dir: Path, comparison: Comparison, ens: Ensemble, corpu
         pca = comparison.result("pca")
         if pca is not None:
             plots.plot_explained_variance(pca.coder.estimator.all_explained_variance_ratio_, tmp / "figures" / "explained_variance.png")
-        write_text(tmp / "bases.csv", _csv(rows))
-        write_text(tmp / "rate_distortion.csv", _csv(_curve_rows(results)))
+        write_text(tmp / "bases.csv", csv_text(rows))
+        write_text(tmp / "rate_distortion.csv", csv_text(_curve_rows(results)))
         summary = {
             "corpus": corpus_name,
             "sample_rate": ens.sample_rate,
@@ -79,15 +77,6 @@ def write_comparison(out_dir: Path, comparison: Comparison, ens: Ensemble, corpu
         sparse_ceiling = {} if sparse is None else {"sparse": float(sparse.rate_distortion.snr_k[-1])}
         _report(corpus_name, ens, rows, clips, pca is not None, sparse_ceiling).save(tmp / "index.html")
     return summary
-
-
-def _csv(rows: Sequence[dict]) -> str:
-    """Rows of dicts with the same keys as CSV text."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue()
 
 
 def _curve_rows(results: Sequence[BasisResult]) -> list[dict]:
