@@ -19,7 +19,7 @@ from conftest import tone, write_wav
 
 COMMANDS = [
     [], ["demo"], ["corpus"], ["corpus", "list"], ["corpus", "fetch"], ["corpus", "info"],
-    ["learn"], ["compare"], ["resynth"], ["mix"], ["separate"], ["deconvolve"], ["demix"], ["reprogram"],
+    ["learn"], ["compare"], ["resynth"], ["hops"], ["mix"], ["separate"], ["deconvolve"], ["demix"], ["reprogram"],
     ["vocoder"], ["vocoder", "train"], ["vocoder", "run"], ["vocoder", "evaluate"],
     ["classifier"], ["classifier", "train"], ["classifier", "eval"], ["probe"],
     ["train"], ["train", "gan"], ["train", "vae"], ["train", "translate"],
