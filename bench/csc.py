@@ -1,6 +1,7 @@
 """Convolutional sparse coding against sporco at equal λ: time to reach the same objective on the same signals.
 
     .venv/bin/python bench/csc.py [--corpus speech-en] [--sr 8000] [--signals 16] [--seconds 0.5] [--kernels 16] [--size 64] [--alpha 0.2]
+                                  [--iterations 40] [--every 4] [--code-iter 10]
 
 Both learn K kernels of M samples from the same chunks of the corpus (each
 scaled to unit RMS), from the same initial kernels, for λ ||z||₁ with signed
@@ -106,8 +107,8 @@ def main() -> None:
     parser.add_argument("--kernels", type=int, default=16)
     parser.add_argument("--size", type=int, default=64)
     parser.add_argument("--alpha", type=float, default=0.2)
-    parser.add_argument("--iterations", type=int, default=100, help="iterations of each learner")
-    parser.add_argument("--every", type=int, default=5, help="iterations between scored dictionaries (and the last)")
+    parser.add_argument("--iterations", type=int, default=40, help="iterations of each learner")
+    parser.add_argument("--every", type=int, default=4, help="iterations between scored dictionaries (and the last)")
     parser.add_argument("--code-iter", type=int, default=10, help="FISTA iterations of each of wavecraft's codes steps (warm-started)")
     args = parser.parse_args()
     torch.set_num_threads(2)
