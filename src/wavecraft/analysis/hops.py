@@ -36,7 +36,7 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -90,29 +90,27 @@ def predicted_error(signals: Sequence[np.ndarray], M: int, hop: int, pair: str) 
 
 def reconstruction_error(signals: Sequence[np.ndarray], basis: Basis, hop: int, pair: str) -> float:
     """The relative RMS error of encoding and decoding ``signals`` with every coefficient kept."""
-    analysis, synthesis = WINDOW_PAIRS[pair]
-    error = total = 0.0
-    for x in signals:
-        x = np.asarray(x, np.float64)
-        frames = frame_signal(x, basis.M, hop=hop, analysis_window=analysis)
-        rebuilt = decode(frames @ basis.W.T, basis, hop=hop, analysis_window=analysis, synthesis_window=synthesis, length=x.size)
-        error += float(np.sum((x - rebuilt) ** 2))
-        total += float(np.sum(x**2))
+    error, total = _errors(signals, basis, hop, pair, lambda frames: frames @ basis.W.T)
     return float(np.sqrt(error / total)) if total > 0 else 0.0
 
 
 def sparse_snr(signals: Sequence[np.ndarray], coder: Coder, hop: int, pair: str, keep: int) -> float:
     """SNR in dB when each frame keeps its ``keep`` most important coefficients (``|s_i| ||a_i||``)."""
-    basis, (analysis, synthesis) = coder.basis, WINDOW_PAIRS[pair]
+    error, total = _errors(signals, coder.basis, hop, pair, lambda frames: keep_largest(coder.encode(frames), coder.basis.A, keep))
+    return float(10 * np.log10(total / error)) if error > 0 else float("inf")
+
+
+def _errors(signals: Sequence[np.ndarray], basis: Basis, hop: int, pair: str, code: Callable[[np.ndarray], np.ndarray]) -> tuple[float, float]:
+    """Squared error and energy summed over signals framed with ``pair``, coded by ``code`` (frames -> coefficients) and decoded."""
+    analysis, synthesis = WINDOW_PAIRS[pair]
     error = total = 0.0
     for x in signals:
         x = np.asarray(x, np.float64)
         frames = frame_signal(x, basis.M, hop=hop, analysis_window=analysis)
-        kept = keep_largest(coder.encode(frames), basis.A, keep)
-        rebuilt = decode(kept, basis, hop=hop, analysis_window=analysis, synthesis_window=synthesis, length=x.size)
+        rebuilt = decode(code(frames), basis, hop=hop, analysis_window=analysis, synthesis_window=synthesis, length=x.size)
         error += float(np.sum((x - rebuilt) ** 2))
         total += float(np.sum(x**2))
-    return float(10 * np.log10(total / error)) if error > 0 else float("inf")
+    return error, total
 
 
 @dataclass(frozen=True)
