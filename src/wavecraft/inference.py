@@ -19,6 +19,8 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -42,6 +44,18 @@ GENERATORS = {
     "specgan": (lambda model: SpecGANGenerator(model), "generator"),
     "vae": (lambda model: WaveVAE(model).decoder, "vae.decoder"),
 }
+
+
+@contextmanager
+def evaluating(network: nn.Module) -> Iterator[None]:
+    """Run ``network`` in eval mode without gradients, and put it back in the mode it was in (a training run's stays training)."""
+    was_training = network.training
+    network.eval()
+    try:
+        with torch.no_grad():
+            yield
+    finally:
+        network.train(was_training)
 
 
 class Generator:
@@ -97,15 +111,12 @@ class Generator:
 
     def synthesize(self, latents: torch.Tensor, labels: torch.Tensor | None = None, *, batch: int = 64) -> np.ndarray:
         """Audio ``(n, length)`` from ``(n, latent)`` vectors (and labels), in batches, in eval mode."""
-        was_training = self.network.training
-        self.network.eval()
         out = []
-        with torch.no_grad():
+        with evaluating(self.network):
             for start in range(0, len(latents), batch):
                 part = None if labels is None else labels[start : start + batch].to(self.device)
                 made = self.network(latents[start : start + batch].to(self.device), part)
                 out.append(self.network.to_audio(made.float())[:, 0].cpu().numpy())
-        self.network.train(was_training)
         return np.concatenate(out)
 
 
@@ -135,12 +146,8 @@ class Translator:
 
     def translate(self, inputs: torch.Tensor) -> np.ndarray:
         """Outputs ``(n, samples)`` of inputs ``(n, 1, samples / factor)``, in eval mode."""
-        was_training = self.network.training
-        self.network.eval()
-        with torch.no_grad():
-            out = self.network(inputs.to(self.device)).float()[:, 0].cpu().numpy()
-        self.network.train(was_training)
-        return out
+        with evaluating(self.network):
+            return self.network(inputs.to(self.device)).float()[:, 0].cpu().numpy()
 
 
 def load_generator(run: str | Path, checkpoint: str | None = "best", *, device: torch.device | None = None) -> Generator:
