@@ -1,4 +1,4 @@
-"""Trained models put to use: a run's generator or translator, or a classifier, each built alone from its folder.
+"""Trained models put to use: a run's generator, frame model or translator, or a classifier, each built alone from its folder.
 
 Loading builds only the network that is used (no optimiser, no
 discriminator, no data) and fills it from the checkpoint's
@@ -27,23 +27,29 @@ import numpy as np
 import torch
 from torch import nn
 
+from wavecraft.bases.shorttime import decode, encode
 from wavecraft.errors import InvalidParameterError
 from wavecraft.models.checkpoint import WEIGHTS, Record, load_classifier, load_networks
+from wavecraft.models.frames import FrameGenerator, FramePredictor, roll
 from wavecraft.models.specgan import SpecGANGenerator
 from wavecraft.models.vae import WaveVAE
 from wavecraft.models.wavegan import WaveGANGenerator
+from wavecraft.progress import progress
 from wavecraft.train.checkpoints import find_checkpoint, read_run_config
 from wavecraft.train.config import TrainConfig
 from wavecraft.translate.unet import UNet1d
 
-__all__ = ["Generator", "Translator", "load_classifier", "load_generator", "load_translator"]
+__all__ = ["FrameModel", "Generator", "Translator", "load_classifier", "load_generator", "load_translator"]
 
 #: kind -> (the network that makes audio, the name its tensors carry in a run's checkpoints)
 GENERATORS = {
     "wavegan": (lambda model: WaveGANGenerator(model), "generator"),
     "specgan": (lambda model: SpecGANGenerator(model), "generator"),
     "vae": (lambda model: WaveVAE(model).decoder, "vae.decoder"),
+    "frames": (lambda model: FrameGenerator(model) if model.objective == "gan" else FramePredictor(model), "generator"),
 }
+#: frames rolled out between two updates of the progress bar of a long generation
+ROLL_CHUNK = 256
 
 
 @contextmanager
@@ -119,6 +125,68 @@ class Generator:
                 out.append(self.network.to_audio(made.float())[:, 0].cpu().numpy())
         return np.concatenate(out)
 
+    def sample(self, n: int, generator: torch.Generator | None = None, labels: torch.Tensor | None = None) -> np.ndarray:
+        """``n`` clips ``(n, length)`` from latents drawn with ``generator`` (and ``labels``)."""
+        return self.synthesize(self.latent(n, generator), labels)
+
+
+class FrameModel:
+    """A frames run's model and basis: audio continued frame by frame from a prompt, or from nothing, decoded by overlap-add.
+
+    Parameters
+    ----------
+    config : TrainConfig
+        The run's settings (``config.model`` is a :class:`~wavecraft.models.frames.FrameConfig`).
+    network : FramePredictor or FrameGenerator
+        The model; its codec holds the basis and the coefficients' scales.
+    device, checkpoint, record
+        As for :class:`Generator`.
+    """
+
+    def __init__(self, config: TrainConfig, network: FramePredictor | FrameGenerator, device: torch.device | None = None,
+                 checkpoint: Path | None = None, record: Record | None = None) -> None:
+        self.config, self.network, self.checkpoint, self.record = config, network, checkpoint, record
+        self.device = device or torch.device("cpu")
+
+    def prompt_frames(self, prompt: np.ndarray) -> tuple[torch.Tensor, int]:
+        """The history ``(1, N, 1 + K)`` that continues ``prompt``: the zero frame, then its K whole frames; and the K·H samples they cover."""
+        model, codec = self.config.model, self.network.codec
+        whole = prompt.size // model.hop
+        coefficients = encode(np.asarray(prompt, np.float64), codec.basis(), hop=model.hop, analysis_window=model.window)[:whole]
+        frames = torch.from_numpy(coefficients.T).float()[None].to(self.device) / codec.scale[:, None]
+        return nn.functional.pad(frames, (1, 0)), whole * model.hop
+
+    def continuation(self, history: torch.Tensor, samples: int, generator: torch.Generator | None = None, *,
+                     temperature: float = 1.0) -> np.ndarray:
+        """Audio ``(n, samples)`` of the frames of ``history`` ``(n, N, 1 + K)`` (after its zero frame) and of those rolled out after them.
+
+        ``temperature`` scales the randomness of every new frame (0: the likelihood model's most likely frames).
+        """
+        hop = self.config.model.hop
+        count = max(0, -(-samples // hop) - (history.shape[2] - 1))
+        made = [history[..., 1:]]
+        with evaluating(self.network):
+            chunks = range(0, count, ROLL_CHUNK)
+            for start in progress(chunks, desc="generating", unit="chunk", leave=False, disable=len(chunks) < 4):
+                made.append(roll(self.network, history, min(ROLL_CHUNK, count - start), generator, temperature=temperature))
+                history = torch.cat([history, made[-1]], dim=2)[..., -self.network.receptive_field :]
+        return self.decode(torch.cat(made, dim=2), samples)
+
+    def decode(self, frames: torch.Tensor, samples: int) -> np.ndarray:
+        """Audio ``(n, samples)`` of scaled frames ``(n, N, T)``, by weighted overlap-add."""
+        model, codec = self.config.model, self.network.codec
+        basis = codec.basis()
+        clips = [decode(c, basis, hop=model.hop, analysis_window=model.window)[:samples] for c in codec.unscale(frames)]
+        return np.stack(clips).astype(np.float32)
+
+    def sample(self, n: int, generator: torch.Generator | None = None, labels: torch.Tensor | None = None, *,
+               samples: int | None = None, temperature: float = 1.0) -> np.ndarray:
+        """``n`` clips ``(n, samples)`` generated from nothing (default samples: a training window); frame models are unconditional."""
+        if labels is not None:
+            raise InvalidParameterError("a frame model is unconditional: it takes no labels")
+        history = torch.zeros(n, self.config.model.N, 1, device=self.device)
+        return self.continuation(history, samples or self.config.length, generator, temperature=temperature)
+
 
 class Translator:
     """A translation model's U-Net: corrupted (or low-rate) audio to clean audio.
@@ -150,8 +218,8 @@ class Translator:
             return self.network(inputs.to(self.device)).float()[:, 0].cpu().numpy()
 
 
-def load_generator(run: str | Path, checkpoint: str | None = "best", *, device: torch.device | None = None) -> Generator:
-    """The generator of a GAN or VAE run at ``checkpoint`` (``best``, ``step-NNNNNNN``; None: the latest readable).
+def load_generator(run: str | Path, checkpoint: str | None = "best", *, device: torch.device | None = None) -> Generator | FrameModel:
+    """The generator of a GAN or VAE run, or the model of a frames run, at ``checkpoint`` (``best``, ``step-NNNNNNN``; None: the latest readable).
 
     Raises
     ------
@@ -168,7 +236,8 @@ def load_generator(run: str | Path, checkpoint: str | None = "best", *, device: 
     folder = find_checkpoint(run, checkpoint)
     network = build(config.model)
     load_networks(folder / WEIGHTS, {name: network}, device=device or "cpu")
-    return Generator(config, network.to(device or "cpu").eval(), device, folder, record)
+    wrapper = FrameModel if config.kind == "frames" else Generator
+    return wrapper(config, network.to(device or "cpu").eval(), device, folder, record)
 
 
 def load_translator(run: str | Path, checkpoint: str | None = "best", *, device: torch.device | None = None) -> Translator:

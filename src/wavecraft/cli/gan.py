@@ -1,4 +1,4 @@
-"""``wavecraft generate``, ``interpolate``, ``export`` and ``evaluate``: use a trained generative run (GAN or VAE), score it."""
+"""``wavecraft generate``, ``continue``, ``interpolate``, ``export`` and ``evaluate``: use a trained generative run (GAN, VAE or frame model), score it."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from wavecraft.cli.commands import summary
 from wavecraft.cli.output import format_table
 from wavecraft.corpus import open_corpus
 from wavecraft.errors import InvalidParameterError
-from wavecraft.inference import Generator, load_classifier, load_generator
+from wavecraft.inference import FrameModel, Generator, load_classifier, load_generator
 from wavecraft.metrics import different_bins, frechet_distance, inception_score, nearest_distances
 from wavecraft.models import classify
 from wavecraft.summary import summary_json
@@ -33,14 +33,24 @@ BLIND = 0.2
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    """Add ``generate``, ``interpolate``, ``export`` and ``evaluate``."""
+    """Add ``generate``, ``continue``, ``interpolate``, ``export`` and ``evaluate``."""
     generate = commands.add_parser("generate", help=summary("generate"))
     generate.add_argument("run_dir", type=Path, metavar="RUN")
     generate.add_argument("-n", type=options.integer(1), default=16, help="clips (default 16)")
     options.shared(generate, out="folder of WAVs and sheet.png", seeds="the latent vectors", force="replace --out")
     generate.add_argument("--label", default=None, help="class of a conditional run (default: the classes in turn)")
     generate.add_argument("--checkpoint", default=None, help="a checkpoint name such as step-0000500 or best (default the latest)")
+    _length_arguments(generate, "frames runs: seconds per clip (default one training window)")
     generate.set_defaults(run=run_generate)
+
+    cont = commands.add_parser("continue", help=summary("continue"))
+    cont.add_argument("run_dir", type=Path, metavar="RUN", help="a frames run (wavecraft train frames)")
+    cont.add_argument("prompt", type=Path, metavar="PROMPT", help="audio to continue, at the run's rate")
+    cont.add_argument("output", type=Path, metavar="OUT", help="the WAV to write: the prompt as the model codes it, then the continuation")
+    _length_arguments(cont, "seconds to add after the prompt (default 10)", default=10.0)
+    options.shared(cont, seeds="the frames' randomness", force="overwrite OUT")
+    cont.add_argument("--checkpoint", default="best", help="a checkpoint name such as step-0000500 (default best)")
+    cont.set_defaults(run=run_continue)
 
     interpolate = commands.add_parser("interpolate", help=summary("interpolate"))
     interpolate.add_argument("run_dir", type=Path, metavar="RUN")
@@ -70,24 +80,70 @@ def register(commands: argparse._SubParsersAction) -> None:
     evaluate.set_defaults(run=run_evaluate)
 
 
+def _length_arguments(parser: argparse.ArgumentParser, seconds: str, default: float | None = None) -> None:
+    """``--seconds`` and ``--temperature``: how much a frame model makes, and how freely."""
+    parser.add_argument("--seconds", type=options.number(0.0, above=True), default=default, help=seconds)
+    parser.add_argument("--temperature", type=options.number(0.0), default=1.0,
+                        help="frames runs: scale of each frame's randomness (0: an ml model's most likely frames; default 1)")
+
+
 def run_generate(args: argparse.Namespace) -> int:
     """Write ``n`` generated clips and a sheet of their spectrograms."""
     model = load_generator(args.run_dir, args.checkpoint)
+    frames = isinstance(model, FrameModel)
+    if not frames and (args.seconds is not None or args.temperature != 1.0):
+        raise InvalidParameterError(f"--seconds and --temperature are for frames runs; {args.run_dir} is a {model.config.kind} run "
+                                    f"of {model.config.length}-sample clips")
     check_writable(args.out, args.force)
     generator = torch.Generator().manual_seed(args.seed)
-    latents = model.latent(args.n, generator)
-    labels = model.labels(args.n, args.label)
+    labels = model.labels(args.n, args.label) if not frames else None
     facts = {"run": str(args.run_dir), "checkpoint": model.checkpoint.name, "seed": args.seed}
     if labels is not None:
         facts["labels"] = [model.config.labels[i] for i in labels.tolist()]
-    _write_clips(model, model.synthesize(latents, labels), args.out, args.force, facts)
+    if frames:
+        samples = round(args.seconds * model.config.sample_rate) if args.seconds else None
+        clips = model.sample(args.n, generator, samples=samples, temperature=args.temperature)
+        facts["temperature"] = args.temperature
+    else:
+        clips = model.sample(args.n, generator, labels)
+    _write_clips(model, clips, args.out, args.force, facts)
     print(f"wrote {args.n} clips from {model.checkpoint.name} to {args.out}")
     return 0
 
 
+def run_continue(args: argparse.Namespace) -> int:
+    """Continue a prompt with a frames run and write the prompt (as the model codes it) and the continuation, atomically."""
+    model = load_generator(args.run_dir, args.checkpoint)
+    if not isinstance(model, FrameModel):
+        raise InvalidParameterError(f"{args.run_dir} is a {model.config.kind} run; continue takes a frames run (wavecraft train frames)")
+    check_writable(args.output, args.force)
+    rate = model.config.sample_rate
+    prompt, prompt_rate = audio.load(args.prompt)
+    if prompt_rate != rate:
+        raise InvalidParameterError(f"{args.prompt} is at {prompt_rate} Hz and the run makes {rate} Hz: "
+                                    f"resample it first (wavecraft audio convert {args.prompt} OUT.wav --rate {rate})")
+    if prompt.size < model.config.model.hop:
+        raise InvalidParameterError(f"{args.prompt} is shorter than one hop ({model.config.model.hop} samples): there is nothing to continue")
+    history, kept = model.prompt_frames(prompt)
+    added = round(args.seconds * rate)
+    made = model.continuation(history, kept + added, torch.Generator().manual_seed(args.seed), temperature=args.temperature)[0]
+    audio.save(args.output, made, rate, subtype="FLOAT", force=args.force)
+    print(f"wrote {args.output}: {kept / rate:.2f} s of prompt and {added / rate:.2f} s continued by {args.run_dir} ({model.checkpoint.name})")
+    return 0
+
+
+def _latent_model(args: argparse.Namespace, use: str) -> Generator:
+    """The run's generator, refusing a frames run (it has no latent vector to ``use``)."""
+    model = load_generator(args.run_dir, args.checkpoint)
+    if isinstance(model, FrameModel):
+        raise InvalidParameterError(f"{args.run_dir} is a frames run: it makes audio frame by frame from noise, with no latent vector to {use}; "
+                                    "use wavecraft generate or continue")
+    return model
+
+
 def run_interpolate(args: argparse.Namespace) -> int:
     """Clips at evenly spaced points between two latent vectors (a straight line inside the prior's support), or two labels."""
-    model = load_generator(args.run_dir, args.checkpoint)
+    model = _latent_model(args, "interpolate")
     check_writable(args.out, args.force)
     ends = model.latent(2, torch.Generator().manual_seed(args.seed))
     weights = torch.linspace(0, 1, args.steps)[:, None]
@@ -114,7 +170,7 @@ def run_export(args: argparse.Namespace) -> int:
     ``torch.export`` rather than TorchScript: ``torch.jit.trace``/``load`` are deprecated in the torch this project pins.
     A SpecGAN's network makes normalised spectrograms; Griffin-Lim stays outside the exported graph.
     """
-    model = load_generator(args.run_dir, args.checkpoint)
+    model = _latent_model(args, "export from")
     if args.out.suffix not in EXPORTS.values():
         raise InvalidParameterError(f"--out must end in {' or '.join(EXPORTS.values())}, not {args.out.name!r}")
     check_writable(args.out, args.force)
@@ -135,7 +191,7 @@ def run_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_clips(model: Generator, clips: np.ndarray, out: Path, force: bool, facts: dict) -> None:
+def _write_clips(model: Generator | FrameModel, clips: np.ndarray, out: Path, force: bool, facts: dict) -> None:
     """Write WAVs, the spectrogram sheet and summary.json, atomically."""
     rate = model.config.sample_rate
     with atomic_path(out, force=force) as tmp:
@@ -158,15 +214,18 @@ def run_evaluate(args: argparse.Namespace) -> int:
     clf_config = classifier.config
     if clf_config.sample_rate != config.sample_rate:
         raise InvalidParameterError(f"the classifier hears {clf_config.sample_rate} Hz and the run makes {config.sample_rate} Hz")
-    if clf_config.clip_samples != config.length:
+    frames = isinstance(model, FrameModel)
+    length = clf_config.clip_samples if frames else config.length  # a frame model makes clips of any length
+    if clf_config.clip_samples != length:
         seconds = config.length / config.sample_rate
         raise InvalidParameterError(f"the classifier hears clips of {clf_config.clip_samples} samples and the run makes {config.length}: "
                                     f"padding or cutting would score something else; train one with --seconds {seconds:g}")
     # real clips only of classes the classifier knows (a conditional run's labels are such classes already)
     known = config.labels or clf_config.labels
-    sampler = SliceSampler(open_corpus(model.record.provenance["corpus"]), config.sample_rate, config.length, config.normalize, args.seed, known)
-    labels = model.labels(args.n)
-    fake = model.synthesize(model.latent(args.n, torch.Generator().manual_seed(args.seed)), labels)
+    sampler = SliceSampler(open_corpus(model.record.provenance["corpus"]), config.sample_rate, length, config.normalize, args.seed, known)
+    generator = torch.Generator().manual_seed(args.seed)
+    labels = None if frames else model.labels(args.n)
+    fake = model.sample(args.n, generator, samples=length) if frames else model.sample(args.n, generator, labels)
     real, real_labels = sampler.batch(args.n)
     real_again, again_labels = sampler.batch(args.n)
     clips = {"real": (real[:, 0].numpy(), real_labels), "real, second draw": (real_again[:, 0].numpy(), again_labels), "generated": (fake, labels)}

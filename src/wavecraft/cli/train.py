@@ -1,16 +1,20 @@
-"""``wavecraft train gan|vae|translate``: train a generative or a translation model on a corpus (run under torchrun for several processes)."""
+"""``wavecraft train gan|vae|translate|frames``: train a generative, translation or frame model on a corpus (run under torchrun for several processes)."""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import torch
 
+from wavecraft.bases.basis import Basis
 from wavecraft.cli import options
 from wavecraft.cli.commands import summary
 from wavecraft.corpus import Corpus, open_corpus
 from wavecraft.errors import InvalidParameterError
 from wavecraft.models.conditioning import CONDITIONALS
+from wavecraft.models.frames import DISTRIBUTIONS, OBJECTIVES
+from wavecraft.train.checkpoints import read_run_config
 from wavecraft.train.classifier import class_names
 from wavecraft.train.config import LOSSES, TrainConfig
 from wavecraft.train.distributed import join, main_first, threads_per_process
@@ -22,7 +26,7 @@ from wavecraft.translate.tasks import TASKS, TaskConfig
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    """Add ``train gan``, ``train vae`` and ``train translate``."""
+    """Add ``train gan``, ``train vae``, ``train translate`` and ``train frames``."""
     train = commands.add_parser("train", help=summary("train"), description=__doc__)
     sub = train.add_subparsers(dest="train_command", metavar="MODEL", required=True)
     gan = sub.add_parser("gan", help="train a WaveGAN or SpecGAN, optionally class-conditional (checkpoints resume bit-exactly)")
@@ -53,6 +57,16 @@ def register(commands: argparse._SubParsersAction) -> None:
     translate.add_argument("--adversarial-weight", type=options.number(0.0), default=1.0,
                            help="weight of the adversarial loss (default 1; 0: no discriminator)")
     translate.add_argument("--loss", choices=["lsgan", "hinge", "nonsaturating"], default="lsgan", help="adversarial loss (default lsgan)")
+    frames = sub.add_parser("frames", help="train an autoregressive model over a basis's short-time frames: maximum likelihood or a GAN")
+    _training_arguments(frames)
+    frames.add_argument("--basis", type=Path, default=None, metavar="BASIS", help="a basis .npz (wavecraft learn); required unless --resume")
+    frames.add_argument("--hop", type=options.integer(1), default=None,
+                        help="H, samples between frames (default M/2 with sqrt-Hann windows; H = M uses rectangular ones)")
+    frames.add_argument("--model", choices=OBJECTIVES, default="ml",
+                        help="ml: a causal network predicting a distribution per coefficient; gan: a causal generator against a "
+                             "discriminator of frame windows (default ml)")
+    frames.add_argument("--distribution", choices=DISTRIBUTIONS, default="laplace", help="ml: each coefficient's distribution (default laplace)")
+    frames.add_argument("--loss", choices=LOSSES, default=None, help="gan: the adversarial loss (default hinge)")
 
 
 def _training_arguments(parser: argparse.ArgumentParser) -> None:
@@ -82,7 +96,7 @@ def run_train(args: argparse.Namespace) -> int:
     torch.set_num_threads(args.threads or threads_per_process())
     # under torchrun: rank 0 opens the corpus first (it may generate or fetch it), the others then find it
     corpus = main_first(lambda: open_corpus(args.corpus), join(default_device()))
-    config = _config(args, corpus)
+    config = read_run_config(args.out)[0] if args.resume else _config(args, corpus)
     schedule = Schedule(args.steps, args.minutes, args.checkpoint_every, args.checkpoint_minutes, args.keep)
     trainer = train_run(corpus, args.out, config, schedule, resume=args.resume, force=args.force)
     if trainer.world.main:
@@ -99,6 +113,8 @@ def _config(args: argparse.Namespace, corpus: Corpus) -> TrainConfig:
     changes = {"seed": args.seed, "precision": args.precision, "sample_rate": args.sr}
     if args.train_command == "vae":
         return preset("vae", args.preset, **changes)
+    if args.train_command == "frames":
+        return preset("frames", args.preset, model_changes=_frame_shape(args), **changes, **({"loss": args.loss} if args.loss else {}))
     if args.train_command == "translate":
         task = TaskConfig(args.task, args.factor if args.task == "superres" else 1, args.decimation, tuple(args.snr), tuple(args.noise))
         model = {"task": task, "reconstruction": args.reconstruction, "reconstruction_weight": args.reconstruction_weight,
@@ -108,3 +124,17 @@ def _config(args: argparse.Namespace, corpus: Corpus) -> TrainConfig:
     changes |= {"labelled": args.labelled, "loss": args.loss or ("nonsaturating" if conditional == "semi" else "wgan-gp")}
     labels = class_names(corpus) if conditional != "none" else ()
     return preset(args.model, args.preset, conditional=conditional, labels=labels, **changes)
+
+
+def _frame_shape(args: argparse.Namespace) -> dict:
+    """The frame model's basis fields from ``--basis`` and ``--hop``, refusing a hop past the frame or a basis of another rate."""
+    if args.basis is None:
+        raise InvalidParameterError("train frames needs --basis: a basis .npz from wavecraft learn (or --resume)")
+    basis = Basis.load(args.basis)
+    hop = args.hop or max(1, basis.M // 2)
+    if hop > basis.M:
+        raise InvalidParameterError(f"--hop {hop} is longer than the basis's frames of M = {basis.M} samples: frames would leave gaps")
+    if basis.sample_rate not in (0, args.sr):
+        raise InvalidParameterError(f"{args.basis} was learned at {basis.sample_rate} Hz and --sr is {args.sr}: train at the basis's rate")
+    return {"M": basis.M, "N": basis.N, "hop": hop, "window": "rect" if hop == basis.M else "sqrt-hann", "basis": str(args.basis.resolve()),
+            "objective": args.model, "distribution": args.distribution}

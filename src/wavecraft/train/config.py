@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from wavecraft.configs import from_dict, to_dict
 from wavecraft.errors import InvalidParameterError
+from wavecraft.models.frames import FrameConfig
 from wavecraft.models.specgan import SpecGANConfig
 from wavecraft.models.vae import VAEConfig
 from wavecraft.models.wavegan import WaveGANConfig
@@ -13,8 +14,8 @@ from wavecraft.train.precision import PRECISIONS
 from wavecraft.translate.config import TranslationConfig
 
 LOSSES = ("wgan-gp", "hinge", "lsgan", "nonsaturating")
-MODEL_KINDS = {"wavegan": WaveGANConfig, "specgan": SpecGANConfig, "vae": VAEConfig, "translate": TranslationConfig}
-ModelConfig = WaveGANConfig | SpecGANConfig | VAEConfig | TranslationConfig
+MODEL_KINDS = {"wavegan": WaveGANConfig, "specgan": SpecGANConfig, "vae": VAEConfig, "translate": TranslationConfig, "frames": FrameConfig}
+ModelConfig = WaveGANConfig | SpecGANConfig | VAEConfig | TranslationConfig | FrameConfig
 
 
 @dataclass(frozen=True)
@@ -23,16 +24,16 @@ class TrainConfig:
 
     Attributes
     ----------
-    model : WaveGANConfig, SpecGANConfig, VAEConfig or TranslationConfig
+    model : WaveGANConfig, SpecGANConfig, VAEConfig, TranslationConfig or FrameConfig
         The architecture; its type is the run's kind.
     sample_rate, batch_size : int
         Rate of the clips and clips per batch (per process when distributed).
     learning_rate, betas
         Adam's.
     critic_steps : int
-        Discriminator updates per generator update (GANs).
+        Discriminator updates per generator update (GANs, frame GANs).
     loss : str
-        One of :data:`LOSSES` (GANs).
+        One of :data:`LOSSES` (GANs, frame GANs).
     gradient_penalty : float
         λ of WGAN-GP.
     normalize : bool
@@ -84,12 +85,12 @@ class TrainConfig:
 
     @property
     def kind(self) -> str:
-        """``wavegan``, ``specgan``, ``vae`` or ``translate``."""
+        """``wavegan``, ``specgan``, ``vae``, ``translate`` or ``frames``."""
         return next(name for name, cls in MODEL_KINDS.items() if isinstance(self.model, cls))
 
     @property
     def conditional(self) -> str:
-        """The model's conditional variant (``none`` for a VAE)."""
+        """The model's conditional variant (``none`` for a VAE or a frame model)."""
         return getattr(self.model, "conditional", "none")
 
     @property

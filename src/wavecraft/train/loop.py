@@ -34,6 +34,7 @@ from wavecraft.train.checkpoints import keep_best, latest_checkpoint, never_chec
 from wavecraft.train.config import TrainConfig
 from wavecraft.train.data import TrainingData, training_data
 from wavecraft.train.distributed import World, any_rank, barrier, join, leave, replica_spread
+from wavecraft.train.frames import FrameTrainer
 from wavecraft.train.gan import GANTrainer
 from wavecraft.train.precision import resolve_precision
 from wavecraft.train.throughput import matmul_rate
@@ -42,7 +43,8 @@ from wavecraft.train.translate import TranslationTrainer
 from wavecraft.train.vae import VAETrainer
 
 #: model kind -> its trainer
-TRAINERS: dict[str, type[Trainer]] = {"wavegan": GANTrainer, "specgan": GANTrainer, "vae": VAETrainer, "translate": TranslationTrainer}
+TRAINERS: dict[str, type[Trainer]] = {"wavegan": GANTrainer, "specgan": GANTrainer, "vae": VAETrainer, "translate": TranslationTrainer,
+                                      "frames": FrameTrainer}
 
 
 @dataclass(frozen=True)

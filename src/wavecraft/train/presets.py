@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from wavecraft.errors import InvalidParameterError
+from wavecraft.models.frames import FrameConfig
 from wavecraft.models.specgan import SpecGANConfig
 from wavecraft.models.vae import VAEConfig
 from wavecraft.models.wavegan import WaveGANConfig
@@ -35,16 +36,25 @@ PRESET_MODELS: dict[tuple[str, str], ModelConfig] = {
     ("vae", "small"): VAEConfig(SMALL_WAVEGAN),
     ("translate", "paper"): TranslationConfig(unet=UNetConfig(depth=5, channels=32, max_channels=512, kernel=25, stride=4), length=16384),
     ("translate", "small"): TranslationConfig(unet=UNetConfig(depth=4, channels=16, kernel=15, stride=4), length=8192),
+    ("frames", "paper"): FrameConfig(context=224, frames=32, channels=256, layers=7),
+    ("frames", "small"): FrameConfig(),
 }
 
 
-def training_settings(kind: str, name: str) -> dict:
+def training_settings(kind: str, name: str, model: ModelConfig) -> dict:
     """The optimiser, loss and batch settings of a preset, as :class:`TrainConfig` fields.
 
     GANs: WGAN-GP (λ = 10), Adam 1e-4, β = (0.5, 0.9), 5 critic steps, batch 64 (paper) or 32 (small);
     the VAE: Adam 3e-4, β = (0.9, 0.999); translation as pix2pix: Adam 2e-4, β = (0.5, 0.999), LSGAN,
-    one discriminator step, batch 32 or 16, 10 % of the files held out.
+    one discriminator step, batch 32 or 16, 10 % of the files held out. Frame models: batch 64 or 32;
+    maximum likelihood with Adam 1e-3, β = (0.9, 0.999); the frame GAN hinge loss, Adam 2e-4,
+    β = (0.5, 0.9), one discriminator step (each step of either network rolls out ``frames`` frames).
     """
+    if kind == "frames":
+        settings = {"batch_size": 64 if name == "paper" else 32}
+        if model.objective == "ml":
+            return settings | {"learning_rate": 1e-3, "betas": (0.9, 0.999)}
+        return settings | {"learning_rate": 2e-4, "loss": "hinge", "critic_steps": 1}
     if kind == "translate":
         return {"batch_size": 32 if name == "paper" else 16, "learning_rate": 2e-4, "betas": (0.5, 0.999), "loss": "lsgan",
                 "critic_steps": 1, "held_out": 0.1}
@@ -60,18 +70,20 @@ def preset(kind: str, name: str, *, conditional: str = "none", labels: tuple[str
 
     Parameters
     ----------
-    kind : {"wavegan", "specgan", "vae", "translate"}
+    kind : {"wavegan", "specgan", "vae", "translate", "frames"}
         The model.
     name : {"paper", "small"}
         The preset: ``paper`` is d = 64, 16384 samples, batch 64 for the GANs; ``small`` d = 16, 4096 samples,
-        batch 32 (translation: a U-Net of depth 4, 16 channels, kernel 15, stride 4, 8192-sample windows, batch 16).
+        batch 32 (translation: a U-Net of depth 4, 16 channels, kernel 15, stride 4, 8192-sample windows, batch 16;
+        frame models: 128 channels, 5 causal layers (32 frames seen), windows of 48 + 16 frames; ``paper`` 256, 7 (128) and 224 + 32).
     conditional : str, default="none"
         A class-conditional GAN (``cgan``, ``acgan``, ``semi``) on ``labels``.
     labels : tuple of str, default=()
         Its class names, in label order.
     model_changes : dict, optional
-        Architecture fields to change: ``d`` of a GAN, the VAE's backbone, or a translation model's ``task``,
-        loss weights and ``spline_input`` (the window is cut to a multiple of the task's factor).
+        Architecture fields to change: ``d`` of a GAN, the VAE's backbone, a translation model's ``task``,
+        loss weights and ``spline_input`` (the window is cut to a multiple of the task's factor), or a frame
+        model's basis shape (``M``, ``N``, ``hop``, ``window``, ``basis``) and ``objective``.
     **changes
         Any other :class:`TrainConfig` field.
 
@@ -83,10 +95,10 @@ def preset(kind: str, name: str, *, conditional: str = "none", labels: tuple[str
         raise InvalidParameterError(f"no preset {name!r} for {kind!r}: kinds {', '.join(MODEL_KINDS)}, presets {', '.join(PRESETS)}")
     model = _changed(PRESET_MODELS[kind, name], dict(model_changes or {}))
     if conditional != "none":
-        if kind == "vae":
-            raise InvalidParameterError("the VAE baseline is unconditional")
+        if kind in ("vae", "frames"):
+            raise InvalidParameterError(f"the {kind} model is unconditional")
         model = replace(model, conditional=conditional, classes=len(labels))
-    return TrainConfig(model=model, labels=tuple(labels), **(training_settings(kind, name) | changes))
+    return TrainConfig(model=model, labels=tuple(labels), **(training_settings(kind, name, model) | changes))
 
 
 def _changed(model: ModelConfig, changes: dict) -> ModelConfig:
