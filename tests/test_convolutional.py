@@ -7,7 +7,10 @@ import pytest
 import torch
 from torch.nn import functional as F  # noqa: N812
 
+from wavecraft.analysis.shiftinvariant import coding_points, shorttime_snr
+from wavecraft.bases import Basis, dct_basis
 from wavecraft.bases.convolutional import ConvolutionalSparseCoding
+from wavecraft.cli import main
 from wavecraft.errors import InvalidParameterError
 
 K, M, T = 3, 32, 2000
@@ -78,3 +81,27 @@ def test_bad_parameters_and_signals_are_one_clear_error(bad: dict) -> None:
         ConvolutionalSparseCoding(K, M).fit(np.zeros((2, M - 1)))
     with pytest.raises(InvalidParameterError, match="NaN"):
         ConvolutionalSparseCoding(K, M).fit(np.full((2, 100), np.nan))
+
+
+def test_placed_kernels_code_a_planted_signal_with_fewer_non_zeros_than_frames() -> None:
+    X, _ = planted(signals=4)  # noqa: N806
+    csc = ConvolutionalSparseCoding(K, M, alpha=0.05, max_iter=40, random_state=1).fit(X)
+    dct = dct_basis(M)
+    (point,) = coding_points(csc, X, {"dct": dct}, [0.05])
+    assert point.nonzeros < 0.1 * X.size and point.csc_snr > 20  # 603 non-zeros of 8000 samples, 22.3 dB here
+    assert point.csc_snr > point.shorttime_snr["dct"] + 5  # 14.4 dB: frames spend coefficients on every kernel they cut through
+    assert point.refitted_snr > point.csc_snr + 1.5  # least squares on the support undoes the shrinkage (24.5 dB here)
+    assert shorttime_snr(X, dct, 10**9) > 200  # every coefficient kept: exact
+    assert shorttime_snr(X, dct, 0) == 0.0 and shorttime_snr(X, dct, 100) < shorttime_snr(X, dct, 1000)
+
+
+def test_learn_csc_streams_chunks_of_whole_files(tmp_path, capsys: pytest.CaptureFixture) -> None:
+    out = tmp_path / "csc.npz"
+    assert main(["learn", "synthetic:drum-machine", "--method", "csc", "--window", "32", "--components", "4", "--chunks", "32",
+                 "--passes", "2", "--alpha", "0.2", "--out", str(out)]) == 0
+    basis = Basis.load(out)
+    assert (basis.M, basis.N, basis.name, basis.sample_rate) == (32, 4, "csc", 16_000)
+    assert np.all(np.linalg.norm(basis.A, axis=0) <= 1 + 1e-5) and basis.provenance["chunk"] == 512
+    held_out_snr = float(capsys.readouterr().out.split("held-out SNR ")[1].split(" dB")[0])
+    assert held_out_snr > 3
+    assert main(["learn", "synthetic:drum-machine", "--method", "csc", "--window", "32", "--chunk", "16", "--out", str(tmp_path / "x.npz")]) == 2

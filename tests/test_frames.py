@@ -171,3 +171,14 @@ def test_the_frames_commands(periodic_corpus: Path, tmp_path: Path, capsys: pyte
         assert main(argv) == 2, why
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and "Traceback" not in err, why
+
+
+def test_evaluate_scores_a_frames_run_at_the_classifiers_clip_length(tmp_path: Path) -> None:
+    dct = dct_basis(64)
+    Basis(dct.W, dct.A, 16_000, "dct").save(tmp_path / "dct.npz")
+    run, clf, scores = tmp_path / "run", tmp_path / "clf", tmp_path / "scores.json"
+    assert main(["train", "frames", "synthetic:tones", "--basis", str(tmp_path / "dct.npz"), "--steps", "2", "--out", str(run)]) == 0
+    assert main(["classifier", "train", "synthetic:tones", "--epochs", "3", "--seconds", "0.5", "--out", str(clf)]) == 0
+    assert main(["evaluate", str(run), "--classifier", str(clf), "-n", "40", "--json", str(scores)]) == 0  # 8000-sample clips, not the 2080 of a window
+    result = json.loads(scores.read_text())
+    assert result["generated"]["frechet_to_real"] > result["real, second draw"]["frechet_to_real"]  # two steps of training are not real

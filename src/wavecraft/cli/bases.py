@@ -13,12 +13,13 @@ from wavecraft.analysis.hops import hop_study
 from wavecraft.analysis.ratedistortion import keep_largest
 from wavecraft.atomic import check_writable
 from wavecraft.bases.basis import Basis
+from wavecraft.bases.convolutional import ConvolutionalSparseCoding
 from wavecraft.bases.methods import LEARNED, METHODS_HELP, Coder, make_coder, make_coders, parse_method
 from wavecraft.bases.shorttime import decode, encode
 from wavecraft.cli import options
 from wavecraft.cli.commands import summary
 from wavecraft.cli.output import format_table
-from wavecraft.corpus import Corpus, Ensemble, SliceSpec, ensemble, open_corpus
+from wavecraft.corpus import Corpus, Ensemble, SliceSpec, ensemble, iter_batches, open_corpus
 from wavecraft.errors import InvalidParameterError
 from wavecraft.metrics import snr
 from wavecraft.report.comparison import write_comparison
@@ -32,17 +33,25 @@ MAX_WINDOW = 4096
 MAX_ENSEMBLE_SAMPLES = 1 << 28
 #: Length of the held-out excerpt a comparison rebuilds with each basis.
 EXCERPT_SECONDS = 4.0
+#: Chunks of whole files per batch of convolutional sparse coding, and held-out chunks it is scored on.
+CSC_BATCH, CSC_HELD_OUT = 16, 64
 
 
 def register(commands: argparse._SubParsersAction) -> None:
     """Add ``learn``, ``compare`` and ``resynth``."""
     learn = commands.add_parser("learn", help=summary("learn"), description=__doc__)
     learn.add_argument("corpus", metavar="CORPUS", help="e.g. speech-en, drums, folder:./sounds")
-    learn.add_argument("--method", default="ica", help="pca, ica or sparse (default ica)")
+    learn.add_argument("--method", default="ica",
+                       help="pca, ica or sparse, learned on slices of --window samples; or csc: K = --components kernels of "
+                            "--window samples, shift-invariant, learned on chunks of whole files (default ica)")
     learn.add_argument("--solver", default=None, help="ICA solver: fastica (default), infomax, orthonormal-l1")
     _add_ensemble_options(learn)
     learn.add_argument("--components", type=options.integer(1), default=None, help="N (default M)")
-    learn.add_argument("--alpha", type=options.number(0.0, above=True), default=0.1, help="sparse coding: λ relative to the slices' RMS (default 0.1)")
+    learn.add_argument("--alpha", type=options.number(0.0, above=True), default=0.1,
+                       help="sparse coding: λ relative to the slices' RMS; csc: λ on chunks of unit RMS (default 0.1)")
+    learn.add_argument("--chunk", type=options.integer(2), default=None, help="csc: samples per chunk of a file (default 16 M)")
+    learn.add_argument("--chunks", type=options.integer(CSC_BATCH), default=512, help="csc: chunks streamed per pass (default 512)")
+    learn.add_argument("--passes", type=options.integer(1), default=10, help="csc: passes over the stream (default 10)")
     options.shared(learn, out="the basis .npz to write", force="overwrite --out")
     learn.set_defaults(run=run_learn)
 
@@ -105,6 +114,8 @@ def draw(args: argparse.Namespace) -> tuple[Corpus, Ensemble]:
 
 def run_learn(args: argparse.Namespace) -> int:
     """Fit one learned basis and save it."""
+    if args.method == "csc":
+        return _learn_convolutional(args)
     name, _ = parse_method(args.method)
     if name not in LEARNED:
         raise InvalidParameterError(f"learn takes pca, ica or sparse; {args.method} is explicit (see `wavecraft compare`)")
@@ -122,6 +133,28 @@ def run_learn(args: argparse.Namespace) -> int:
     sparse_snr, full_snr = snr(ens.held_out, decode(keep_largest(held, basis.A, k))), snr(ens.held_out, decode(held))
     print(f"wrote {args.out}: {spec}, N={basis.N}, M={basis.M}, {ens.sample_rate} Hz, fitted in {coder.fit_seconds:.1f} s; "
           f"held-out SNR {sparse_snr:.1f} dB from the {k} largest of each slice's coefficients ({full_snr:.1f} dB from all {basis.N})")
+    return 0
+
+
+def _learn_convolutional(args: argparse.Namespace) -> int:
+    """Learn shift-invariant kernels from a stream of unit-RMS chunks of the corpus's training files; score them on held-out chunks."""
+    check_writable(args.out, args.force)
+    corpus = open_corpus(args.corpus)
+    chunk = args.chunk or 16 * args.window
+    if chunk <= args.window:
+        raise InvalidParameterError(f"--chunk {chunk} must be longer than a kernel of --window {args.window} samples")
+    spec = SliceSpec(chunk, args.sr, args.silence_db, gain="slice", seed=args.seed)
+    rate = spec.rate(corpus)
+    csc = ConvolutionalSparseCoding(args.components or args.window, args.window, alpha=args.alpha, max_iter=args.passes, random_state=args.seed)
+    csc.fit_batches(lambda: iter_batches(corpus, CSC_BATCH, spec, n_batches=args.chunks // CSC_BATCH))
+    held = np.concatenate(list(iter_batches(corpus, CSC_HELD_OUT, spec, split="held_out", n_batches=1)))
+    codes = csc.transform(held)
+    basis = csc.to_basis(rate, {"corpus": corpus.name, "chunk": chunk, "chunks": args.chunks, "passes": args.passes, "seed": args.seed})
+    basis.save(args.out, force=args.force)
+    per_second = np.count_nonzero(codes) / (held.size / rate)
+    print(f"wrote {args.out}: csc, K={csc.n_kernels} kernels of M={args.window}, {rate} Hz, {csc.n_iter_} passes of {args.chunks} chunks "
+          f"of {chunk} samples; held-out SNR {snr(held, csc.inverse_transform(codes)):.1f} dB from {per_second:.0f} non-zeros per second "
+          f"({per_second / rate:.3f} per sample)")
     return 0
 
 
