@@ -98,13 +98,20 @@ def test_the_likelihood_is_the_distributions_own() -> None:
     torch.manual_seed(0)
     frames = torch.randn(2, 8, 5)
     for distribution, family in (("laplace", torch.distributions.Laplace), ("gauss", torch.distributions.Normal)):
-        model = FramePredictor(FrameConfig(M=8, N=8, hop=8, window="rect", channels=4, layers=2, distribution=distribution))
+        model = FramePredictor(FrameConfig(M=8, N=8, hop=8, window="rect", channels=4, layers=2, distribution=distribution, past_noise=0.0))
         location, log_scale = model(torch.nn.functional.pad(frames, (1, 0))[..., :-1])  # frame t from frames before it
         expected = -family(location, log_scale.exp()).log_prob(frames).mean()
         torch.testing.assert_close(model.negative_log_likelihood(frames), expected)
         past = torch.randn(3, 8, 4)
         cold = model.next_frame(past, torch.Generator().manual_seed(0), temperature=0.0)
         torch.testing.assert_close(cold, soft_limit(model(past)[0][..., -1]))  # temperature 0: the location
+    noisy = FramePredictor(FrameConfig(M=8, N=8, hop=8, window="rect", channels=4, layers=2, distribution="gauss", past_noise=0.5))
+    noisy.load_state_dict(model.state_dict())  # the Gaussian model's weights
+    torch.manual_seed(1)
+    past = torch.nn.functional.pad(frames, (1, 0))[..., :-1] + 0.5 * torch.randn(2, 8, 5)
+    location, log_scale = noisy(past)  # the noise is on the past only: the targets stay clean
+    torch.manual_seed(1)
+    torch.testing.assert_close(noisy.negative_log_likelihood(frames), -torch.distributions.Normal(location, log_scale.exp()).log_prob(frames).mean())
 
 
 def test_a_likelihood_model_continues_a_periodic_signal(periodic_corpus: Path, tmp_path: Path) -> None:

@@ -65,7 +65,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     frames.add_argument("--model", choices=OBJECTIVES, default="ml",
                         help="ml: a causal network predicting a distribution per coefficient; gan: a causal generator against a "
                              "discriminator of frame windows (default ml)")
-    frames.add_argument("--distribution", choices=DISTRIBUTIONS, default="laplace", help="ml: each coefficient's distribution (default laplace)")
+    frames.add_argument("--distribution", choices=DISTRIBUTIONS, default=None, help="ml: each coefficient's distribution (default gauss)")
+    frames.add_argument("--past-noise", type=options.number(0.0), default=None,
+                        help="ml: noise added to the past it learns from, in units of each coefficient's spread, so that its own "
+                             "roll-outs do not run away (default 0.2)")
     frames.add_argument("--loss", choices=LOSSES, default=None, help="gan: the adversarial loss (default hinge)")
 
 
@@ -136,5 +139,6 @@ def _frame_shape(args: argparse.Namespace) -> dict:
         raise InvalidParameterError(f"--hop {hop} is longer than the basis's frames of M = {basis.M} samples: frames would leave gaps")
     if basis.sample_rate not in (0, args.sr):
         raise InvalidParameterError(f"{args.basis} was learned at {basis.sample_rate} Hz and --sr is {args.sr}: train at the basis's rate")
-    return {"M": basis.M, "N": basis.N, "hop": hop, "window": "rect" if hop == basis.M else "sqrt-hann", "basis": str(args.basis.resolve()),
-            "objective": args.model, "distribution": args.distribution}
+    shape = {"M": basis.M, "N": basis.N, "hop": hop, "window": "rect" if hop == basis.M else "sqrt-hann", "basis": str(args.basis.resolve()),
+             "objective": args.model, "distribution": args.distribution, "past_noise": args.past_noise}
+    return {name: value for name, value in shape.items() if value is not None}

@@ -71,6 +71,9 @@ class FrameConfig:
         Maximum likelihood (a distribution per coefficient) or adversarial training.
     distribution : {"laplace", "gauss"}
         The ``ml`` model's distribution of each coefficient given the past.
+    past_noise : float
+        Standard deviation of Gaussian noise added to the past frames an ``ml`` model learns from (in units of
+        each coefficient's spread), so that it learns to continue pasts as imperfect as its own roll-outs.
     context : int
         Most past frames a ``gan`` generator is given before it continues (drawn from 0 to this at each step).
     frames : int
@@ -89,7 +92,8 @@ class FrameConfig:
     window: str = "sqrt-hann"
     basis: str = ""
     objective: str = "ml"
-    distribution: str = "laplace"
+    distribution: str = "gauss"
+    past_noise: float = 0.2
     context: int = 48
     frames: int = 16
     channels: int = 128
@@ -102,8 +106,9 @@ class FrameConfig:
             raise InvalidParameterError(f"the hop must be in [1, M={self.M}] or frames would leave gaps, not {self.hop}")
         if self.objective not in OBJECTIVES or self.distribution not in DISTRIBUTIONS:
             raise InvalidParameterError(f"objective is one of {', '.join(OBJECTIVES)} and distribution one of {', '.join(DISTRIBUTIONS)}")
-        if min(self.N, self.frames, self.channels, self.layers, self.latent) < 1 or self.context < 0 or self.kernel < 2:
-            raise InvalidParameterError("a frame model needs N, frames, channels, layers and latent of at least 1, a context >= 0 and a kernel >= 2")
+        if min(self.N, self.frames, self.channels, self.layers, self.latent) < 1 or min(self.context, self.past_noise) < 0 or self.kernel < 2:
+            raise InvalidParameterError("a frame model needs N, frames, channels, layers and latent of at least 1, a context and past noise >= 0 "
+                                        "and a kernel >= 2")
 
     @property
     def length(self) -> int:
@@ -218,8 +223,14 @@ class FramePredictor(nn.Module):
         return location, log_scale.clamp(float(np.log(MIN_SCALE)), float(np.log(SOFT_LIMIT)))
 
     def negative_log_likelihood(self, frames: torch.Tensor) -> torch.Tensor:
-        """Mean NLL per coefficient of frames ``(n, N, T)``, each predicted from those before it (the first from a zero frame)."""
-        location, log_scale = self(nn.functional.pad(frames, (1, 0))[..., :-1])
+        """Mean NLL per coefficient of frames ``(n, N, T)``, each predicted from those before it (the first from a zero frame).
+
+        The past is seen with ``past_noise`` added (drawn from torch's global generator); the frames predicted are clean.
+        """
+        past = nn.functional.pad(frames, (1, 0))[..., :-1]
+        if self.config.past_noise:
+            past = past + self.config.past_noise * torch.randn_like(past)
+        location, log_scale = self(past)
         error = (frames - location) * torch.exp(-log_scale)
         if self.config.distribution == "laplace":
             return (error.abs() + log_scale + float(np.log(2))).mean()
