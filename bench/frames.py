@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/frames.py [--corpora drums speech-en] [--bases dct pca ica] [--models ml gan] [--minutes 2]
                                      [--window 64] [--clips 256] [--out /tmp/wavecraft-frames] [--reuse]
+                                     [--distribution gauss|laplace] [--past-noise 0.2]
 
 For every corpus (drums at 16 kHz, speech-en at 8 kHz): PCA and ICA bases of
 ``--window`` samples are learned (``wavecraft learn``; the DCT is the
@@ -13,7 +14,9 @@ makes that length), scored by the log-mel Fréchet distance to as many real
 clips of that length; a second draw of real clips gives the floor. Frame
 models are scored at temperature 1 (their own distribution) and 0.5.
 Printed: steps reached, steps/s and the distances, one row per run.
-``--reuse`` scores the runs already in ``--out`` instead of training again.
+``--reuse`` scores the runs already in ``--out`` instead of training again;
+``--distribution`` and ``--past-noise`` change the likelihood models' (as
+``wavecraft train frames`` does).
 """
 
 from __future__ import annotations
@@ -95,8 +98,9 @@ def run(args: argparse.Namespace) -> None:
         for name, path in bases(corpus, rate, args.bases, args.window, out, args.reuse).items():
             for model in args.models:
                 runs[f"frames {model}", name] = out / f"{model}-{name}"
-                train(["frames", corpus, "--basis", str(path), "--sr", str(rate), "--model", model], runs[f"frames {model}", name], args.minutes,
-                      args.reuse)
+                likelihood = ["--distribution", args.distribution, "--past-noise", str(args.past_noise)] if model == "ml" else []
+                train(["frames", corpus, "--basis", str(path), "--sr", str(rate), "--model", model, *likelihood], runs[f"frames {model}", name],
+                      args.minutes, args.reuse)
         runs["wavegan", "-"] = out / "wavegan"
         train(["gan", corpus, "--sr", str(rate)], runs["wavegan", "-"], args.minutes, args.reuse)
         for (model, name), folder in runs.items():
@@ -115,4 +119,6 @@ if __name__ == "__main__":
     parser.add_argument("--clips", type=int, default=256)
     parser.add_argument("--out", type=Path, default=Path("/tmp/wavecraft-frames"))
     parser.add_argument("--reuse", action="store_true")
+    parser.add_argument("--distribution", choices=["gauss", "laplace"], default="gauss")
+    parser.add_argument("--past-noise", type=float, default=0.2)
     run(parser.parse_args())

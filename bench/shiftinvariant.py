@@ -7,8 +7,10 @@ For every corpus (drums at 16 kHz, speech-en at 8 kHz): K = ``--kernels``
 convolutional kernels of M = ``--window`` samples are learned from a stream
 of unit-RMS chunks of 16 M samples of the training files (what
 ``wavecraft learn --method csc`` does), and PCA and ICA from ``--slices``
-slices of M samples (what ``wavecraft learn`` does); the DCT is the same
-size. Printed: each basis's mean and median temporal spread (standard
+slices of M samples, each scaled to unit RMS as the chunks are (``wavecraft
+learn --gain slice``: the gain under which ICA's functions are localised);
+the DCT is the same size. The convolutional objective on the first and the
+last batch of the stream is printed too. Printed: each basis's mean and median temporal spread (standard
 deviation of time under the squared Hilbert envelope, in samples; a
 rectangular window of M samples has M/sqrt(12)) and the share of functions
 spread less than M/8; then, on 64 held-out chunks, the SNR of the
@@ -51,7 +53,8 @@ def run(args: argparse.Namespace) -> None:
         chunks = SliceSpec(16 * m, rate, gain="slice", seed=0)
         csc = ConvolutionalSparseCoding(args.kernels, m, alpha=args.alpha, max_iter=args.passes, random_state=0)
         csc.fit_batches(lambda: iter_batches(corpus, BATCH, chunks, n_batches=args.chunks // BATCH))
-        slices = ensemble(corpus, args.slices, SliceSpec(m, rate, seed=0))
+        print(f"{name}: csc objective per chunk {csc.objective_[0]:.1f} on the first batch, {csc.objective_[-1]:.1f} on the last", flush=True)
+        slices = ensemble(corpus, args.slices, SliceSpec(m, rate, gain="slice", seed=0))
         bases = {"csc": csc.to_basis(rate), "dct": dct_basis(m, rate)}
         bases |= {method: make_coder(method, m, rate, train=slices.train).basis for method in ("pca", "ica")}
         measures = {basis: time_frequency(b.A.T, rate) for basis, b in bases.items()}

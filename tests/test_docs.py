@@ -11,9 +11,10 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 
 
 def readme_examples() -> list[str]:
-    """The README's python blocks: two on speech-en, pointed at a corpus that needs no download, and one loading a run."""
+    """The README's python blocks: two on speech-en, pointed at a corpus that needs no download, one loading a run, one a frames run."""
     blocks = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.DOTALL)
-    assert len(blocks) == 3 and all('open_corpus("speech-en")' in b for b in blocks[:2]) and 'load_generator("runs/drums"' in blocks[2]
+    assert len(blocks) == 4 and all('open_corpus("speech-en")' in b for b in blocks[:2]) and 'load_generator("runs/drums"' in blocks[2]
+    assert 'load_generator("runs/frames-ica")' in blocks[3]
     return [b.replace('open_corpus("speech-en")', 'open_corpus("synthetic:tones")') for b in blocks]
 
 
@@ -46,3 +47,20 @@ def test_readme_inference_example_loads_a_trained_run(tmp_path) -> None:
     scope: dict = {}
     exec(compile(readme_examples()[2].replace('"runs/drums"', repr(str(tmp_path / "drums"))), str(README), "exec"), scope)
     assert scope["clips"].shape == (8, 4096) and scope["model"].config.sample_rate == 16_000
+
+
+def test_readme_frames_example_generates_and_continues(tmp_path) -> None:
+    from wavecraft.bases import Basis, dct_basis
+    from wavecraft.corpus import synthetic_corpus
+    from wavecraft.train.loop import Schedule, train_run
+    from wavecraft.train.presets import preset
+
+    dct = dct_basis(32)
+    Basis(dct.W, dct.A, 8000, "dct").save(tmp_path / "dct.npz")
+    shape = {"M": 32, "N": 32, "hop": 16, "basis": str(tmp_path / "dct.npz"), "channels": 8, "layers": 2, "context": 8, "frames": 4}
+    config = preset("frames", "small", model_changes=shape, sample_rate=8000, batch_size=4)
+    train_run(synthetic_corpus("tones", n_files=4, duration=0.3), tmp_path / "frames", config, Schedule(steps=1))
+    code = readme_examples()[3].replace('"runs/frames-ica"', repr(str(tmp_path / "frames"))).replace("80_000", "800")
+    scope: dict = {"prompt": np.sin(np.arange(1000) / 5.0)}
+    exec(compile(code, str(README), "exec"), scope)
+    assert scope["clips"].shape == (4, 800) and scope["kept"] == 992 and scope["audio"].shape == (1, 992 + 800)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -189,3 +192,16 @@ def test_evaluate_scores_a_frames_run_at_the_classifiers_clip_length(tmp_path: P
     assert main(["evaluate", str(run), "--classifier", str(clf), "-n", "40", "--json", str(scores)]) == 0  # 8000-sample clips, not the 2080 of a window
     result = json.loads(scores.read_text())
     assert result["generated"]["frechet_to_real"] > result["real, second draw"]["frechet_to_real"]  # two steps of training are not real
+
+
+@pytest.mark.slow  # torchrun starts two processes per objective, each importing torch
+@pytest.mark.parametrize("objective", ["ml", "gan"])
+def test_two_processes_keep_identical_frame_model_replicas(periodic_corpus: Path, tmp_path: Path, objective: str) -> None:
+    run = tmp_path / "ddp"
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", "-m", "wavecraft", "train", "frames",
+               f"folder:{periodic_corpus}", "--basis", str(tmp_path / "dct.npz"), "--sr", str(RATE), "--model", objective, "--steps", "4",
+               "--checkpoint-every", "2", "--out", str(run)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    state = json.loads((run / "checkpoints" / "step-0000004" / "state.json").read_text())
+    assert [h["replica_spread"] for h in state["history"] if "replica_spread" in h] == [0.0, 0.0]  # gradients averaged, bit for bit

@@ -22,6 +22,7 @@ from wavecraft.cli.output import format_table
 from wavecraft.corpus import Corpus, Ensemble, SliceSpec, ensemble, iter_batches, open_corpus
 from wavecraft.errors import InvalidParameterError
 from wavecraft.metrics import snr
+from wavecraft.progress import progress
 from wavecraft.report.comparison import write_comparison
 from wavecraft.report.hops import write_hops
 
@@ -146,7 +147,9 @@ def _learn_convolutional(args: argparse.Namespace) -> int:
     spec = SliceSpec(chunk, args.sr, args.silence_db, gain="slice", seed=args.seed)
     rate = spec.rate(corpus)
     csc = ConvolutionalSparseCoding(args.components or args.window, args.window, alpha=args.alpha, max_iter=args.passes, random_state=args.seed)
-    csc.fit_batches(lambda: iter_batches(corpus, CSC_BATCH, spec, n_batches=args.chunks // CSC_BATCH))
+    batches = args.chunks // CSC_BATCH
+    csc.fit_batches(lambda: progress(iter_batches(corpus, CSC_BATCH, spec, n_batches=batches), total=batches, desc="learning kernels",
+                                     unit="batch", leave=False))
     held = np.concatenate(list(iter_batches(corpus, CSC_HELD_OUT, spec, split="held_out", n_batches=1)))
     codes = csc.transform(held)
     basis = csc.to_basis(rate, {"corpus": corpus.name, "chunk": chunk, "chunks": args.chunks, "passes": args.passes, "seed": args.seed})

@@ -24,7 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "vocoder": ("vocoder", "PCA vocoder: learn, run and evaluate"),
     "classifier": ("classifier", "train and evaluate raw-audio classifiers"),
     "probe": ("classifier", "impulse responses, spectra and tiling of every layer of a model"),
-    "train": ("train", "train generative and translation models"),
+    "train": ("train", "train generative, translation and frame models"),
     "generate": ("gan", "sample clips from a trained run (a frames run: of any length)"),
     "continue": ("gan", "continue a prompt with a frames run, frame by frame"),
     "interpolate": ("gan", "clips along a straight line between two latent vectors, or two labels"),

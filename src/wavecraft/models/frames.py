@@ -222,15 +222,16 @@ class FramePredictor(nn.Module):
         location, log_scale = self.net(past).chunk(2, dim=1)
         return location, log_scale.clamp(float(np.log(MIN_SCALE)), float(np.log(SOFT_LIMIT)))
 
-    def negative_log_likelihood(self, frames: torch.Tensor) -> torch.Tensor:
+    def negative_log_likelihood(self, frames: torch.Tensor, forward: nn.Module | None = None) -> torch.Tensor:
         """Mean NLL per coefficient of frames ``(n, N, T)``, each predicted from those before it (the first from a zero frame).
 
         The past is seen with ``past_noise`` added (drawn from torch's global generator); the frames predicted are clean.
+        ``forward`` runs the network: this model, or a wrapper of it (DistributedDataParallel).
         """
         past = nn.functional.pad(frames, (1, 0))[..., :-1]
         if self.config.past_noise:
             past = past + self.config.past_noise * torch.randn_like(past)
-        location, log_scale = self(past)
+        location, log_scale = (forward or self)(past)
         error = (frames - location) * torch.exp(-log_scale)
         if self.config.distribution == "laplace":
             return (error.abs() + log_scale + float(np.log(2))).mean()

@@ -88,7 +88,7 @@ class FrameTrainer(Trainer):
     def _likelihood_step(self) -> dict:
         """Adam on the mean negative log-likelihood per coefficient of a batch of windows."""
         with self.autocast():
-            loss = self.generator.negative_log_likelihood(self._windows())
+            loss = self.generator.negative_log_likelihood(self._windows(), forward=self.parallel_generator)
         self.optimizers["g"].zero_grad()
         loss.backward()
         norm = gradient_norm(self.generator)
