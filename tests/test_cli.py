@@ -22,8 +22,8 @@ COMMANDS = [
     ["learn"], ["compare"], ["resynth"], ["hops"], ["mix"], ["separate"], ["deconvolve"], ["demix"], ["reprogram"],
     ["vocoder"], ["vocoder", "train"], ["vocoder", "run"], ["vocoder", "evaluate"],
     ["classifier"], ["classifier", "train"], ["classifier", "eval"], ["probe"],
-    ["train"], ["train", "gan"], ["train", "vae"], ["train", "translate"],
-    ["generate"], ["interpolate"], ["export"], ["evaluate"], ["enhance"], ["upsample"], ["speak"],
+    ["train"], ["train", "gan"], ["train", "vae"], ["train", "translate"], ["train", "frames"],
+    ["generate"], ["continue"], ["interpolate"], ["export"], ["evaluate"], ["enhance"], ["upsample"], ["speak"],
     ["audio"], ["audio", "info"], ["audio", "convert"],
 ]
 

@@ -15,8 +15,8 @@ Examples
 --------
 >>> from wavecraft.bases import dct_basis
 >>> signals = np.random.default_rng(0).standard_normal((2, 256))
->>> round(shorttime_snr(signals, dct_basis(32), 2 * 256), 6)  # every coefficient kept: exact
-inf
+>>> bool(shorttime_snr(signals, dct_basis(32), 2 * 256) > 200)  # every coefficient kept: exact to rounding
+True
 """
 
 from __future__ import annotations
