@@ -30,7 +30,7 @@ from torch import nn
 from wavecraft.bases.shorttime import decode, encode
 from wavecraft.errors import InvalidParameterError
 from wavecraft.models.checkpoint import WEIGHTS, Record, load_classifier, load_networks
-from wavecraft.models.frames import FrameGenerator, FramePredictor, roll
+from wavecraft.models.frames import FrameGenerator, FrameNetwork, FramePredictor, roll
 from wavecraft.models.specgan import SpecGANGenerator
 from wavecraft.models.vae import WaveVAE
 from wavecraft.models.wavegan import WaveGANGenerator
@@ -143,7 +143,7 @@ class FrameModel:
         As for :class:`Generator`.
     """
 
-    def __init__(self, config: TrainConfig, network: FramePredictor | FrameGenerator, device: torch.device | None = None,
+    def __init__(self, config: TrainConfig, network: FrameNetwork, device: torch.device | None = None,
                  checkpoint: Path | None = None, record: Record | None = None) -> None:
         self.config, self.network, self.checkpoint, self.record = config, network, checkpoint, record
         self.device = device or torch.device("cpu")

@@ -203,19 +203,26 @@ class CausalFrameNet(nn.Module):
         return self.out(nn.functional.leaky_relu(h, 0.2))
 
 
-class FramePredictor(nn.Module):
-    """The ``ml`` model: a distribution for every coefficient of the next frame, given the past frames."""
+class FrameNetwork(nn.Module):
+    """What both frame models are: the codec that holds the basis, and a causal network of ``inputs`` to ``outputs`` channels."""
 
-    def __init__(self, config: FrameConfig) -> None:
+    def __init__(self, config: FrameConfig, inputs: int, outputs: int) -> None:
         super().__init__()
         self.config = config
         self.codec = FrameCodec(config)
-        self.net = CausalFrameNet(config.N, 2 * config.N, config.channels, config.layers, config.kernel)
+        self.net = CausalFrameNet(inputs, outputs, config.channels, config.layers, config.kernel)
 
     @property
     def receptive_field(self) -> int:
         """Past frames the next frame depends on."""
         return self.net.receptive_field
+
+
+class FramePredictor(FrameNetwork):
+    """The ``ml`` model: a distribution for every coefficient of the next frame, given the past frames."""
+
+    def __init__(self, config: FrameConfig) -> None:
+        super().__init__(config, config.N, 2 * config.N)
 
     def forward(self, past: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Location and log-scale ``(n, N, t)`` of frame ``t + 1`` from frames ``(n, N, t)`` up to t (scales from :data:`MIN_SCALE` to :data:`SOFT_LIMIT`)."""
@@ -244,28 +251,19 @@ class FramePredictor(nn.Module):
         ``temperature`` 0 gives the distribution's location (its mode); ``forward`` runs the network (this model, or a wrapper of it).
         """
         location, log_scale = (p[..., -1] for p in (forward or self)(past))
-        uniform = torch.rand(location.shape, generator=generator).to(location.device)
         if self.config.distribution == "laplace":
-            u = (uniform - 0.5).clamp(-0.4999999, 0.4999999)
+            u = (torch.rand(location.shape, generator=generator).to(location.device) - 0.5).clamp(-0.4999999, 0.4999999)
             noise = -torch.sign(u) * torch.log1p(-2 * u.abs())
         else:
             noise = torch.randn(location.shape, generator=generator).to(location.device)
         return soft_limit(location + temperature * torch.exp(log_scale) * noise)
 
 
-class FrameGenerator(nn.Module):
+class FrameGenerator(FrameNetwork):
     """The ``gan`` generator: the next frame from the past frames and a noise vector."""
 
     def __init__(self, config: FrameConfig) -> None:
-        super().__init__()
-        self.config = config
-        self.codec = FrameCodec(config)
-        self.net = CausalFrameNet(config.N + config.latent, config.N, config.channels, config.layers, config.kernel)
-
-    @property
-    def receptive_field(self) -> int:
-        """Past frames the next frame depends on."""
-        return self.net.receptive_field
+        super().__init__(config, config.N + config.latent, config.N)
 
     def forward(self, past: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
         """Frames ``(n, N, t)``: frame ``t + 1`` from the frames up to t and noise ``(n, latent, t)``, soft-limited."""
@@ -302,7 +300,7 @@ class FrameDiscriminator(nn.Module):
         return self.head(h.mean(dim=2))[:, 0]
 
 
-def roll(network: FramePredictor | FrameGenerator, history: torch.Tensor, count: int, generator: torch.Generator | None = None, *,
+def roll(network: FrameNetwork, history: torch.Tensor, count: int, generator: torch.Generator | None = None, *,
          forward: nn.Module | None = None, temperature: float = 1.0) -> torch.Tensor:
     """``count`` frames ``(n, N, count)`` continuing ``history`` ``(n, N, t >= 1)``, one at a time.
 
