@@ -30,7 +30,7 @@ from torch import nn
 from wavecraft.bases.shorttime import decode, encode
 from wavecraft.errors import InvalidParameterError
 from wavecraft.models.checkpoint import WEIGHTS, Record, load_classifier, load_networks
-from wavecraft.models.frames import FrameGenerator, FrameNetwork, FramePredictor, roll
+from wavecraft.models.frames import FrameGenerator, FramePredictor, roll
 from wavecraft.models.specgan import SpecGANGenerator
 from wavecraft.models.vae import WaveVAE
 from wavecraft.models.wavegan import WaveGANGenerator
@@ -64,15 +64,15 @@ def evaluating(network: nn.Module) -> Iterator[None]:
         network.train(was_training)
 
 
-class Generator:
-    """A generative model's network and its prior: latent vectors (and labels) to audio.
+class Loaded:
+    """A trained network with its run's settings, where it runs, and where it came from: what every loaded model holds.
 
     Parameters
     ----------
     config : TrainConfig
-        The run's settings (its kind fixes the prior: uniform in [-1, 1] for a GAN, N(0, I) for a VAE).
+        The run's settings.
     network : nn.Module
-        Maps ``(n, latent)`` z (and ``(n,)`` labels) to the model's output; ``to_audio`` turns that into waveforms.
+        The network that is used.
     device : torch.device, optional
         Where the network runs; default the CPU.
     checkpoint : Path, optional
@@ -85,6 +85,20 @@ class Generator:
                  checkpoint: Path | None = None, record: Record | None = None) -> None:
         self.config, self.network, self.checkpoint, self.record = config, network, checkpoint, record
         self.device = device or torch.device("cpu")
+
+
+class Generator(Loaded):
+    """A generative model's network and its prior: latent vectors (and labels) to audio.
+
+    Parameters
+    ----------
+    config : TrainConfig
+        The run's settings (its kind fixes the prior: uniform in [-1, 1] for a GAN, N(0, I) for a VAE).
+    network : nn.Module
+        Maps ``(n, latent)`` z (and ``(n,)`` labels) to the model's output; ``to_audio`` turns that into waveforms.
+    device, checkpoint, record
+        As for :class:`Loaded`.
+    """
 
     def latent(self, size: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """``(size, latent)`` vectors from the model's prior."""
@@ -130,23 +144,18 @@ class Generator:
         return self.synthesize(self.latent(n, generator), labels)
 
 
-class FrameModel:
+class FrameModel(Loaded):
     """A frames run's model and basis: audio continued frame by frame from a prompt, or from nothing, decoded by overlap-add.
 
     Parameters
     ----------
     config : TrainConfig
         The run's settings (``config.model`` is a :class:`~wavecraft.models.frames.FrameConfig`).
-    network : FramePredictor or FrameGenerator
-        The model; its codec holds the basis and the coefficients' scales.
+    network : FrameNetwork
+        A FramePredictor or FrameGenerator; its codec holds the basis and the coefficients' scales.
     device, checkpoint, record
-        As for :class:`Generator`.
+        As for :class:`Loaded`.
     """
-
-    def __init__(self, config: TrainConfig, network: FrameNetwork, device: torch.device | None = None,
-                 checkpoint: Path | None = None, record: Record | None = None) -> None:
-        self.config, self.network, self.checkpoint, self.record = config, network, checkpoint, record
-        self.device = device or torch.device("cpu")
 
     def prompt_frames(self, prompt: np.ndarray) -> tuple[torch.Tensor, int]:
         """The history ``(1, N, 1 + K)`` that continues ``prompt``: the zero frame, then its K whole frames; and the K·H samples they cover."""
@@ -188,7 +197,7 @@ class FrameModel:
         return self.continuation(history, samples or self.config.length, generator, temperature=temperature)
 
 
-class Translator:
+class Translator(Loaded):
     """A translation model's U-Net: corrupted (or low-rate) audio to clean audio.
 
     Parameters
@@ -198,13 +207,8 @@ class Translator:
     network : UNet1d
         The generator.
     device, checkpoint, record
-        As for :class:`Generator`.
+        As for :class:`Loaded`.
     """
-
-    def __init__(self, config: TrainConfig, network: UNet1d, device: torch.device | None = None,
-                 checkpoint: Path | None = None, record: Record | None = None) -> None:
-        self.config, self.network, self.checkpoint, self.record = config, network, checkpoint, record
-        self.device = device or torch.device("cpu")
 
     @property
     def window(self) -> int:
