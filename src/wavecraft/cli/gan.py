@@ -28,6 +28,9 @@ from wavecraft.train.data import SliceSampler
 EXPORTS = {"pt2": ".pt2", "onnx": ".onnx"}
 
 
+#: The longest audio a frame model is asked to make, seconds (an hour).
+MAX_SECONDS = 3600.0
+
 #: Real clips scoring an inception score below this share of its range (1 to the classes) mean a classifier that cannot separate them.
 BLIND = 0.2
 
@@ -82,7 +85,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def _length_arguments(parser: argparse.ArgumentParser, seconds: str, default: float | None = None) -> None:
     """``--seconds`` and ``--temperature``: how much a frame model makes, and how freely."""
-    parser.add_argument("--seconds", type=options.number(0.0, above=True), default=default, help=seconds)
+    parser.add_argument("--seconds", type=options.number(0.0, MAX_SECONDS, above=True), default=default, help=f"{seconds}; at most {MAX_SECONDS:g}")
     parser.add_argument("--temperature", type=options.number(0.0), default=1.0,
                         help="frames runs: scale of each frame's randomness (0: an ml model's most likely frames; default 1)")
 

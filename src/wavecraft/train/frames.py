@@ -45,11 +45,10 @@ class FrameTrainer(Trainer):
         model = config.model
         self.adversarial = model.objective == "gan"
         self.generator = FrameGenerator(model) if self.adversarial else FramePredictor(model)
-        networks = {"generator": self.generator}
+        networks, optimized = {"generator": self.generator}, {"g": self.generator}
         if self.adversarial:
             self.discriminator = FrameDiscriminator(model)
-            networks["discriminator"] = self.discriminator
-        optimized = {"g": self.generator, "d": networks["discriminator"]} if self.adversarial else {"g": self.generator}
+            networks["discriminator"] = optimized["d"] = self.discriminator
         super().__init__(config, data, networks, optimized, world, device)
         torch.manual_seed(config.seed + world.rank)
         self.parallel_generator = parallel(self.generator, world)
@@ -102,12 +101,13 @@ class FrameTrainer(Trainer):
             past, real = self._split(self._windows())
             with torch.no_grad(), self.autocast():
                 fake = self._continue(past).float()
+            real, fake = torch.cat([past, real], 2), torch.cat([past, fake], 2)  # the windows the critic sees
             with self.autocast():
-                logits = self.parallel_discriminator(torch.cat([torch.cat([past, real], 2), torch.cat([past, fake], 2)]))
+                logits = self.parallel_discriminator(torch.cat([real, fake]))
                 d_loss = discriminator_loss(c.loss, *logits.float().split(len(real)))
             penalty = torch.zeros((), device=self.device)
             if c.loss == "wgan-gp":
-                penalty = gradient_penalty(self.discriminator, torch.cat([past, real], 2), torch.cat([past, fake], 2))
+                penalty = gradient_penalty(self.discriminator, real, fake)
             self.optimizers["d"].zero_grad()
             (d_loss + c.gradient_penalty * penalty).backward()
             d_norm = gradient_norm(self.discriminator)
