@@ -20,9 +20,9 @@ from conftest import tone, write_wav
 COMMANDS = [
     [], ["demo"], ["corpus"], ["corpus", "list"], ["corpus", "fetch"], ["corpus", "info"],
     ["learn"], ["compare"], ["resynth"], ["hops"], ["mix"], ["separate"], ["deconvolve"], ["demix"], ["reprogram"],
-    ["vocoder"], ["vocoder", "train"], ["vocoder", "run"], ["vocoder", "evaluate"],
+    ["vocoder"], ["vocoder", "train"], ["vocoder", "run"], ["vocoder", "evaluate"], ["vocode"],
     ["classifier"], ["classifier", "train"], ["classifier", "eval"], ["probe"],
-    ["train"], ["train", "gan"], ["train", "vae"], ["train", "translate"], ["train", "frames"],
+    ["train"], ["train", "gan"], ["train", "vae"], ["train", "translate"], ["train", "frames"], ["train", "wavenet"],
     ["generate"], ["continue"], ["interpolate"], ["export"], ["evaluate"], ["enhance"], ["upsample"], ["speak"],
     ["audio"], ["audio", "info"], ["audio", "convert"],
 ]

@@ -10,6 +10,7 @@ makes.
 Examples
 --------
 >>> from wavecraft.models.wavegan import WaveGANGenerator
+from wavecraft.models.wavenet import CHUNK, WaveNet, generate
 >>> from wavecraft.train.presets import preset
 >>> config = preset("wavegan", "small", model_changes={"d": 4})
 >>> generator = Generator(config, WaveGANGenerator(config.model))
@@ -34,12 +35,14 @@ from wavecraft.models.frames import FrameGenerator, FramePredictor, roll
 from wavecraft.models.specgan import SpecGANGenerator
 from wavecraft.models.vae import WaveVAE
 from wavecraft.models.wavegan import WaveGANGenerator
+from wavecraft.models.wavenet import CHUNK, WaveNet, generate
 from wavecraft.progress import progress
 from wavecraft.train.checkpoints import find_checkpoint, read_run_config
 from wavecraft.train.config import TrainConfig
 from wavecraft.translate.unet import UNet1d
+from wavecraft.vocoder import envelope
 
-__all__ = ["FrameModel", "Generator", "Translator", "load_classifier", "load_generator", "load_translator"]
+__all__ = ["FrameModel", "Generator", "Translator", "WaveNetModel", "load_classifier", "load_generator", "load_translator"]
 
 #: kind -> (the network that makes audio, the name its tensors carry in a run's checkpoints)
 GENERATORS = {
@@ -47,6 +50,7 @@ GENERATORS = {
     "specgan": (lambda model: SpecGANGenerator(model), "generator"),
     "vae": (lambda model: WaveVAE(model).decoder, "vae.decoder"),
     "frames": (lambda model: FrameGenerator(model) if model.objective == "gan" else FramePredictor(model), "generator"),
+    "wavenet": (lambda model: WaveNet(model), "wavenet"),
 }
 #: frames rolled out between two updates of the progress bar of a long generation
 ROLL_CHUNK = 256
@@ -86,6 +90,23 @@ class Loaded:
         self.config, self.network, self.checkpoint, self.record = config, network, checkpoint, record
         self.device = device or torch.device("cpu")
 
+    def labels(self, size: int, name: str | None = None) -> torch.Tensor | None:
+        """``(size,)`` labels all of class ``name``, or the classes in turn; None for an unconditional model.
+
+        Raises
+        ------
+        InvalidParameterError
+            For a ``name`` the model does not know, or any name for an unconditional model.
+        """
+        names = self.config.labels
+        if not names:
+            if name is not None:
+                raise InvalidParameterError("a label needs a conditional run")
+            return None
+        if name is not None and name not in names:
+            raise InvalidParameterError(f"unknown label {name!r}; the run's are {', '.join(names)}")
+        return torch.full((size,), names.index(name)) if name is not None else torch.arange(size) % len(names)
+
 
 class Generator(Loaded):
     """A generative model's network and its prior: latent vectors (and labels) to audio.
@@ -111,23 +132,6 @@ class Generator(Loaded):
         if not self.config.classes:
             return None
         return torch.randint(self.config.classes, (size,), generator=generator).to(self.device)
-
-    def labels(self, size: int, name: str | None = None) -> torch.Tensor | None:
-        """``(size,)`` labels all of class ``name``, or the classes in turn; None for an unconditional model.
-
-        Raises
-        ------
-        InvalidParameterError
-            For a ``name`` the model does not know, or any name for an unconditional model.
-        """
-        names = self.config.labels
-        if not names:
-            if name is not None:
-                raise InvalidParameterError("a label needs a conditional run")
-            return None
-        if name is not None and name not in names:
-            raise InvalidParameterError(f"unknown label {name!r}; the run's are {', '.join(names)}")
-        return torch.full((size,), names.index(name)) if name is not None else torch.arange(size) % len(names)
 
     def synthesize(self, latents: torch.Tensor, labels: torch.Tensor | None = None, *, batch: int = 64) -> np.ndarray:
         """Audio ``(n, length)`` from ``(n, latent)`` vectors (and labels), in batches, in eval mode."""
@@ -197,6 +201,64 @@ class FrameModel(Loaded):
         return self.continuation(history, samples or self.config.length, generator, temperature=temperature)
 
 
+class WaveNetModel(Loaded):
+    """A WaveNet run's network: audio drawn sample by sample (cached queues), from nothing, for labels, or for mel features (a vocoder).
+
+    Parameters
+    ----------
+    config : TrainConfig
+        The run's settings (``config.model`` is a :class:`~wavecraft.models.wavenet.WaveNetConfig`).
+    network : WaveNet
+        The network; a ``mel`` model's holds its features' normalisation.
+    device, checkpoint, record
+        As for :class:`Loaded`.
+    """
+
+    def features(self, clips: np.ndarray) -> torch.Tensor:
+        """The dB mel envelopes ``(n, mels, frames)`` a ``mel`` model is conditioned on, of clips ``(n, samples)`` (:func:`wavecraft.vocoder.envelope`)."""
+        rate, mels = self.config.sample_rate, self.config.model.mels
+        return torch.from_numpy(np.stack([envelope(np.asarray(c, np.float64), rate, mels).T for c in clips])).float().to(self.device)
+
+    def condition(self, clips: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor | None:
+        """The conditioning terms for training clips ``(n, 1, samples)`` and their labels (the clips' own features for a ``mel`` model)."""
+        features = self.features(clips[:, 0].cpu().numpy()) if self.config.model.condition == "mel" else None
+        return self.network.conditioning(clips.shape[2], None if labels is None else labels.to(self.device), features)
+
+    def negative_log_likelihood(self, clips: torch.Tensor, labels: torch.Tensor | None = None) -> float:
+        """Mean NLL per sample (nats) of clips ``(n, 1, samples)`` (and their labels), in eval mode."""
+        with evaluating(self.network):
+            clips = clips.to(self.device)
+            return float(self.network.negative_log_likelihood(clips, self.condition(clips, labels)))
+
+    def sample(self, n: int, generator: torch.Generator | None = None, labels: torch.Tensor | None = None, *,
+               samples: int | None = None, temperature: float = 1.0) -> np.ndarray:
+        """``n`` clips ``(n, samples)`` drawn from silence (default samples: a training clip), for ``labels`` of a ``label`` model.
+
+        Raises
+        ------
+        InvalidParameterError
+            For a ``mel`` model, which makes audio for given features (:meth:`vocode`).
+        """
+        if self.config.model.condition == "mel":
+            raise InvalidParameterError("a mel-conditioned WaveNet is a vocoder: it makes audio for given features (wavecraft vocode RUN IN.wav OUT.wav)")
+        if self.config.model.condition == "label" and labels is None:
+            labels = self.labels(n)
+        return self._generate(samples or self.config.length, generator, temperature, batch=n, labels=labels)
+
+    def vocode(self, features: torch.Tensor, samples: int, generator: torch.Generator | None = None, *, temperature: float = 1.0) -> np.ndarray:
+        """Audio ``(n, samples)`` for dB mel envelope frames ``(n, mels, frames)`` (frame j at sample j·hop) of a ``mel`` model."""
+        if self.config.model.condition != "mel":
+            raise InvalidParameterError(f"this WaveNet is conditioned on {self.config.model.condition}, not on mel features: it cannot vocode")
+        return self._generate(samples, generator, temperature, features=features.to(self.device))
+
+    def _generate(self, samples: int, generator: torch.Generator | None, temperature: float, **given) -> np.ndarray:
+        """:func:`~wavecraft.models.wavenet.generate` in eval mode, with a progress bar for long clips."""
+        with evaluating(self.network), progress(total=samples, desc="generating", unit="sample", leave=False,
+                                                 disable=samples < 4 * CHUNK) as bar:
+            made = generate(self.network, samples, generator, temperature=temperature, progress=bar.update, **given)
+        return made.float().cpu().numpy()
+
+
 class Translator(Loaded):
     """A translation model's U-Net: corrupted (or low-rate) audio to clean audio.
 
@@ -222,8 +284,12 @@ class Translator(Loaded):
             return self.network(inputs.to(self.device)).float()[:, 0].cpu().numpy()
 
 
-def load_generator(run: str | Path, checkpoint: str | None = "best", *, device: torch.device | None = None) -> Generator | FrameModel:
-    """The generator of a GAN or VAE run, or the model of a frames run, at ``checkpoint`` (``best``, ``step-NNNNNNN``; None: the latest readable).
+#: kind -> what a loaded network is wrapped in (default Generator)
+WRAPPERS = {"frames": FrameModel, "wavenet": WaveNetModel}
+
+
+def load_generator(run: str | Path, checkpoint: str | None = "best", *, device: torch.device | None = None) -> Generator | FrameModel | WaveNetModel:
+    """The generator of a GAN or VAE run, or the model of a frames or WaveNet run, at ``checkpoint`` (``best``, ``step-NNNNNNN``; None: the latest readable).
 
     Raises
     ------
@@ -240,8 +306,7 @@ def load_generator(run: str | Path, checkpoint: str | None = "best", *, device: 
     folder = find_checkpoint(run, checkpoint)
     network = build(config.model)
     load_networks(folder / WEIGHTS, {name: network}, device=device or "cpu")
-    wrapper = FrameModel if config.kind == "frames" else Generator
-    return wrapper(config, network.to(device or "cpu").eval(), device, folder, record)
+    return WRAPPERS.get(config.kind, Generator)(config, network.to(device or "cpu").eval(), device, folder, record)
 
 
 def load_translator(run: str | Path, checkpoint: str | None = "best", *, device: torch.device | None = None) -> Translator:

@@ -1,4 +1,4 @@
-"""``wavecraft generate``, ``continue``, ``interpolate``, ``export`` and ``evaluate``: use a trained generative run (GAN, VAE or frame model), score it."""
+"""``wavecraft generate``, ``continue``, ``interpolate``, ``export`` and ``evaluate``: use a trained generative run (GAN, VAE, frames, WaveNet), score it."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from wavecraft.cli.commands import summary
 from wavecraft.cli.output import format_table
 from wavecraft.corpus import open_corpus
 from wavecraft.errors import InvalidParameterError
-from wavecraft.inference import FrameModel, Generator, load_classifier, load_generator
+from wavecraft.inference import FrameModel, Generator, WaveNetModel, load_classifier, load_generator
 from wavecraft.metrics import different_bins, frechet_distance, inception_score, nearest_distances
 from wavecraft.models import classify
 from wavecraft.summary import summary_json
@@ -28,7 +28,9 @@ from wavecraft.train.data import SliceSampler
 EXPORTS = {"pt2": ".pt2", "onnx": ".onnx"}
 
 
-#: The longest audio a frame model is asked to make, seconds (an hour).
+#: Runs that make audio of any length, step by step (no latent vector)
+STEPWISE = (FrameModel, WaveNetModel)
+#: The longest audio a frame model or WaveNet is asked to make, seconds (an hour).
 MAX_SECONDS = 3600.0
 
 #: Real clips scoring an inception score below this share of its range (1 to the classes) mean a classifier that cannot separate them.
@@ -43,7 +45,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     options.shared(generate, out="folder of WAVs and sheet.png", seeds="the latent vectors", force="replace --out")
     generate.add_argument("--label", default=None, help="class of a conditional run (default: the classes in turn)")
     generate.add_argument("--checkpoint", default=None, help="a checkpoint name such as step-0000500 or best (default the latest)")
-    _length_arguments(generate, "frames runs: seconds per clip (default one training window)")
+    _length_arguments(generate, "frames and WaveNet runs: seconds per clip (default one training window)")
     generate.set_defaults(run=run_generate)
 
     cont = commands.add_parser("continue", help=summary("continue"))
@@ -87,25 +89,25 @@ def _length_arguments(parser: argparse.ArgumentParser, seconds: str, default: fl
     """``--seconds`` and ``--temperature``: how much a frame model makes, and how freely."""
     parser.add_argument("--seconds", type=options.number(0.0, MAX_SECONDS, above=True), default=default, help=f"{seconds}; at most {MAX_SECONDS:g}")
     parser.add_argument("--temperature", type=options.number(0.0), default=1.0,
-                        help="frames runs: scale of each frame's randomness (0: an ml model's most likely frames; default 1)")
+                        help="frames and WaveNet runs: scale of each step's randomness (0: the most likely frame or sample; default 1)")
 
 
 def run_generate(args: argparse.Namespace) -> int:
     """Write ``n`` generated clips and a sheet of their spectrograms."""
     model = load_generator(args.run_dir, args.checkpoint)
-    frames = isinstance(model, FrameModel)
-    if not frames and (args.seconds is not None or args.temperature != 1.0):
-        raise InvalidParameterError(f"--seconds and --temperature are for frames runs; {args.run_dir} is a {model.config.kind} run "
+    stepwise = isinstance(model, STEPWISE)
+    if not stepwise and (args.seconds is not None or args.temperature != 1.0):
+        raise InvalidParameterError(f"--seconds and --temperature are for frames and WaveNet runs; {args.run_dir} is a {model.config.kind} run "
                                     f"of {model.config.length}-sample clips")
     check_writable(args.out, args.force)
     generator = torch.Generator().manual_seed(args.seed)
-    labels = model.labels(args.n, args.label) if not frames else None
+    labels = model.labels(args.n, args.label)
     facts = {"run": str(args.run_dir), "checkpoint": model.checkpoint.name, "seed": args.seed}
     if labels is not None:
         facts["labels"] = [model.config.labels[i] for i in labels.tolist()]
-    if frames:
+    if stepwise:
         samples = round(args.seconds * model.config.sample_rate) if args.seconds else None
-        clips = model.sample(args.n, generator, samples=samples, temperature=args.temperature)
+        clips = model.sample(args.n, generator, labels, samples=samples, temperature=args.temperature)
         facts["temperature"] = args.temperature
     else:
         clips = model.sample(args.n, generator, labels)
@@ -136,11 +138,11 @@ def run_continue(args: argparse.Namespace) -> int:
 
 
 def _latent_model(args: argparse.Namespace, use: str) -> Generator:
-    """The run's generator, refusing a frames run (it has no latent vector to ``use``)."""
+    """The run's generator, refusing a frames or WaveNet run (it has no latent vector to ``use``)."""
     model = load_generator(args.run_dir, args.checkpoint)
-    if isinstance(model, FrameModel):
-        raise InvalidParameterError(f"{args.run_dir} is a frames run: it makes audio frame by frame from noise, with no latent vector to {use}; "
-                                    "use wavecraft generate or continue")
+    if isinstance(model, STEPWISE):
+        raise InvalidParameterError(f"{args.run_dir} is a {model.config.kind} run: it makes audio step by step from noise, with no latent "
+                                    f"vector to {use}; use wavecraft generate")
     return model
 
 
@@ -194,7 +196,7 @@ def run_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_clips(model: Generator | FrameModel, clips: np.ndarray, out: Path, force: bool, facts: dict) -> None:
+def _write_clips(model: Generator | FrameModel | WaveNetModel, clips: np.ndarray, out: Path, force: bool, facts: dict) -> None:
     """Write WAVs, the spectrogram sheet and summary.json, atomically."""
     rate = model.config.sample_rate
     with atomic_path(out, force=force) as tmp:
@@ -217,8 +219,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
     clf_config = classifier.config
     if clf_config.sample_rate != config.sample_rate:
         raise InvalidParameterError(f"the classifier hears {clf_config.sample_rate} Hz and the run makes {config.sample_rate} Hz")
-    frames = isinstance(model, FrameModel)
-    length = clf_config.clip_samples if frames else config.length  # a frame model makes clips of any length
+    stepwise = isinstance(model, STEPWISE)
+    length = clf_config.clip_samples if stepwise else config.length  # a frame model or WaveNet makes clips of any length
     if clf_config.clip_samples != length:
         seconds = config.length / config.sample_rate
         raise InvalidParameterError(f"the classifier hears clips of {clf_config.clip_samples} samples and the run makes {config.length}: "
@@ -227,8 +229,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
     known = config.labels or clf_config.labels
     sampler = SliceSampler(open_corpus(model.record.provenance["corpus"]), config.sample_rate, length, config.normalize, args.seed, known)
     generator = torch.Generator().manual_seed(args.seed)
-    labels = None if frames else model.labels(args.n)
-    fake = model.sample(args.n, generator, samples=length) if frames else model.sample(args.n, generator, labels)
+    labels = model.labels(args.n)
+    fake = model.sample(args.n, generator, labels, samples=length) if stepwise else model.sample(args.n, generator, labels)
     real, real_labels = sampler.batch(args.n)
     real_again, again_labels = sampler.batch(args.n)
     clips = {"real": (real[:, 0].numpy(), real_labels), "real, second draw": (real_again[:, 0].numpy(), again_labels), "generated": (fake, labels)}

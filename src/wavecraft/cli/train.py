@@ -1,4 +1,4 @@
-"""``wavecraft train gan|vae|translate|frames``: train a generative, translation or frame model on a corpus (run under torchrun for several processes)."""
+"""``wavecraft train gan|vae|translate|frames|wavenet``: train a model on a corpus (under torchrun: in several processes)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from wavecraft.corpus import Corpus, open_corpus
 from wavecraft.errors import InvalidParameterError
 from wavecraft.models.conditioning import CONDITIONALS
 from wavecraft.models.frames import DISTRIBUTIONS, OBJECTIVES
+from wavecraft.models.wavenet import CONDITIONS, OUTPUTS
 from wavecraft.train.checkpoints import read_run_config
 from wavecraft.train.classifier import class_names
 from wavecraft.train.config import LOSSES, TrainConfig
@@ -23,10 +24,11 @@ from wavecraft.train.precision import PRECISIONS
 from wavecraft.train.presets import PRESETS, preset
 from wavecraft.translate.degrade import DECIMATIONS
 from wavecraft.translate.tasks import TASKS, TaskConfig
+from wavecraft.vocoder import framing
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    """Add ``train gan``, ``train vae``, ``train translate`` and ``train frames``."""
+    """Add ``train gan``, ``train vae``, ``train translate``, ``train frames`` and ``train wavenet``."""
     train = commands.add_parser("train", help=summary("train"), description=__doc__)
     sub = train.add_subparsers(dest="train_command", metavar="MODEL", required=True)
     gan = sub.add_parser("gan", help="train a WaveGAN or SpecGAN, optionally class-conditional (checkpoints resume bit-exactly)")
@@ -70,6 +72,14 @@ def register(commands: argparse._SubParsersAction) -> None:
                         help="ml: noise added to the past it learns from, in units of each coefficient's spread, so that its own "
                              "roll-outs do not run away (default 0.2)")
     frames.add_argument("--loss", choices=LOSSES, default=None, help="gan: the adversarial loss (default hinge)")
+    wavenet = sub.add_parser("wavenet", help="train a WaveNet on raw samples: unconditional, for the corpus's labels, or on mel features (a vocoder)")
+    _training_arguments(wavenet)
+    wavenet.add_argument("--condition", choices=CONDITIONS, default="none",
+                         help="label: the corpus's labels (generate --label); mel: dB mel envelopes of 20 ms frames every 10 ms, "
+                              "making it a neural vocoder (wavecraft vocode); default none")
+    wavenet.add_argument("--output", choices=OUTPUTS, default="softmax",
+                         help="softmax over 256 mu-law classes (the paper's) or a mixture of 10 logistics on 16-bit levels (default softmax)")
+    wavenet.add_argument("--mels", type=options.integer(2, 256), default=32, help="mel: bands of the features (default 32)")
 
 
 def _training_arguments(parser: argparse.ArgumentParser) -> None:
@@ -116,6 +126,10 @@ def _config(args: argparse.Namespace, corpus: Corpus) -> TrainConfig:
     changes = {"seed": args.seed, "precision": args.precision, "sample_rate": args.sr}
     if args.train_command == "vae":
         return preset("vae", args.preset, **changes)
+    if args.train_command == "wavenet":
+        model = {"condition": args.condition, "output": args.output, "mels": args.mels, "hop": framing(args.sr)[1]}
+        labels = class_names(corpus) if args.condition == "label" else ()
+        return preset("wavenet", args.preset, labels=labels, model_changes=model, **changes)
     if args.train_command == "frames":
         return preset("frames", args.preset, model_changes=_frame_shape(args), **changes, **({"loss": args.loss} if args.loss else {}))
     if args.train_command == "translate":

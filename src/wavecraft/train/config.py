@@ -10,12 +10,14 @@ from wavecraft.models.frames import FrameConfig
 from wavecraft.models.specgan import SpecGANConfig
 from wavecraft.models.vae import VAEConfig
 from wavecraft.models.wavegan import WaveGANConfig
+from wavecraft.models.wavenet import WaveNetConfig
 from wavecraft.train.precision import PRECISIONS
 from wavecraft.translate.config import TranslationConfig
 
 LOSSES = ("wgan-gp", "hinge", "lsgan", "nonsaturating")
-MODEL_KINDS = {"wavegan": WaveGANConfig, "specgan": SpecGANConfig, "vae": VAEConfig, "translate": TranslationConfig, "frames": FrameConfig}
-ModelConfig = WaveGANConfig | SpecGANConfig | VAEConfig | TranslationConfig | FrameConfig
+MODEL_KINDS = {"wavegan": WaveGANConfig, "specgan": SpecGANConfig, "vae": VAEConfig, "translate": TranslationConfig, "frames": FrameConfig,
+               "wavenet": WaveNetConfig}
+ModelConfig = WaveGANConfig | SpecGANConfig | VAEConfig | TranslationConfig | FrameConfig | WaveNetConfig
 
 
 @dataclass(frozen=True)
@@ -24,7 +26,7 @@ class TrainConfig:
 
     Attributes
     ----------
-    model : WaveGANConfig, SpecGANConfig, VAEConfig, TranslationConfig or FrameConfig
+    model : WaveGANConfig, SpecGANConfig, VAEConfig, TranslationConfig, FrameConfig or WaveNetConfig
         The architecture; its type is the run's kind.
     sample_rate, batch_size : int
         Rate of the clips and clips per batch (per process when distributed).
@@ -47,7 +49,7 @@ class TrainConfig:
         training loop replaces ``auto`` by the faster of the two on its device
         (:func:`~wavecraft.train.precision.resolve_precision`).
     held_out : float
-        Fraction of the corpus's files kept out of training to score checkpoints on (translation).
+        Fraction of the corpus's files kept out of training to score checkpoints on (translation, WaveNet).
     seed : int
         Seeds weights, data and latents.
     """
@@ -85,12 +87,12 @@ class TrainConfig:
 
     @property
     def kind(self) -> str:
-        """``wavegan``, ``specgan``, ``vae``, ``translate`` or ``frames``."""
+        """``wavegan``, ``specgan``, ``vae``, ``translate``, ``frames`` or ``wavenet``."""
         return next(name for name, cls in MODEL_KINDS.items() if isinstance(self.model, cls))
 
     @property
     def conditional(self) -> str:
-        """The model's conditional variant (``none`` for a VAE or a frame model)."""
+        """The GAN's conditional variant (``none`` for every other model; a WaveNet's conditioning is ``model.condition``)."""
         return getattr(self.model, "conditional", "none")
 
     @property

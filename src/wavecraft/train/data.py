@@ -138,7 +138,8 @@ def training_data(corpus: Corpus, config: TrainConfig, *, rank: int = 0) -> Trai
                            rank, config.channels)
     held_out = None
     if held_out_files is not None:
-        held_out = SliceSampler(held_out_files, config.sample_rate, config.length, config.normalize, config.seed, channels=config.channels)
+        held_out = SliceSampler(held_out_files, config.sample_rate, config.length, config.normalize, config.seed, config.labels,
+                                channels=config.channels)
     noise, held_out_noise = {}, {}
     if config.kind == "translate":
         for name in config.model.task.recorded_noise:

@@ -41,10 +41,11 @@ from wavecraft.train.throughput import matmul_rate
 from wavecraft.train.trainer import Metric, Trainer
 from wavecraft.train.translate import TranslationTrainer
 from wavecraft.train.vae import VAETrainer
+from wavecraft.train.wavenet import WaveNetTrainer
 
 #: model kind -> its trainer
 TRAINERS: dict[str, type[Trainer]] = {"wavegan": GANTrainer, "specgan": GANTrainer, "vae": VAETrainer, "translate": TranslationTrainer,
-                                      "frames": FrameTrainer}
+                                      "frames": FrameTrainer, "wavenet": WaveNetTrainer}
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from wavecraft.models.frames import FrameConfig
 from wavecraft.models.specgan import SpecGANConfig
 from wavecraft.models.vae import VAEConfig
 from wavecraft.models.wavegan import WaveGANConfig
+from wavecraft.models.wavenet import WaveNetConfig
 from wavecraft.train.config import MODEL_KINDS, ModelConfig, TrainConfig
 from wavecraft.translate.config import TranslationConfig
 from wavecraft.translate.unet import UNetConfig
@@ -38,6 +39,8 @@ PRESET_MODELS: dict[tuple[str, str], ModelConfig] = {
     ("translate", "small"): TranslationConfig(unet=UNetConfig(depth=4, channels=16, kernel=15, stride=4), length=8192),
     ("frames", "paper"): FrameConfig(context=224, frames=32, channels=256, layers=7),
     ("frames", "small"): FrameConfig(),
+    ("wavenet", "paper"): WaveNetConfig(layers=10, cycles=3, residual=64, skip=256, length=8192),
+    ("wavenet", "small"): WaveNetConfig(layers=9, cycles=2, residual=32, skip=64, length=4096),
 }
 
 
@@ -49,7 +52,10 @@ def training_settings(kind: str, name: str, model: ModelConfig) -> dict:
     one discriminator step, batch 32 or 16, 10 % of the files held out. Frame models: batch 64 or 32;
     maximum likelihood with Adam 1e-3, β = (0.9, 0.999); the frame GAN hinge loss, Adam 2e-4,
     β = (0.5, 0.9), one discriminator step (each step of either network rolls out ``frames`` frames).
+    WaveNet: maximum likelihood, Adam 1e-3, β = (0.9, 0.999), batch 16 or 8, 10 % of the files held out to score it on.
     """
+    if kind == "wavenet":
+        return {"batch_size": 16 if name == "paper" else 8, "learning_rate": 1e-3, "betas": (0.9, 0.999), "held_out": 0.1}
     if kind == "frames":
         settings = {"batch_size": 64 if name == "paper" else 32}
         if model.objective == "ml":
@@ -70,20 +76,25 @@ def preset(kind: str, name: str, *, conditional: str = "none", labels: tuple[str
 
     Parameters
     ----------
-    kind : {"wavegan", "specgan", "vae", "translate", "frames"}
+    kind : {"wavegan", "specgan", "vae", "translate", "frames", "wavenet"}
         The model.
     name : {"paper", "small"}
         The preset: ``paper`` is d = 64, 16384 samples, batch 64 for the GANs; ``small`` d = 16, 4096 samples,
         batch 32 (translation: a U-Net of depth 4, 16 channels, kernel 15, stride 4, 8192-sample windows, batch 16;
-        frame models: 128 channels, 5 causal layers (32 frames seen), windows of 48 + 16 frames; ``paper`` 256, 7 (128) and 224 + 32).
+        frame models: 128 channels, 5 causal layers (32 frames seen), windows of 48 + 16 frames; ``paper`` 256, 7 (128) and 224 + 32;
+        WaveNet: 2 cycles of 9 layers (1024 samples seen), 32 residual and 64 skip channels, 4096-sample clips, batch 8;
+        ``paper`` 3 cycles of 10 (3071 samples), 64 and 256, 8192 samples, batch 16, the size of common reimplementations:
+        the paper does not give its own).
     conditional : str, default="none"
-        A class-conditional GAN (``cgan``, ``acgan``, ``semi``) on ``labels``.
+        A class-conditional GAN (``cgan``, ``acgan``, ``semi``) on ``labels``; a WaveNet's conditioning
+        goes in ``model_changes`` (``condition``; ``classes`` follows ``labels``).
     labels : tuple of str, default=()
         Its class names, in label order.
     model_changes : dict, optional
         Architecture fields to change: ``d`` of a GAN, the VAE's backbone, a translation model's ``task``,
         loss weights and ``spline_input`` (the window is cut to a multiple of the task's factor), or a frame
-        model's basis shape (``M``, ``N``, ``hop``, ``window``, ``basis``) and ``objective``.
+        model's basis shape (``M``, ``N``, ``hop``, ``window``, ``basis``) and ``objective``, a WaveNet's ``condition``, ``output``,
+        ``mels`` and ``hop``.
     **changes
         Any other :class:`TrainConfig` field.
 
@@ -93,9 +104,12 @@ def preset(kind: str, name: str, *, conditional: str = "none", labels: tuple[str
     """
     if (kind, name) not in PRESET_MODELS:
         raise InvalidParameterError(f"no preset {name!r} for {kind!r}: kinds {', '.join(MODEL_KINDS)}, presets {', '.join(PRESETS)}")
-    model = _changed(PRESET_MODELS[kind, name], dict(model_changes or {}))
+    model_changes = dict(model_changes or {})
+    if kind == "wavenet" and model_changes.get("condition") == "label":
+        model_changes["classes"] = len(labels)
+    model = _changed(PRESET_MODELS[kind, name], model_changes)
     if conditional != "none":
-        if kind in ("vae", "frames"):
+        if kind in ("vae", "frames", "wavenet"):
             raise InvalidParameterError(f"the {kind} model is unconditional")
         model = replace(model, conditional=conditional, classes=len(labels))
     return TrainConfig(model=model, labels=tuple(labels), **(training_settings(kind, name, model) | changes))
