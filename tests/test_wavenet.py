@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+import pywt
 import soundfile as sf
 import torch
+from torch import nn
 
 from wavecraft.cli import main
 from wavecraft.corpus import folder_corpus
@@ -124,6 +129,22 @@ def test_features_are_interpolated_between_their_frames() -> None:
     assert upsample(frames, 4, 12).tolist() == [[[0.0, 2.5, 5.0, 7.5, 10.0, 15.0, 20.0, 25.0, 30.0, 30.0, 30.0, 30.0]]]
 
 
+def test_dilated_causal_convolutions_are_the_undecimated_wavelet_transform() -> None:
+    """The docs' "à trous" claim: kernel-2 convolutions of dilation 1, 2, 4 with Haar's filters are pywt.swt, delayed to be causal."""
+    signal = np.random.default_rng(0).standard_normal(64)
+    wavelet = pywt.Wavelet("haar")
+    taps = {name: torch.tensor(np.array(f)[::-1].copy())[None, None] for name, f in (("low", wavelet.dec_lo), ("high", wavelet.dec_hi))}
+    approximation = torch.tensor(signal)[None, None]
+    for level, (reference_low, reference_high) in enumerate(reversed(pywt.swt(signal, "haar", level=3, trim_approx=False)), start=1):
+        dilation = 2 ** (level - 1)
+        padded = nn.functional.pad(approximation, (dilation, 0))  # as every WaveNet layer pads: only the past
+        detail = nn.functional.conv1d(padded, taps["high"], dilation=dilation)[0, 0].numpy()
+        approximation = nn.functional.conv1d(padded, taps["low"], dilation=dilation)
+        delay = 2**level - 1  # the causal filters' outputs lag the centred transform's
+        np.testing.assert_allclose(detail[8:], np.roll(reference_high, delay)[8:], atol=1e-12)
+        np.testing.assert_allclose(approximation[0, 0, 8:].numpy(), np.roll(reference_low, delay)[8:], atol=1e-12)
+
+
 def test_the_cached_step_counts_every_product() -> None:
     config = WaveNetConfig(layers=2, cycles=1, residual=4, skip=8, levels=16)
     # input 2x4, two layers of 4x16 (both taps), one residual 4x4, skip 8x8, hidden 8x8, out 8x16
@@ -188,3 +209,14 @@ def test_the_wavenet_commands(sine_corpus: Path, tmp_path: Path, capsys: pytest.
         assert code == 2, why
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and "Traceback" not in err, why
+
+
+@pytest.mark.slow  # torchrun starts two processes, each importing torch
+def test_two_processes_keep_identical_wavenet_replicas(sine_corpus: Path, tmp_path: Path) -> None:
+    run = tmp_path / "ddp"
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", "-m", "wavecraft", "train", "wavenet",
+               f"folder:{sine_corpus}", "--condition", "label", "--sr", str(RATE), "--steps", "4", "--checkpoint-every", "2", "--out", str(run)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    state = json.loads((run / "checkpoints" / "step-0000004" / "state.json").read_text())
+    assert [h["replica_spread"] for h in state["history"] if "replica_spread" in h] == [0.0, 0.0]  # gradients averaged, bit for bit

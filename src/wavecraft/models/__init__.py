@@ -7,6 +7,7 @@ from wavecraft.models.frontends import FRONTENDS
 from wavecraft.models.specgan import SpecGANConfig, SpecGANDiscriminator, SpecGANGenerator, SpectrogramCodec
 from wavecraft.models.vae import VAEConfig, WaveVAE
 from wavecraft.models.wavegan import PhaseShuffle, WaveGANConfig, WaveGANDiscriminator, WaveGANGenerator
+from wavecraft.models.wavenet import WaveNet, WaveNetConfig
 
 __all__ = [
     "CONDITIONALS",
@@ -24,6 +25,8 @@ __all__ = [
     "WaveGANConfig",
     "WaveGANDiscriminator",
     "WaveGANGenerator",
+    "WaveNet",
+    "WaveNetConfig",
     "WaveVAE",
     "build_classifier",
     "classify",
