@@ -11,10 +11,10 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 
 
 def readme_examples() -> list[str]:
-    """The README's python blocks: two on speech-en, pointed at a corpus that needs no download, one loading a run, one a frames run."""
+    """The README's python blocks: two on speech-en, pointed at a corpus that needs no download, one loading a run, one a frames run, one WaveNets."""
     blocks = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.DOTALL)
-    assert len(blocks) == 4 and all('open_corpus("speech-en")' in b for b in blocks[:2]) and 'load_generator("runs/drums"' in blocks[2]
-    assert 'load_generator("runs/frames-ica")' in blocks[3]
+    assert len(blocks) == 5 and all('open_corpus("speech-en")' in b for b in blocks[:2]) and 'load_generator("runs/drums"' in blocks[2]
+    assert 'load_generator("runs/frames-ica")' in blocks[3] and 'load_generator("runs/voc")' in blocks[4]
     return [b.replace('open_corpus("speech-en")', 'open_corpus("synthetic:tones")') for b in blocks]
 
 
@@ -64,3 +64,20 @@ def test_readme_frames_example_generates_and_continues(tmp_path) -> None:
     scope: dict = {"prompt": np.sin(np.arange(1000) / 5.0)}
     exec(compile(code, str(README), "exec"), scope)
     assert scope["clips"].shape == (4, 800) and scope["kept"] == 992 and scope["audio"].shape == (1, 992 + 800)
+
+
+def test_readme_wavenet_example_samples_for_a_label_and_vocodes(tmp_path) -> None:
+    from wavecraft.corpus import synthetic_corpus
+    from wavecraft.train.loop import Schedule, train_run
+    from wavecraft.train.presets import preset
+
+    corpus, tiny = synthetic_corpus("tones", n_files=6, duration=0.3), {"layers": 3, "cycles": 1, "residual": 4, "skip": 8, "length": 512}
+    labels = tuple(sorted({e.label for e in corpus}))
+    for run, condition in (("wn-drums", "label"), ("voc", "mel")):
+        config = preset("wavenet", "small", labels=labels if condition == "label" else (), model_changes=tiny | {"condition": condition},
+                        sample_rate=8000, batch_size=2, held_out=0.0)
+        train_run(corpus, tmp_path / run, config, Schedule(steps=1))
+    code = readme_examples()[4].replace('"runs/', f'"{tmp_path}/').replace('"kick"', repr(labels[0])).replace("8000", "800")
+    scope: dict = {"speech": np.sin(np.arange(1000) / 5.0)}
+    exec(compile(code, str(README), "exec"), scope)
+    assert scope["kicks"].shape == (4, 800) and scope["features"].shape == (1, 32, 14) and scope["audio"].shape == (1, 1000)
