@@ -47,3 +47,18 @@ def resume_twice(corpus, tmp_path: Path, config) -> tuple:
         for (key, x), (_, y) in zip(network.state_dict().items(), resumed.networks[name].state_dict().items()):
             assert torch.equal(x, y), key
     return straight, resumed
+
+
+def assert_refused(refused: dict[str, list[str]], capsys: pytest.CaptureFixture) -> None:
+    """Every command line of ``refused`` (why -> argv) exits 2 with one line on stderr and no traceback."""
+    from wavecraft.cli import main
+
+    capsys.readouterr()
+    for why, argv in refused.items():
+        try:
+            code = main(argv)
+        except SystemExit as done:  # argparse's refusal of an option's value
+            code = done.code
+        assert code == 2, why
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "Traceback" not in err, why
