@@ -1,4 +1,4 @@
-"""Trained models put to use: a run's generator, frame model or translator, or a classifier, each built alone from its folder.
+"""Trained models put to use: a run's generator, frame model, WaveNet or translator, or a classifier, each built alone from its folder.
 
 Loading builds only the network that is used (no optimiser, no
 discriminator, no data) and fills it from the checkpoint's
@@ -10,7 +10,6 @@ makes.
 Examples
 --------
 >>> from wavecraft.models.wavegan import WaveGANGenerator
-from wavecraft.models.wavenet import CHUNK, WaveNet, generate
 >>> from wavecraft.train.presets import preset
 >>> config = preset("wavegan", "small", model_changes={"d": 4})
 >>> generator = Generator(config, WaveGANGenerator(config.model))
