@@ -176,9 +176,11 @@ def test_wavenet_runs_resume_bit_exactly(sine_corpus: Path, tmp_path: Path, cond
 
 def test_the_wavenet_commands(sine_corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     run, vocoder = tmp_path / "run", tmp_path / "voc"
-    base = ["train", "wavenet", f"folder:{sine_corpus}", "--sr", str(RATE), "--steps", "2", "--checkpoint-every", "2"]
+    base = ["train", "wavenet", f"folder:{sine_corpus}", "--sr", str(RATE), "--steps", "2", "--checkpoint-every", "2",
+            "--layers", "3", "--cycles", "2", "--residual", "4", "--skip", "8"]
     assert main([*base, "--condition", "label", "--out", str(run)]) == 0
-    assert json.loads((run / "config.json").read_text())["config"]["model"]["classes"] == 2
+    model = json.loads((run / "config.json").read_text())["config"]["model"]
+    assert (model["classes"], model["layers"], model["cycles"], model["residual"], model["skip"]) == (2, 3, 2, 4, 8)
     assert main(["generate", str(run), "-n", "2", "--seconds", "0.05", "--label", "low", "--out", str(tmp_path / "gen")]) == 0
     clip, rate = sf.read(tmp_path / "gen" / "clip_001.wav")
     assert rate == RATE and clip.shape == (400,) and np.isfinite(clip).all()

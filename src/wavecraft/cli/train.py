@@ -80,6 +80,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     wavenet.add_argument("--output", choices=OUTPUTS, default="softmax",
                          help="softmax over 256 mu-law classes (the paper's) or a mixture of 10 logistics on 16-bit levels (default softmax)")
     wavenet.add_argument("--mels", type=options.integer(2, 256), default=32, help="mel: bands of the features (default 32)")
+    wavenet.add_argument("--layers", type=options.integer(1, 16), default=None, help="layers per cycle, dilations 1 .. 2^(L-1) (default: the preset's)")
+    wavenet.add_argument("--cycles", type=options.integer(1, 16), default=None, help="dilation cycles (default: the preset's)")
+    wavenet.add_argument("--residual", type=options.integer(1, 1024), default=None, help="residual channels (default: the preset's)")
+    wavenet.add_argument("--skip", type=options.integer(1, 1024), default=None, help="skip channels (default: the preset's)")
 
 
 def _training_arguments(parser: argparse.ArgumentParser) -> None:
@@ -128,6 +132,7 @@ def _config(args: argparse.Namespace, corpus: Corpus) -> TrainConfig:
         return preset("vae", args.preset, **changes)
     if args.train_command == "wavenet":
         model = {"condition": args.condition, "output": args.output, "mels": args.mels, "hop": framing(args.sr)[1]}
+        model |= {name: getattr(args, name) for name in ("layers", "cycles", "residual", "skip") if getattr(args, name) is not None}
         labels = class_names(corpus) if args.condition == "label" else ()
         return preset("wavenet", args.preset, labels=labels, model_changes=model, **changes)
     if args.train_command == "frames":
