@@ -190,14 +190,20 @@ def test_the_wavenet_commands(sine_corpus: Path, tmp_path: Path, capsys: pytest.
     wav = sine_corpus / "low" / "sine1.wav"
     assert main(["vocode", str(vocoder), str(wav), str(tmp_path / "copy.wav")]) == 0
     assert sf.read(tmp_path / "copy.wav")[0].shape == (RATE,)  # as long as the input
+    assert main(["vocoder", "train", f"folder:{sine_corpus}", "--mels", "16", "--components", "4", "--held-out", "0.25", "--out",
+                 str(tmp_path / "pca.npz")]) == 0
+    assert main(["vocode", str(vocoder), str(wav), str(tmp_path / "coded.wav"), "--pca", str(tmp_path / "pca.npz"), "--components", "2"]) == 0
+    assert sf.read(tmp_path / "coded.wav")[0].shape == (RATE,)
     np.save(tmp_path / "features.npy", envelope(sf.read(wav)[0][:800], RATE, 16))
     assert main(["vocode", str(vocoder), str(tmp_path / "features.npy"), str(tmp_path / "from-npy.wav")]) == 0
     assert sf.read(tmp_path / "from-npy.wav")[0].shape == (11 * 80,)  # a hop per frame
     np.save(tmp_path / "wrong.npy", np.zeros((5, 3)))
+    assert main(["vocoder", "train", f"folder:{sine_corpus}", "--mels", "8", "--components", "2", "--out", str(tmp_path / "pca8.npz")]) == 0
     refused = {
         "an unknown label": ["generate", str(run), "--label", "middle", "--out", str(tmp_path / "g")],
         "a vocoder from nothing": ["generate", str(vocoder), "--out", str(tmp_path / "g")],
         "vocoding with a label model": ["vocode", str(run), str(wav), str(tmp_path / "v.wav")],
+        "a PCA vocoder of other bands": ["vocode", str(vocoder), str(wav), str(tmp_path / "v.wav"), "--pca", str(tmp_path / "pca8.npz")],
         "features of the wrong bands": ["vocode", str(vocoder), str(tmp_path / "wrong.npy"), str(tmp_path / "v.wav")],
         "an existing output": ["vocode", str(vocoder), str(wav), str(tmp_path / "copy.wav")],
         "no latent to interpolate": ["interpolate", str(run), "--out", str(tmp_path / "z")],
