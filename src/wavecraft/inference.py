@@ -240,8 +240,8 @@ class WaveNetModel(Loaded):
         """
         if self.config.model.condition == "mel":
             raise InvalidParameterError("a mel-conditioned WaveNet is a vocoder: it makes audio for given features (wavecraft vocode RUN IN.wav OUT.wav)")
-        if self.config.model.condition == "label" and labels is None:
-            labels = self.labels(n)
+        if self.config.model.condition == "label":
+            labels = (self.labels(n) if labels is None else labels).to(self.device)
         return self._generate(samples or self.config.length, generator, temperature, batch=n, labels=labels)
 
     def vocode(self, features: torch.Tensor, samples: int, generator: torch.Generator | None = None, *, temperature: float = 1.0) -> np.ndarray:
