@@ -181,6 +181,7 @@ def test_the_frames_commands(periodic_corpus: Path, tmp_path: Path, capsys: pyte
     assert_refused(refused, capsys)
 
 
+@pytest.mark.slow  # 12 s; the GAN evaluate test covers the command in make test
 def test_evaluate_scores_a_frames_run_at_the_classifiers_clip_length(tmp_path: Path) -> None:
     dct = dct_basis(64)
     Basis(dct.W, dct.A, 16_000, "dct").save(tmp_path / "dct.npz")

@@ -262,7 +262,7 @@ def test_a_run_that_never_wrote_a_checkpoint_is_replaced_without_force(tmp_path:
     assert main(["train", "vae", "synthetic:tones", "--steps", "1", "--out", str(run)]) == 2  # now it is a run: --force needed
 
 
-@pytest.mark.parametrize("damaged", ["model.safetensors", "optimizers.safetensors"])
+@pytest.mark.parametrize("damaged", ["model.safetensors", pytest.param("optimizers.safetensors", marks=pytest.mark.slow)])
 def test_a_truncated_newest_checkpoint_falls_back_to_the_previous_one(tmp_path: Path, damaged: str) -> None:
     import shutil
     import warnings

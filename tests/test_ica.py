@@ -136,7 +136,8 @@ def test_stream_from_a_corpus_finds_the_impulses() -> None:
     assert single_sample_fraction(ica.mixing_) >= 0.9
 
 
-@pytest.mark.parametrize("method", ["ica:fastica", "ica:infomax", "ica:orthonormal-l1", "sparse"])
+@pytest.mark.parametrize("method", ["ica:fastica", pytest.param("ica:infomax", marks=pytest.mark.slow), "ica:orthonormal-l1",
+                                    pytest.param("sparse", marks=pytest.mark.slow)])  # 6 s each: make test-all runs them
 def test_learn_from_the_command_line_finds_the_impulses_for_every_seed(tmp_path, method: str) -> None:
     """The toy result as a user runs it: the CLI's defaults (the corpus's own rate, 20,000 slices, 20 % held out)."""
     from wavecraft.bases.basis import Basis
