@@ -30,8 +30,6 @@ EXPORTS = {"pt2": ".pt2", "onnx": ".onnx"}
 
 #: Runs that make audio of any length, step by step (no latent vector)
 STEPWISE = (FrameModel, WaveNetModel)
-#: The longest audio a frame model or WaveNet is asked to make, seconds (an hour).
-MAX_SECONDS = 3600.0
 
 #: Real clips scoring an inception score below this share of its range (1 to the classes) mean a classifier that cannot separate them.
 BLIND = 0.2
@@ -87,7 +85,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def _length_arguments(parser: argparse.ArgumentParser, seconds: str, default: float | None = None) -> None:
     """``--seconds`` and ``--temperature``: how much a frame model makes, and how freely."""
-    parser.add_argument("--seconds", type=options.number(0.0, MAX_SECONDS, above=True), default=default, help=f"{seconds}; at most {MAX_SECONDS:g}")
+    longest = options.MAX_SECONDS
+    parser.add_argument("--seconds", type=options.number(0.0, longest, above=True), default=default, help=f"{seconds}; at most {longest:g}")
     parser.add_argument("--temperature", type=options.number(0.0), default=1.0,
                         help="frames and WaveNet runs: scale of each step's randomness (0: the most likely frame or sample; default 1)")
 

@@ -29,6 +29,9 @@ from pathlib import Path
 
 from wavecraft.audio import MAX_RATE, MIN_RATE
 
+#: The longest audio a step-by-step model (a frame model, a WaveNet) is asked to make, seconds (an hour).
+MAX_SECONDS = 3600.0
+
 
 def integer(minimum: int | None = None, maximum: int | None = None) -> Callable[[str], int]:
     """An int option within ``[minimum, maximum]`` (either end may be open)."""

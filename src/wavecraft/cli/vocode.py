@@ -12,7 +12,6 @@ from wavecraft import audio
 from wavecraft.atomic import check_writable
 from wavecraft.cli import options
 from wavecraft.cli.commands import summary
-from wavecraft.cli.gan import MAX_SECONDS
 from wavecraft.cli.output import counted
 from wavecraft.errors import InvalidParameterError
 from wavecraft.inference import WaveNetModel, load_generator
@@ -58,8 +57,8 @@ def run_vocode(args: argparse.Namespace) -> int:
                 raise InvalidParameterError(f"{args.pca} codes {vocoder.n_mels} bands at {vocoder.sample_rate} Hz; the run hears {mels} at {rate} Hz")
             n = vocoder.check_components(args.components)
             features, source = vocoder.decode_envelope(vocoder.encode(signal.astype(np.float64), n)), f"its {counted(n, 'PCA component')}"
-    if samples > MAX_SECONDS * rate:
-        raise InvalidParameterError(f"{args.input} is {samples / rate:.0f} s long; vocode at most {MAX_SECONDS:g} s at once")
+    if samples > options.MAX_SECONDS * rate:
+        raise InvalidParameterError(f"{args.input} is {samples / rate:.0f} s long; vocode at most {options.MAX_SECONDS:g} s at once")
     made = model.vocode(torch.from_numpy(features.T[None]).float(), samples, torch.Generator().manual_seed(args.seed), temperature=args.temperature)
     audio.save(args.output, made[0], rate, subtype="FLOAT", force=args.force)
     print(f"wrote {args.output}: {samples / rate:.2f} s from {source} by {args.run_dir} ({model.checkpoint.name})")

@@ -23,7 +23,6 @@ from wavecraft.nn.flops import forward_flops
 from wavecraft.train.config import TrainConfig
 from wavecraft.train.data import TrainingData
 from wavecraft.train.distributed import World, parallel
-from wavecraft.train.gan import MOMENT_CLIPS
 from wavecraft.train.generative import LISTEN
 from wavecraft.train.throughput import FORWARD_BACKWARD
 from wavecraft.train.trainer import Trainer, gradient_norm
@@ -49,7 +48,7 @@ class WaveNetTrainer(Trainer):
     def prepare(self) -> None:
         """Fit a ``mel`` model's per-band feature mean and spread on clips drawn with their own generator."""
         if self.config.model.condition == "mel":
-            clips, _ = self.data.sampler.batch(min(MOMENT_CLIPS, FEATURE_CLIPS), rng=np.random.default_rng(self.config.seed))
+            clips, _ = self.data.sampler.batch(FEATURE_CLIPS, rng=np.random.default_rng(self.config.seed))
             self.network.fit_features(self.model.features(clips[:, 0].numpy()))
 
     def _labels(self, labels: torch.Tensor) -> torch.Tensor | None:
