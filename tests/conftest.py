@@ -62,3 +62,51 @@ def assert_refused(refused: dict[str, list[str]], capsys: pytest.CaptureFixture)
         assert code == 2, why
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and "Traceback" not in err, why
+
+
+#: the made-up phonemes of :func:`band_speech`, each a band of noise (Hz) as a phoneme is a spectral shape
+BANDS = {"a": (300, 500), "e": (700, 1000), "i": (1400, 1900), "s": (2800, 3600), "u": (4500, 6000)}
+
+
+def band_speech(tree: Path, files: int, *, voices: tuple[str, ...] = (), seed: int = 0, sr: int = 16_000) -> Path:
+    """A tree like the ``phonemes`` (no ``voices``: two channels, speech and phoneme signal) or ``voices`` corpus, with its ``phonemes.json``.
+
+    Each file says 3-5 of :data:`BANDS`' phonemes (no two alike in a row), each 60-140 ms of its band of noise;
+    a voice scales the bands' frequencies a little. Names ``[VOICE/]NNNN-text.wav``, the text the phonemes.
+    """
+    from scipy.signal import butter, sosfilt
+
+    from wavecraft.corpus.phonemes import _write_listing, phoneme_signal
+
+    texts, rng = np.random.default_rng(seed), np.random.default_rng(seed + 1)  # the same texts whatever the voices
+    inventory, listing = sorted(BANDS), {}
+    for f in range(files):
+        said = [str(texts.choice(inventory))]
+        while len(said) < texts.integers(3, 6):
+            said.append(str(texts.choice([p for p in inventory if p != said[-1]])))
+        for v, voice in enumerate(voices or ("",)):
+            pieces, starts, at = [], [], 0
+            for phoneme in said:
+                n = int(rng.integers(60, 140) * sr / 1000)
+                low, high = (1 + 0.04 * v) * np.array(BANDS[phoneme])
+                pieces.append(0.3 * sosfilt(butter(4, [low, high], "bandpass", fs=sr, output="sos"), rng.standard_normal(n)))
+                starts.append((phoneme, at))
+                at += n
+            speech = np.concatenate(pieces + [np.zeros(sr // 20)]).astype(np.float32)
+            starts.append(("_", at))
+            name = f"{voice + '/' if voice else ''}{f:04d}-{'-'.join(said)}.wav"
+            channels = speech if voices else np.stack([speech, phoneme_signal(starts, inventory, speech.size)])
+            write_wav(tree / name, channels, sr, subtype="PCM_16" if voices else "FLOAT")
+            listing[name] = {"text": " ".join(said), "phonemes": starts}
+    _write_listing(tree, inventory, listing, "bands")
+    return tree
+
+
+def band_corpus(tree: Path, files: int, **kwargs):
+    """:func:`band_speech` opened as a corpus labelled as the rendered ones are (tags ``text`` and, with voices, ``voice``)."""
+    from wavecraft.corpus.corpus import Corpus
+    from wavecraft.corpus.manifest import refresh
+    from wavecraft.corpus.phonemes import text_labeller
+
+    band_speech(tree, files, **kwargs)
+    return Corpus(refresh(tree.name, tree, tree.parent / f"{tree.name}-manifest.json", text_labeller))

@@ -1,5 +1,7 @@
 """Trained models put to use: a run's generator, frame model, WaveNet or translator, or a classifier, each built alone from its folder.
 
+The speech models (the phoneme recogniser and the TTS speaker) are in :mod:`wavecraft.speech`.
+
 Loading builds only the network that is used (no optimiser, no
 discriminator, no data) and fills it from the checkpoint's
 ``model.safetensors`` (:mod:`wavecraft.models.checkpoint`). The trainers
@@ -283,6 +285,15 @@ class Translator(Loaded):
             return self.network(inputs.to(self.device)).float()[:, 0].cpu().numpy()
 
 
+def load_run(run: str | Path, checkpoint: str | None, kind: str, what: str) -> tuple[TrainConfig, Record, Path]:
+    """A run's settings, record and checkpoint folder; refused unless the run is of ``kind`` (``what`` names it in the error)."""
+    run = Path(run)
+    config, record = read_run_config(run)
+    if config.kind != kind:
+        raise InvalidParameterError(f"{run} is a {config.kind} run, not {what}")
+    return config, record, find_checkpoint(run, checkpoint)
+
+
 #: kind -> what a loaded network is wrapped in (default Generator)
 WRAPPERS = {"frames": FrameModel, "wavenet": WaveNetModel}
 
@@ -310,11 +321,7 @@ def load_generator(run: str | Path, checkpoint: str | None = "best", *, device: 
 
 def load_translator(run: str | Path, checkpoint: str | None = "best", *, device: torch.device | None = None) -> Translator:
     """The U-Net of a translation run at ``checkpoint`` (``best``: the lowest held-out LSD; None: the latest readable)."""
-    run = Path(run)
-    config, record = read_run_config(run)
-    if config.kind != "translate":
-        raise InvalidParameterError(f"{run} is a {config.kind} run, not a translation model")
-    folder = find_checkpoint(run, checkpoint)
+    config, record, folder = load_run(run, checkpoint, "translate", "a translation model")
     network = UNet1d(config.model.generator)
     load_networks(folder / WEIGHTS, {"generator": network}, device=device or "cpu")
     return Translator(config, network.to(device or "cpu").eval(), device, folder, record)

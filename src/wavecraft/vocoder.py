@@ -86,10 +86,6 @@ class PCAVocoder:
         """FFT length: the power of two at or above the frame length."""
         return framing(self.sample_rate)[2]
 
-    def bank(self) -> np.ndarray:
-        """The mel filter bank on the DFT bins, ``(n_mels, bins)``."""
-        return mel_filterbank(self.sample_rate, self.n_fft, self.n_mels)
-
     def envelope(self, signal: np.ndarray) -> np.ndarray:
         """dB mel envelope of every frame, ``(frames, n_mels)``."""
         return envelope(signal, self.sample_rate, self.n_mels)
@@ -106,10 +102,7 @@ class PCAVocoder:
 
     def synthesize(self, codes: np.ndarray, length: int, *, seed: int = 0) -> np.ndarray:
         """A waveform of ``length`` samples whose envelope follows the coordinates (Griffin-Lim)."""
-        magnitude = np.maximum(10 ** (self.decode_envelope(codes) / 20) - FLOOR, 0.0) @ self.bank()
-        return griffin_lim(
-            magnitude, self.hop, length, window="hamming", n_fft=self.n_fft, frame_length=self.frame_length, n_iter=GRIFFIN_LIM_ITERATIONS, seed=seed
-        )
+        return invert_envelope(self.decode_envelope(codes), self.sample_rate, length, seed=seed)
 
     def run(self, signal: np.ndarray, n_components: int | None = None) -> np.ndarray:
         """Encode with N components and resynthesise: the vocoded signal, same length."""
@@ -159,6 +152,13 @@ def envelope(signal: np.ndarray, sample_rate: int, n_mels: int) -> np.ndarray:
     averaging = bank / np.maximum(bank.sum(axis=1, keepdims=True), 1e-12)
     magnitude = np.abs(stft(np.asarray(signal, np.float64), n_fft, hop, analysis_window="hamming", frame_length=frame_length))
     return 20 * np.log10(magnitude @ averaging.T + FLOOR)
+
+
+def invert_envelope(envelopes: np.ndarray, sample_rate: int, length: int, *, seed: int = 0) -> np.ndarray:
+    """A waveform of ``length`` samples whose :func:`envelope` follows ``envelopes`` ``(frames, n_mels)`` dB: spread onto the DFT bins, Griffin-Lim."""
+    frame_length, hop, n_fft = framing(sample_rate)
+    magnitude = np.maximum(10 ** (np.atleast_2d(envelopes) / 20) - FLOOR, 0.0) @ mel_filterbank(sample_rate, n_fft, envelopes.shape[-1])
+    return griffin_lim(magnitude, hop, length, window="hamming", n_fft=n_fft, frame_length=frame_length, n_iter=GRIFFIN_LIM_ITERATIONS, seed=seed)
 
 
 def fit_vocoder(

@@ -1,4 +1,4 @@
-"""``wavecraft train gan|vae|translate|frames|wavenet``: train a model on a corpus (under torchrun: in several processes)."""
+"""``wavecraft train gan|vae|translate|frames|wavenet|recogniser|tts``: train a model on a corpus (under torchrun: in several processes)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,12 @@ from wavecraft.bases.basis import Basis
 from wavecraft.cli import options
 from wavecraft.cli.commands import summary
 from wavecraft.corpus import Corpus, open_corpus
+from wavecraft.corpus.phonemes import HELD_OUT_TAGS, transcripts
 from wavecraft.errors import InvalidParameterError
 from wavecraft.models.conditioning import CONDITIONALS
 from wavecraft.models.frames import DISTRIBUTIONS, OBJECTIVES
+from wavecraft.models.frontends import FRONTENDS
+from wavecraft.models.tts import TTS_MODELS
 from wavecraft.models.wavenet import CONDITIONS, OUTPUTS
 from wavecraft.train.checkpoints import read_run_config
 from wavecraft.train.classifier import class_names
@@ -28,7 +31,7 @@ from wavecraft.vocoder import framing
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    """Add ``train gan``, ``train vae``, ``train translate``, ``train frames`` and ``train wavenet``."""
+    """Add ``train gan``, ``train vae``, ``train translate``, ``train frames``, ``train wavenet``, ``train recogniser`` and ``train tts``."""
     train = commands.add_parser("train", help=summary("train"), description=__doc__)
     sub = train.add_subparsers(dest="train_command", metavar="MODEL", required=True)
     gan = sub.add_parser("gan", help="train a WaveGAN or SpecGAN, optionally class-conditional (checkpoints resume bit-exactly)")
@@ -84,6 +87,19 @@ def register(commands: argparse._SubParsersAction) -> None:
     wavenet.add_argument("--cycles", type=options.integer(1, 16), default=None, help="dilation cycles (default: the preset's)")
     wavenet.add_argument("--residual", type=options.integer(1, 1024), default=None, help="residual channels (default: the preset's)")
     wavenet.add_argument("--skip", type=options.integer(1, 1024), default=None, help="skip channels (default: the preset's)")
+    recogniser = sub.add_parser("recogniser", help="train a phoneme recogniser (front end, convolutions, bidirectional GRUs, CTC) on the voices "
+                                                   "or phonemes corpus: the judge of every TTS (wavecraft recognise)")
+    _training_arguments(recogniser)
+    recogniser.add_argument("--frontend", choices=FRONTENDS, default="logmel",
+                            help="logmel (fixed), sinc (SincNet) or a raw-waveform conv filter bank started from random, DFT or ICA kernels "
+                                 "(default logmel)")
+    tts = sub.add_parser("tts", help="train text-to-speech on the phonemes corpus: a 1-D U-Net from espeak-ng's timed phonemes to dB mel "
+                                     "envelope frames, L1 + a conditional patch discriminator (wavecraft speak)")
+    _training_arguments(tts)
+    tts.add_argument("--model", choices=TTS_MODELS, default="pix2pix-frames", help="the design (default pix2pix-frames)")
+    tts.add_argument("--mels", type=options.integer(2, 256), default=32, help="bands of the envelope (default 32: a mel WaveNet's default features)")
+    tts.add_argument("--reconstruction-weight", type=options.number(0.0), default=100.0, help="weight of L1 on normalised frames (default 100)")
+    tts.add_argument("--adversarial-weight", type=options.number(0.0), default=1.0, help="weight of the adversarial loss (default 1; 0: L1 alone)")
 
 
 def _training_arguments(parser: argparse.ArgumentParser) -> None:
@@ -135,6 +151,17 @@ def _config(args: argparse.Namespace, corpus: Corpus) -> TrainConfig:
         model |= {name: getattr(args, name) for name in ("layers", "cycles", "residual", "skip") if getattr(args, name) is not None}
         labels = class_names(corpus) if args.condition == "label" else ()
         return preset("wavenet", args.preset, labels=labels, model_changes=model, **changes)
+    if args.train_command == "recogniser":
+        phonemes = tuple(sorted({p for t in transcripts(corpus).values() for p in t}))
+        groups = tuple(tag for tag in HELD_OUT_TAGS if all(tag in e.tags for e in corpus))
+        return preset("recogniser", args.preset, model_changes={"phonemes": phonemes, "frontend": args.frontend}, groups=groups, **changes)
+    if args.train_command == "tts":
+        phonemes = tuple(sorted({p for t in transcripts(corpus).values() for p in t}))
+        if any(e.channels != 2 for e in corpus):
+            raise InvalidParameterError(f"{args.corpus} is not a corpus of speech and its phoneme signal (two channels): train tts on phonemes")
+        model = {"model": args.model, "phonemes": phonemes, "mels": args.mels, "hop": framing(args.sr)[1],
+                 "reconstruction_weight": args.reconstruction_weight, "adversarial_weight": args.adversarial_weight}
+        return preset("tts", args.preset, model_changes=model, groups=("text",), **changes)
     if args.train_command == "frames":
         return preset("frames", args.preset, model_changes=_frame_shape(args), **changes, **({"loss": args.loss} if args.loss else {}))
     if args.train_command == "translate":

@@ -1,4 +1,4 @@
-"""``wavecraft enhance``, ``upsample`` and ``speak``: run a trained translation model over whole files (or a text) of any length."""
+"""``wavecraft enhance``, ``upsample`` and ``speak``: run a trained translation or TTS model over whole files (or a text) of any length."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from wavecraft import audio
 from wavecraft.atomic import atomic_path, check_writable
@@ -13,7 +14,9 @@ from wavecraft.cli import options
 from wavecraft.cli.commands import summary
 from wavecraft.corpus.phonemes import phoneme_input
 from wavecraft.errors import InvalidParameterError
-from wavecraft.inference import Translator, load_translator
+from wavecraft.inference import Translator, WaveNetModel, load_generator, load_translator
+from wavecraft.speech import load_speaker
+from wavecraft.train.checkpoints import read_run_config
 from wavecraft.translate.windows import translate_long
 
 
@@ -28,12 +31,16 @@ def register(commands: argparse._SubParsersAction) -> None:
     upsample.set_defaults(run=run_upsample)
     speak = commands.add_parser("speak", help=summary("speak"))
     _arguments(speak, "text", "TEXT", "what to say (English, spoken by espeak-ng for its phonemes and their timing)")
+    speak.add_argument("--wavenet", type=Path, default=None, metavar="VOCODER",
+                       help="a tts run: make the audio of its envelope with this mel WaveNet run instead of Griffin-Lim")
+    options.shared(speak, seeds="a WaveNet vocoder's samples")
     speak.set_defaults(run=run_speak)
 
 
 def _arguments(parser: argparse.ArgumentParser, source: str, metavar: str, help_text: str) -> None:
     """RUN, the source (IN or TEXT), OUT and the shared options."""
-    parser.add_argument("run_dir", type=Path, metavar="RUN", help="a `wavecraft train translate` run")
+    runs = "a `wavecraft train tts` run, or a `wavecraft train translate --task paired` one" if source == "text" else "a `wavecraft train translate` run"
+    parser.add_argument("run_dir", type=Path, metavar="RUN", help=runs)
     parser.add_argument(source, type=Path if source == "input" else str, metavar=metavar, help=help_text)
     parser.add_argument("output", type=Path, metavar="OUT", help="the WAV to write")
     parser.add_argument("--checkpoint", default="best", help="checkpoint name (default best: the lowest held-out LSD)")
@@ -55,12 +62,37 @@ def run_upsample(args: argparse.Namespace) -> int:
 
 
 def run_speak(args: argparse.Namespace) -> int:
-    """Text -> espeak-ng's phonemes and timing -> the phoneme signal -> the run's U-Net."""
+    """Text -> espeak-ng's phonemes and timing -> a TTS run's envelope frames and a vocoder, or a paired run's U-Net on the phoneme signal."""
+    if read_run_config(args.run_dir)[0].kind == "tts":
+        return _speak_frames(args)
+    if args.wavenet is not None:
+        raise InvalidParameterError("--wavenet inverts a tts run's envelopes; a paired run makes audio itself")
     model = _translator(args, ("paired",))
     corpus = model.record.provenance["corpus"]
     if corpus != "phonemes":
         raise InvalidParameterError(f"{args.run_dir} was trained on {corpus}, not on the phonemes corpus")
     return _write(args, model, phoneme_input(args.text, model.config.sample_rate), model.config.sample_rate)
+
+
+def _speak_frames(args: argparse.Namespace) -> int:
+    """A TTS run's envelope of the text through Griffin-Lim or ``--wavenet``, written atomically."""
+    model = load_speaker(args.run_dir, args.checkpoint)
+    vocoder = None
+    if args.wavenet is not None:
+        vocoder = load_generator(args.wavenet)
+        if not isinstance(vocoder, WaveNetModel) or vocoder.config.model.condition != "mel":
+            raise InvalidParameterError(f"{args.wavenet} is not a WaveNet trained with --condition mel: it cannot vocode")
+        if (vocoder.config.sample_rate, vocoder.config.model.mels) != (model.config.sample_rate, model.config.model.mels):
+            raise InvalidParameterError(f"{args.wavenet} hears {vocoder.config.model.mels} bands at {vocoder.config.sample_rate} Hz; "
+                                        f"{args.run_dir} makes {model.config.model.mels} at {model.config.sample_rate} Hz")
+    check_writable(args.output, args.force)
+    out = model.speak(args.text, vocoder, torch.Generator().manual_seed(args.seed))
+    rate = model.config.sample_rate
+    with atomic_path(args.output, force=args.force) as tmp:
+        audio.save(tmp, out, rate, subtype="FLOAT")
+    how = f"the WaveNet of {args.wavenet}" if vocoder else "Griffin-Lim"
+    print(f"wrote {args.output}: {out.size / rate:.2f} s at {rate} Hz from {model.checkpoint.name} of {args.run_dir} ({how})")
+    return 0
 
 
 #: the command that runs a model of each task

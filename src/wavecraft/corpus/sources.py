@@ -8,6 +8,7 @@ spec                        source
 ``speech-fr``, ``music``    ``NAME:SUBSET`` for a view such as ``speech-en:digits``
 ``digits``                  spoken digits, one real speaker and 144 espeak-ng ones
 ``phonemes``                espeak-ng speech and its phoneme signal (two channels)
+``voices``                  the same texts in 10 other espeak-ng voices
 ``synthetic:NAME``          generated ensembles with ground truth
 ``url:NAME``                public research sets (``url:sc09``), downloaded and
                             verified; ``url:https://...#sha256=HEX`` for any archive
@@ -33,7 +34,7 @@ from wavecraft.corpus.digits import digits_corpus
 from wavecraft.corpus.espeak import rendered_dir
 from wavecraft.corpus.manifest import Labeller, refresh
 from wavecraft.corpus.packaged import PACKAGED, PackagedCorpus, packaged_corpus, packaged_dir
-from wavecraft.corpus.phonemes import phonemes_corpus
+from wavecraft.corpus.phonemes import phonemes_corpus, voices_corpus
 from wavecraft.corpus.synthetic import GENERATORS, synthetic_corpus
 from wavecraft.corpus.url import RECIPES, parse_url_spec, url_corpus, url_dir
 from wavecraft.errors import CorpusError, InvalidParameterError, UnknownCorpusError
@@ -169,7 +170,8 @@ def _rendered(name: str, opener: Callable[[bool], Corpus], description: str) -> 
 SOURCES: dict[str, Source] = {
     **{name: _packaged(definition) for name, definition in PACKAGED.items()},
     "digits": _rendered("digits", digits_corpus, "spoken digits 0-9: speech-en's speaker and 144 espeak-ng voices (tag speaker)"),
-    "phonemes": _rendered("phonemes", phonemes_corpus, "espeak-ng speech (channel 0) and its phoneme signal (channel 1), for --task paired"),
+    "phonemes": _rendered("phonemes", phonemes_corpus, "espeak-ng speech (channel 0) and its phoneme signal (channel 1), for --task paired and tts"),
+    "voices": _rendered("voices", voices_corpus, "the phonemes corpus's texts in 10 other espeak-ng voices (tags voice, text), for the recogniser"),
     "synthetic": Source("required", lambda name, _: synthetic_corpus(name),
                         lambda: [CorpusListing(f"synthetic:{n}", "synthetic", "generated with ground truth", True) for n in GENERATORS]),
     "url": Source("required", lambda rest, fetch: url_corpus(parse_url_spec(rest), fetch=fetch),

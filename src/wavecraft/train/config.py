@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from wavecraft.configs import from_dict, to_dict
 from wavecraft.errors import InvalidParameterError
 from wavecraft.models.frames import FrameConfig
+from wavecraft.models.recogniser import RecogniserConfig
 from wavecraft.models.specgan import SpecGANConfig
+from wavecraft.models.tts import TTSConfig
 from wavecraft.models.vae import VAEConfig
 from wavecraft.models.wavegan import WaveGANConfig
 from wavecraft.models.wavenet import WaveNetConfig
@@ -16,8 +18,8 @@ from wavecraft.translate.config import TranslationConfig
 
 LOSSES = ("wgan-gp", "hinge", "lsgan", "nonsaturating")
 MODEL_KINDS = {"wavegan": WaveGANConfig, "specgan": SpecGANConfig, "vae": VAEConfig, "translate": TranslationConfig, "frames": FrameConfig,
-               "wavenet": WaveNetConfig}
-ModelConfig = WaveGANConfig | SpecGANConfig | VAEConfig | TranslationConfig | FrameConfig | WaveNetConfig
+               "wavenet": WaveNetConfig, "recogniser": RecogniserConfig, "tts": TTSConfig}
+ModelConfig = WaveGANConfig | SpecGANConfig | VAEConfig | TranslationConfig | FrameConfig | WaveNetConfig | RecogniserConfig | TTSConfig
 
 
 @dataclass(frozen=True)
@@ -26,7 +28,7 @@ class TrainConfig:
 
     Attributes
     ----------
-    model : WaveGANConfig, SpecGANConfig, VAEConfig, TranslationConfig, FrameConfig or WaveNetConfig
+    model : WaveGANConfig, SpecGANConfig, VAEConfig, TranslationConfig, FrameConfig, WaveNetConfig, RecogniserConfig or TTSConfig
         The architecture; its type is the run's kind.
     sample_rate, batch_size : int
         Rate of the clips and clips per batch (per process when distributed).
@@ -49,7 +51,11 @@ class TrainConfig:
         training loop replaces ``auto`` by the faster of the two on its device
         (:func:`~wavecraft.train.precision.resolve_precision`).
     held_out : float
-        Fraction of the corpus's files kept out of training to score checkpoints on (translation, WaveNet).
+        Fraction of the corpus's files kept out of training to score checkpoints on (translation, WaveNet, recogniser, TTS).
+    groups : tuple of str
+        Tags whose values are held out whole, each tag split on its own (``text``: no held-out text is
+        trained on; ``text`` and ``voice``: the held-out files are held-out texts in held-out voices, the
+        training files training texts in training voices, the rest is left out). Empty: split by file.
     seed : int
         Seeds weights, data and latents.
     """
@@ -67,6 +73,7 @@ class TrainConfig:
     labelled: float = 1.0
     precision: str = "fp32"
     held_out: float = 0.0
+    groups: tuple[str, ...] = ()
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -87,7 +94,7 @@ class TrainConfig:
 
     @property
     def kind(self) -> str:
-        """``wavegan``, ``specgan``, ``vae``, ``translate``, ``frames`` or ``wavenet``."""
+        """``wavegan``, ``specgan``, ``vae``, ``translate``, ``frames``, ``wavenet``, ``recogniser`` or ``tts``."""
         return next(name for name, cls in MODEL_KINDS.items() if isinstance(self.model, cls))
 
     @property
@@ -107,8 +114,8 @@ class TrainConfig:
 
     @property
     def channels(self) -> int:
-        """Channels per clip: 2 for paired translation (target, input), else 1."""
-        return 2 if self.kind == "translate" and self.model.task.task == "paired" else 1
+        """Channels per clip: 2 for paired translation and TTS (speech, phoneme signal), else 1."""
+        return 2 if self.kind == "tts" or (self.kind == "translate" and self.model.task.task == "paired") else 1
 
     def to_json(self) -> dict:
         """A JSON-able dict that :meth:`from_json` reads back: the fields and the model's ``kind``."""

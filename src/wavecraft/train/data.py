@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from wavecraft.corpus import Corpus, split_corpus
+from wavecraft.corpus import Corpus, split_by_file, split_corpus
+from wavecraft.corpus.manifest import Entry
+from wavecraft.corpus.phonemes import transcripts
 from wavecraft.errors import InvalidParameterError
 from wavecraft.progress import progress
 from wavecraft.train.config import TrainConfig
@@ -61,7 +63,7 @@ class SliceSampler:
                  labels: tuple[str, ...] = (), labelled: float = 1.0, rank: int = 0, channels: int = 1) -> None:
         self.length, self.channels = length, channels
         entries = [e for e in corpus if not labels or e.label in labels]
-        self.signals, names = [], []
+        self.signals, names, self.paths = [], [], []
         for entry in progress(entries, desc="loading", unit="file", leave=False):
             if channels > 1 and entry.channels != channels:
                 raise InvalidParameterError(f"clips of {channels} channels need files of {channels} channels; {entry.path} has {entry.channels}")
@@ -72,6 +74,7 @@ class SliceSampler:
                     signal[0] /= peak  # the target only: the other channels are inputs whose values mean something
                 self.signals.append(signal)
                 names.append(entry.label)
+                self.paths.append(entry.path)
         if not self.signals:
             which = f" labelled {', '.join(labels)}" if labels else ""
             raise InvalidParameterError(f"{corpus.name} has no audible files of {1000 * MIN_FILE_SECONDS:g} ms or more{which} to train on")
@@ -93,6 +96,14 @@ class SliceSampler:
             out[i, :, : clip.shape[1]] = clip
         return torch.from_numpy(out), torch.from_numpy(self.labels[files])
 
+    def whole(self, files: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+        """Whole files' first channels ``(n, 1, longest)``, zero-padded at the end, and their ``(n,)`` lengths in samples."""
+        lengths = np.array([self.signals[i].shape[1] for i in files])
+        out = np.zeros((len(files), 1, lengths.max(initial=1)), np.float32)
+        for row, index in enumerate(files):
+            out[row, 0, : lengths[row]] = self.signals[index][0]
+        return torch.from_numpy(out), torch.from_numpy(lengths)
+
     def starts(self) -> np.ndarray:
         """The first ``length`` samples of every file's first channel, zero-padded: ``(files, length)`` (the training set of one-shots)."""
         out = np.zeros((len(self.signals), self.length), np.float32)
@@ -113,22 +124,55 @@ class TrainingData:
         Clips of the held-out files (scored, never learned from).
     noise, held_out_noise : dict of str to NoiseBank
         Recorded noise of an enhancement task, by corpus name, from the noise corpus's training and held-out files.
+    transcripts, held_out_transcripts : list of list of int
+        A recogniser's targets: each file's phonemes (indices into its inventory), in the samplers' order.
     """
 
     sampler: SliceSampler
     held_out: SliceSampler | None = None
     noise: dict[str, NoiseBank] = field(default_factory=dict)
     held_out_noise: dict[str, NoiseBank] = field(default_factory=dict)
+    transcripts: list[list[int]] = field(default_factory=list)
+    held_out_transcripts: list[list[int]] = field(default_factory=list)
 
 
 def split_files(corpus: Corpus, config: TrainConfig) -> tuple[Corpus, Corpus | None]:
-    """The training files and, when the config holds some out, the held-out ones (split by file, seeded)."""
+    """The training files and, when the config holds some out, the held-out ones (split by file or by ``config.groups``, seeded)."""
     if not config.held_out:
         return corpus, None
-    train, held_out = split_corpus(corpus, config.held_out, config.seed)
+    if config.groups:
+        train, held_out = split_by_tags(corpus, config.groups, config.held_out, config.seed)
+    else:
+        train, held_out = split_corpus(corpus, config.held_out, config.seed)
     if not len(held_out) or not len(train):
         raise InvalidParameterError(f"{corpus.name} has too few files to hold {config.held_out:.0%} out")
     return train, held_out
+
+
+def split_by_tags(corpus: Corpus, tags: tuple[str, ...], held_out: float, seed: int) -> tuple[Corpus, Corpus]:
+    """Each tag's values split on their own (:func:`~wavecraft.corpus.split_by_file`, by count); files held out in every tag, and in none.
+
+    With the same texts in two corpora, the held-out texts are the same: the values are sorted, shuffled with ``seed``
+    and counted, whatever else the corpora hold.
+    """
+    held = []
+    for tag in tags:
+        if not all(tag in e.tags for e in corpus):
+            raise InvalidParameterError(f"{corpus.name} has files without a {tag!r} tag to hold out by")
+        held.append({e.tags[tag] for e in split_by_file(corpus, held_out, seed, group=tag, weight="files")[1]})
+    def out(e: Entry) -> list[bool]:
+        return [e.tags[tag] in values for tag, values in zip(tags, held)]
+    return corpus.subset(lambda e: not any(out(e))), corpus.subset(lambda e: all(out(e)))
+
+
+def phoneme_targets(corpus: Corpus, sampler: SliceSampler, phonemes: tuple[str, ...]) -> list[list[int]]:
+    """Each of the sampler's files' phonemes as indices into ``phonemes`` (from the corpus's ``phonemes.json``)."""
+    listing = transcripts(corpus)
+    unknown = {p for path in sampler.paths for p in listing.get(path, ())} - set(phonemes)
+    missing = [path for path in sampler.paths if path not in listing]
+    if unknown or missing:
+        raise InvalidParameterError(f"{corpus.name}: {len(missing)} files without phonemes, phonemes outside the model's: {' '.join(sorted(unknown))}")
+    return [[phonemes.index(p) for p in listing[path]] for path in sampler.paths]
 
 
 def training_data(corpus: Corpus, config: TrainConfig, *, rank: int = 0) -> TrainingData:
@@ -144,4 +188,10 @@ def training_data(corpus: Corpus, config: TrainConfig, *, rank: int = 0) -> Trai
     if config.kind == "translate":
         for name in config.model.task.recorded_noise:
             noise[name], held_out_noise[name] = noise_banks(name, config.sample_rate, config.held_out, config.seed)
-    return TrainingData(sampler, held_out, noise, held_out_noise)
+    targets: tuple[list, list] = ([], [])
+    if config.kind == "recogniser":
+        longest = max(s.shape[1] for s in sampler.signals + (held_out.signals if held_out else []))
+        if longest > config.length:
+            raise InvalidParameterError(f"{corpus.name} has a file of {longest} samples; the recogniser takes utterances up to {config.length}")
+        targets = tuple(phoneme_targets(c, s, config.model.phonemes) if s else [] for c, s in ((train_files, sampler), (held_out_files, held_out)))
+    return TrainingData(sampler, held_out, noise, held_out_noise, *targets)

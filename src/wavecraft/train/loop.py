@@ -37,15 +37,18 @@ from wavecraft.train.distributed import World, any_rank, barrier, join, leave, r
 from wavecraft.train.frames import FrameTrainer
 from wavecraft.train.gan import GANTrainer
 from wavecraft.train.precision import resolve_precision
+from wavecraft.train.recogniser import RecogniserTrainer
 from wavecraft.train.throughput import matmul_rate
 from wavecraft.train.trainer import Metric, Trainer
 from wavecraft.train.translate import TranslationTrainer
+from wavecraft.train.tts import TTSTrainer
 from wavecraft.train.vae import VAETrainer
 from wavecraft.train.wavenet import WaveNetTrainer
 
 #: model kind -> its trainer
 TRAINERS: dict[str, type[Trainer]] = {"wavegan": GANTrainer, "specgan": GANTrainer, "vae": VAETrainer, "translate": TranslationTrainer,
-                                      "frames": FrameTrainer, "wavenet": WaveNetTrainer}
+                                      "frames": FrameTrainer, "wavenet": WaveNetTrainer, "recogniser": RecogniserTrainer,
+                                      "tts": TTSTrainer}
 
 
 @dataclass(frozen=True)

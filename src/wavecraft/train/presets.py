@@ -17,7 +17,9 @@ from dataclasses import replace
 
 from wavecraft.errors import InvalidParameterError
 from wavecraft.models.frames import FrameConfig
+from wavecraft.models.recogniser import RecogniserConfig
 from wavecraft.models.specgan import SpecGANConfig
+from wavecraft.models.tts import TTSConfig
 from wavecraft.models.vae import VAEConfig
 from wavecraft.models.wavegan import WaveGANConfig
 from wavecraft.models.wavenet import WaveNetConfig
@@ -41,6 +43,10 @@ PRESET_MODELS: dict[tuple[str, str], ModelConfig] = {
     ("frames", "small"): FrameConfig(),
     ("wavenet", "paper"): WaveNetConfig(layers=10, cycles=3, residual=64, skip=256, length=8192),
     ("wavenet", "small"): WaveNetConfig(layers=9, cycles=2, residual=32, skip=64, length=4096),
+    ("recogniser", "paper"): RecogniserConfig(bands=64, width=256, hidden=256, layers=3),
+    ("recogniser", "small"): RecogniserConfig(),
+    ("tts", "paper"): TTSConfig(frames=256, unet=UNetConfig(depth=4, channels=256, max_channels=512, kernel=5, stride=2, residual=False)),
+    ("tts", "small"): TTSConfig(),
 }
 
 
@@ -53,7 +59,14 @@ def training_settings(kind: str, name: str, model: ModelConfig) -> dict:
     maximum likelihood with Adam 1e-3, β = (0.9, 0.999); the frame GAN hinge loss, Adam 2e-4,
     β = (0.5, 0.9), one discriminator step (each step of either network rolls out ``frames`` frames).
     WaveNet: maximum likelihood, Adam 1e-3, β = (0.9, 0.999), batch 16 or 8, 10 % of the files held out to score it on.
+    The recogniser: CTC, Adam 1e-3, β = (0.9, 0.999), batch 32 or 16 utterances, 10 % held out.
+    TTS over frames as pix2pix: Adam 2e-4, β = (0.5, 0.999), LSGAN, one discriminator step, batch 32 or 16, 10 % held out.
     """
+    if kind == "tts":
+        return {"batch_size": 32 if name == "paper" else 16, "learning_rate": 2e-4, "betas": (0.5, 0.999), "loss": "lsgan",
+                "critic_steps": 1, "held_out": 0.1}
+    if kind == "recogniser":
+        return {"batch_size": 32 if name == "paper" else 16, "learning_rate": 1e-3, "betas": (0.9, 0.999), "held_out": 0.1}
     if kind == "wavenet":
         return {"batch_size": 16 if name == "paper" else 8, "learning_rate": 1e-3, "betas": (0.9, 0.999), "held_out": 0.1}
     if kind == "frames":
@@ -76,7 +89,7 @@ def preset(kind: str, name: str, *, conditional: str = "none", labels: tuple[str
 
     Parameters
     ----------
-    kind : {"wavegan", "specgan", "vae", "translate", "frames", "wavenet"}
+    kind : {"wavegan", "specgan", "vae", "translate", "frames", "wavenet", "recogniser", "tts"}
         The model.
     name : {"paper", "small"}
         The preset: ``paper`` is d = 64, 16384 samples, batch 64 for the GANs; ``small`` d = 16, 4096 samples,
@@ -84,7 +97,9 @@ def preset(kind: str, name: str, *, conditional: str = "none", labels: tuple[str
         frame models: 128 channels, 5 causal layers (32 frames seen), windows of 48 + 16 frames; ``paper`` 256, 7 (128) and 224 + 32;
         WaveNet: 2 cycles of 9 layers (1024 samples seen), 32 residual and 64 skip channels, 4096-sample clips, batch 8;
         ``paper`` 3 cycles of 10 (3071 samples), 64 and 256, 8192 samples, batch 16, the size of common reimplementations:
-        the paper does not give its own).
+        the paper does not give its own; the recogniser: 40 log-mel bands, 128-channel convolutions, 2 bidirectional GRUs of 128,
+        batch 16; ``paper`` 64, 256, 3 of 256, batch 32, a Deep Speech 2 scaled to a phoneme task; TTS over frames: a U-Net of depth 3,
+        128 channels, kernel 5, stride 2 on 128-frame windows, batch 16; ``paper`` depth 4, 256, 256 frames, batch 32).
     conditional : str, default="none"
         A class-conditional GAN (``cgan``, ``acgan``, ``semi``) on ``labels``; a WaveNet's conditioning
         goes in ``model_changes`` (``condition``; ``classes`` follows ``labels``).
@@ -94,7 +109,7 @@ def preset(kind: str, name: str, *, conditional: str = "none", labels: tuple[str
         Architecture fields to change: ``d`` of a GAN, the VAE's backbone, a translation model's ``task``,
         loss weights and ``spline_input`` (the window is cut to a multiple of the task's factor), or a frame
         model's basis shape (``M``, ``N``, ``hop``, ``window``, ``basis``) and ``objective``, a WaveNet's ``condition``, ``output``,
-        ``mels`` and ``hop``.
+        ``mels`` and ``hop``, a recogniser's ``phonemes`` and ``frontend``, a TTS model's ``phonemes``, ``mels``, ``hop`` and loss weights.
     **changes
         Any other :class:`TrainConfig` field.
 

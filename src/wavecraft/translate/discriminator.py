@@ -19,7 +19,7 @@ from wavecraft.errors import InvalidParameterError
 
 
 class PatchDiscriminator(nn.Module):
-    """(condition ``(batch, 1, T / factor)``, output ``(batch, 1, T)``) -> patch logits, one ``(batch, patches)`` per scale.
+    """(condition ``(batch, 1, T / factor)``, output ``(batch, 1, T)``) -> patch logits, one ``(batch, patches)`` per scale (frames: more channels).
 
     Parameters
     ----------
@@ -31,13 +31,15 @@ class PatchDiscriminator(nn.Module):
         Of each strided convolution.
     scales : int
         Resolutions judged (the pair, then average-pooled by 2, 4, ...).
+    inputs : int
+        Channels of the condition and the output together (2 for audio; a frame model's phonemes and bands).
     """
 
-    def __init__(self, channels: int = 16, layers: int = 4, kernel: int = 15, stride: int = 4, scales: int = 1) -> None:
+    def __init__(self, channels: int = 16, layers: int = 4, kernel: int = 15, stride: int = 4, scales: int = 1, inputs: int = 2) -> None:
         super().__init__()
         if min(channels, layers, scales) < 1 or kernel % 2 == 0 or stride < 1:
             raise InvalidParameterError("a patch discriminator needs channels, layers, scales >= 1 and an odd kernel")
-        widths = [2] + [channels * min(2**i, 8) for i in range(layers)]
+        widths = [inputs] + [channels * min(2**i, 8) for i in range(layers)]
         self.scales = nn.ModuleList(
             nn.ModuleList([*(nn.Conv1d(a, b, kernel, stride, padding=kernel // 2) for a, b in zip(widths, widths[1:])),
                            nn.Conv1d(widths[-1], 1, kernel, padding=kernel // 2)])

@@ -55,6 +55,9 @@ class UNetConfig:
         signal itself and its last layer is sub-pixel.
     dropout : float
         Dropout after the decoder's inner levels (pix2pix's noise), active in training.
+    inputs, outputs : int
+        Channels in and out: 1 for audio; a sequence of frames has more (phonemes one-hot in, mel bands out),
+        and then ``factor`` must be 1 and ``residual`` off.
     """
 
     depth: int = 4
@@ -67,12 +70,16 @@ class UNetConfig:
     residual: bool = True
     dropout: float = 0.0
     spline_input: bool = False
+    inputs: int = 1
+    outputs: int = 1
 
     def __post_init__(self) -> None:
         if self.depth < 1 or self.channels < 1 or self.kernel % 2 == 0 or self.stride < 2 or self.factor < 1:
             raise InvalidParameterError(f"invalid U-Net config {self}: need depth >= 1, odd kernel, stride >= 2, factor >= 1")
         if self.upsample not in UPSAMPLERS or not 0 <= self.dropout < 1:
             raise InvalidParameterError(f"upsample must be one of {', '.join(UPSAMPLERS)} and dropout in [0, 1)")
+        if min(self.inputs, self.outputs) < 1 or (max(self.inputs, self.outputs) > 1 and (self.factor > 1 or self.residual)):
+            raise InvalidParameterError("a U-Net of several channels in or out needs factor 1 and no residual")
 
     @property
     def widths(self) -> list[int]:
@@ -91,20 +98,20 @@ class UNetConfig:
 
 
 class UNet1d(nn.Module):
-    """Waveform ``(batch, 1, T)`` -> waveform ``(batch, 1, T * factor)``."""
+    """Waveform ``(batch, 1, T)`` -> waveform ``(batch, 1, T * factor)`` (frames: ``(batch, inputs, T)`` -> ``(batch, outputs, T)``)."""
 
     def __init__(self, config: UNetConfig = UNetConfig()) -> None:
         super().__init__()
         self.config = config
         c, widths = config, config.widths
         same = c.kernel // 2
-        self.down = nn.ModuleList(nn.Conv1d(w_in, w_out, c.kernel, c.stride, padding=same) for w_in, w_out in zip([1, *widths], widths))
+        self.down = nn.ModuleList(nn.Conv1d(w_in, w_out, c.kernel, c.stride, padding=same) for w_in, w_out in zip([c.inputs, *widths], widths))
         # up level i takes the deeper level's features (and, below the deepest, its skip) back to width[i - 1]'s length
         ins = [widths[-1]] + [2 * w for w in widths[-2::-1]]
         outs = widths[-2::-1] + [widths[0]]
         self.up = nn.ModuleList(upsampler(w_in, w_out, c.stride, c.upsample, c.kernel) for w_in, w_out in zip(ins, outs))
         self.dropout = nn.Dropout(c.dropout)
-        self.out = icnr_(nn.Conv1d(widths[0] + 1, c.network_factor, c.kernel, padding=same), c.network_factor)
+        self.out = icnr_(nn.Conv1d(widths[0] + c.inputs, c.network_factor * c.outputs, c.kernel, padding=same), c.network_factor)
         self.interleave = SubPixel1d(c.network_factor)
         self.spline = SplineUpsample1d(c.factor) if c.spline_input and c.factor > 1 else None
 

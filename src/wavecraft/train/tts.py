@@ -1,0 +1,163 @@
+"""Training text-to-speech over envelope frames (:mod:`wavecraft.models.tts`): 1-D pix2pix from phoneme frames to dB mel envelopes.
+
+The run opens the ``phonemes`` corpus (speech, and its phoneme signal as a
+second channel); every file is turned once into its envelope frames and the
+phoneme at each frame's centre. Each step draws windows of ``frames``
+frames (a file's start when it is shorter, padded with pauses and silence),
+updates the conditional patch discriminator on (phonemes, real envelope)
+against (phonemes, generated envelope) pairs, then the U-Net on
+``reconstruction_weight`` × L1 on normalised frames + ``adversarial_weight``
+× the adversarial loss (LSGAN by default). The metric that picks
+``checkpoints/best`` is the mean absolute dB error of the envelope on fixed
+windows of held-out texts; the clips heard at each checkpoint are those
+windows through Griffin-Lim.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from wavecraft.models.tts import SILENCE_DB, FrameSpeaker, frame_phonemes
+from wavecraft.nn.flops import forward_flops
+from wavecraft.speech import Speaker
+from wavecraft.train.config import TrainConfig
+from wavecraft.train.data import SliceSampler, TrainingData
+from wavecraft.train.distributed import World, parallel
+from wavecraft.train.gan import discriminator_loss, generator_loss
+from wavecraft.train.throughput import FORWARD_BACKWARD
+from wavecraft.train.trainer import Trainer, gradient_norm
+from wavecraft.translate.discriminator import PatchDiscriminator
+from wavecraft.vocoder import envelope
+
+#: held-out windows scored at every checkpoint, and how many of them are heard
+VALIDATION, LISTEN = 32, 4
+
+Utterance = tuple[np.ndarray, np.ndarray]
+
+
+class TTSTrainer(Trainer):
+    """The frame speaker, its patch discriminator, their optimisers, and every file's phoneme and envelope frames."""
+
+    def __init__(self, config: TrainConfig, data: TrainingData, world: World = World(), device: torch.device | None = None) -> None:
+        torch.manual_seed(config.seed)
+        model = config.model
+        self.speaker = FrameSpeaker(model)
+        networks, optimized = {"speaker": self.speaker}, {"g": self.speaker}
+        self.discriminator = None
+        if model.adversarial_weight > 0:
+            self.discriminator = PatchDiscriminator(model.patch_channels, model.patch_layers, model.patch_kernel, 2, inputs=model.inputs + model.mels)
+            networks["discriminator"], optimized["d"] = self.discriminator, self.discriminator
+        super().__init__(config, data, networks, optimized, world, device)
+        torch.manual_seed(config.seed + world.rank)
+        self.parallel_speaker = parallel(self.speaker, world)
+        self.parallel_discriminator = parallel(self.discriminator, world) if self.discriminator is not None else None
+        self.model = Speaker(config, self.speaker, self.device)
+        self.utterances = utterance_frames(data.sampler, config)
+        self.held_out = utterance_frames(data.held_out, config) if data.held_out is not None else self.utterances
+        self._validation: tuple[torch.Tensor, torch.Tensor] | None = None
+
+    def prepare(self) -> None:
+        """Fit the per-band normalisation on every training frame."""
+        self.speaker.fit(np.concatenate([frames for _, frames in self.utterances]))
+
+    def windows(self, utterances: list[Utterance], size: int, rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        """``size`` random windows: phoneme indices ``(size, frames)`` and dB envelopes ``(size, mels, frames)``, on the device."""
+        count = self.config.model.frames
+        phonemes = np.zeros((size, count), np.int64)
+        envelopes = np.full((size, self.config.model.mels, count), SILENCE_DB, np.float32)
+        for row, index in enumerate(rng.integers(len(utterances), size=size)):
+            indices, frames = utterances[index]
+            start = rng.integers(len(indices) - count + 1) if len(indices) > count else 0
+            take = slice(start, start + count)
+            phonemes[row, : len(indices[take])] = indices[take]
+            envelopes[row, :, : len(indices[take])] = frames[take].T
+        return torch.from_numpy(phonemes).to(self.device), torch.from_numpy(envelopes).to(self.device)
+
+    def step_flops(self) -> float:
+        """The U-Net forward and backward, and the discriminator's on two pairs and one more, per batch."""
+        model = self.config.model
+        phonemes = torch.zeros(1, model.frames, dtype=torch.long, device=self.device)
+        g = forward_flops(self.speaker.unet, self.speaker.one_hot(phonemes))
+        d = forward_flops(self.discriminator, self.speaker.one_hot(phonemes), torch.zeros(1, model.mels, model.frames)) if self.discriminator else 0.0
+        return self.config.batch_size * FORWARD_BACKWARD * (g + 3 * d)
+
+    def train_step(self) -> dict:
+        """One discriminator update on the (detached) generated frames when adversarial, then one U-Net update."""
+        c, model = self.config, self.config.model
+        phonemes, envelopes = self.windows(self.utterances, c.batch_size, self.data.sampler.rng)
+        target, condition = self.speaker.normalise(envelopes), self.speaker.one_hot(phonemes)
+        losses = {}
+        with self.autocast():
+            out = self.parallel_speaker(phonemes).float()
+        if self.discriminator is not None:
+            with self.autocast():
+                scales = self.parallel_discriminator(torch.cat([condition, condition]), torch.cat([target, out.detach()]))
+                d_loss = sum(discriminator_loss(c.loss, *s.float().split(len(out))) for s in scales) / len(scales)
+            self.optimizers["d"].zero_grad()
+            d_loss.backward()
+            losses |= {"d_loss": d_loss.item(), "d_gradient_norm": gradient_norm(self.discriminator)}
+            self.optimizers["d"].step()
+        with self.autocast():
+            reconstruction = torch.nn.functional.l1_loss(out, target)
+            g_loss = model.reconstruction_weight * reconstruction
+            if self.discriminator is not None:
+                scales = self.discriminator(condition, out)
+                adversarial = sum(generator_loss(c.loss, s.float()) for s in scales) / len(scales)
+                g_loss = g_loss + model.adversarial_weight * adversarial
+                losses["adversarial_loss"] = adversarial.item()
+        self.optimizers["g"].zero_grad()
+        g_loss.backward()
+        losses |= {"g_loss": g_loss.item(), "reconstruction_loss": reconstruction.item(), "g_gradient_norm": gradient_norm(self.speaker)}
+        self.optimizers["g"].step()
+        self.step += 1
+        return {"step": self.step, **losses}
+
+    def validation(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """:data:`VALIDATION` fixed windows of held-out texts (drawn once, with their own generator)."""
+        if self._validation is None:
+            self._validation = self.windows(self.held_out, VALIDATION, np.random.default_rng(self.config.seed + 7))
+        return self._validation
+
+    def metric(self) -> ValidationDB:
+        """Mean absolute dB error of the envelope on the held-out windows."""
+        return ValidationDB(*self.validation(), self.model)
+
+    def samples(self) -> np.ndarray:
+        """The first :data:`LISTEN` held-out windows' envelopes through Griffin-Lim."""
+        phonemes = self.validation()[0][:LISTEN]
+        return np.stack([self.model.griffin_lim(e) for e in self.model.envelopes(phonemes)])
+
+
+class ValidationDB:
+    """Mean absolute error (dB) between generated and real envelopes on the frames of the utterances (not the padding).
+
+    Parameters
+    ----------
+    phonemes : torch.Tensor
+        Windows' phoneme indices ``(n, frames)``.
+    envelopes : torch.Tensor
+        Their real dB envelopes ``(n, mels, frames)``.
+    model : Speaker
+        The model being trained.
+    """
+
+    name = "validation_db"
+
+    def __init__(self, phonemes: torch.Tensor, envelopes: torch.Tensor, model: Speaker) -> None:
+        self.phonemes, self.envelopes, self.model = phonemes, envelopes.cpu().numpy(), model
+        self.spoken = self.envelopes.max(axis=1) > SILENCE_DB  # frames of an utterance, not its padding
+
+    def __call__(self) -> float:
+        """The error for the model now."""
+        error = np.abs(self.model.envelopes(self.phonemes) - self.envelopes.transpose(0, 2, 1)).mean(axis=2)
+        return float(error[self.spoken].mean())
+
+
+def utterance_frames(sampler: SliceSampler, config: TrainConfig) -> list[Utterance]:
+    """Every file's phoneme indices ``(frames,)`` and dB envelope ``(frames, mels)`` (channel 0 the speech, channel 1 its phoneme signal)."""
+    model, out = config.model, []
+    for signal in sampler.signals:
+        frames = envelope(signal[0].astype(np.float64), config.sample_rate, model.mels).astype(np.float32)
+        out.append((frame_phonemes(signal[1], len(frames), model.hop, len(model.phonemes)), frames))
+    return out
