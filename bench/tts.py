@@ -84,7 +84,7 @@ def main() -> None:
     (args.out / "audio").mkdir(parents=True, exist_ok=True)
     for name, signals in said.items():
         greedy, beam = (error_rate(references, judge.recognise(signals, beam=b)) for b in (1, 8))
-        quality = np.mean([(stoi(r, y, rate), pesq(r, y, rate)) for r, y in zip(speech, signals)], axis=0)
+        quality = np.mean([(stoi(*padded(r, y, rate)), pesq(r, y, rate)) for r, y in zip(speech, signals)], axis=0)
         rows.append([name, round(greedy, 3), round(beam, 3), *quality.round(3)])
         slug = name.replace(", ", "-").replace(" ", "-")
         for i, y in enumerate(signals[: args.listen]):
@@ -101,6 +101,12 @@ def main() -> None:
     page.players(sorted(clips))
     page.save(args.out / "index.html", force=True)
     print(f"wrote {args.out / 'index.html'}")
+
+
+def padded(reference: np.ndarray, made: np.ndarray, rate: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """Both zero-padded to half a second at least (STOI needs 0.4 s; its silent frames are dropped, so the padding counts for nothing)."""
+    n = max(reference.size, rate // 2)
+    return np.pad(reference, (0, n - reference.size)), np.pad(made[: reference.size], (0, n - reference.size)), rate
 
 
 if __name__ == "__main__":

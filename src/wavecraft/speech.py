@@ -106,7 +106,10 @@ class Speaker(Loaded):
 
     def speak(self, text: str, vocoder: WaveNetModel | None = None, generator: torch.Generator | None = None) -> np.ndarray:
         """Audio saying ``text``, as long as espeak-ng's rendering: the envelope through Griffin-Lim, or through ``vocoder``."""
-        phonemes, samples = self.phonemes(text)
+        return self.say(*self.phonemes(text), vocoder, generator)
+
+    def say(self, phonemes: np.ndarray, samples: int, vocoder: WaveNetModel | None = None, generator: torch.Generator | None = None) -> np.ndarray:
+        """``samples`` of audio for the phoneme index of every frame ``(frames,)``: the envelope through Griffin-Lim, or through ``vocoder``."""
         envelope = self.envelopes(torch.from_numpy(phonemes)[None])[0]
         if vocoder is None:
             return self.griffin_lim(envelope, samples)

@@ -37,22 +37,86 @@ from wavecraft.translate.unet import UNet1d
 VALIDATION, LISTEN = 32, 4
 
 
-class TranslationTrainer(Trainer):
+class Pix2PixTrainer(Trainer):
+    """pix2pix's update, shared by every conditional translation model: a generator, an optional conditional patch discriminator.
+
+    A subclass gives the batch (the generator's input, the condition the discriminator sees beside an output, the target)
+    and the reconstruction losses; one step updates the discriminator on (condition, target) against (condition, output,
+    detached) pairs when there is one, then the generator on its reconstruction losses + ``adversarial_weight`` × the adversarial loss.
+
+    Parameters
+    ----------
+    config, data, world, device
+        As for :class:`~wavecraft.train.trainer.Trainer`.
+    generator : nn.Module
+        Saved as ``name``.
+    discriminator : PatchDiscriminator or None
+        None without an adversarial loss.
+    name : str
+        The generator's name in the checkpoints.
+    """
+
+    def __init__(self, config: TrainConfig, data: TrainingData, generator: torch.nn.Module, discriminator: PatchDiscriminator | None, name: str,
+                 world: World = World(), device: torch.device | None = None) -> None:
+        self.generator, self.discriminator = generator, discriminator
+        networks, optimized = {name: generator}, {"g": generator}
+        if discriminator is not None:
+            networks["discriminator"], optimized["d"] = discriminator, discriminator
+        super().__init__(config, data, networks, optimized, world, device)
+        torch.manual_seed(config.seed + world.rank)
+        self.parallel_generator = parallel(generator, world)
+        self.parallel_discriminator = parallel(discriminator, world) if discriminator is not None else None
+
+    def batch(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """The generator's input, the discriminator's condition and the target of a training batch, on the device."""
+        raise NotImplementedError
+
+    def reconstruction(self, target: torch.Tensor, out: torch.Tensor) -> tuple[torch.Tensor, dict]:
+        """The weighted reconstruction losses of the generator's output, and what to log (``reconstruction_loss`` among them)."""
+        raise NotImplementedError
+
+    def train_step(self) -> dict:
+        """One generator forward; one discriminator update on its (detached) output when adversarial; one generator update."""
+        c, model = self.config, self.config.model
+        x, condition, target = self.batch()
+        losses = {}
+        with self.autocast():
+            out = self.parallel_generator(x).float()
+        if self.discriminator is not None:
+            with self.autocast():  # real and generated pairs in one pass (one DDP forward per backward)
+                scales = self.parallel_discriminator(torch.cat([condition, condition]), torch.cat([target, out.detach()]))
+                d_loss = sum(discriminator_loss(c.loss, *s.float().split(len(out))) for s in scales) / len(scales)
+            self.optimizers["d"].zero_grad()
+            d_loss.backward()
+            losses |= {"d_loss": d_loss.item(), "d_gradient_norm": gradient_norm(self.discriminator)}
+            self.optimizers["d"].step()
+        with self.autocast():
+            g_loss, logged = self.reconstruction(target, out)
+            losses |= logged
+            if self.discriminator is not None:
+                scales = self.discriminator(condition, out)
+                adversarial = sum(generator_loss(c.loss, s.float()) for s in scales) / len(scales)
+                g_loss = g_loss + model.adversarial_weight * adversarial
+                losses["adversarial_loss"] = adversarial.item()
+        self.optimizers["g"].zero_grad()
+        g_loss.backward()
+        losses |= {"g_loss": g_loss.item(), "g_gradient_norm": gradient_norm(self.generator)}
+        self.optimizers["g"].step()
+        self.step += 1
+        return {"step": self.step, **losses}
+
+
+class TranslationTrainer(Pix2PixTrainer):
     """Generator, optional patch discriminator, their optimisers, and the training and held-out clips of one run."""
 
     def __init__(self, config: TrainConfig, data: TrainingData, world: World = World(), device: torch.device | None = None) -> None:
         torch.manual_seed(config.seed)
         model = config.model
-        self.generator = UNet1d(model.generator)
-        networks, optimized = {"generator": self.generator}, {"g": self.generator}
-        self.discriminator = None
+        generator = UNet1d(model.generator)
+        discriminator = None
         if model.adversarial_weight > 0:
-            self.discriminator = PatchDiscriminator(model.patch_channels, model.patch_layers, scales=model.patch_scales)
-            networks["discriminator"], optimized["d"] = self.discriminator, self.discriminator
-        super().__init__(config, data, networks, optimized, world, device)
-        torch.manual_seed(config.seed + world.rank)
-        self.parallel_generator = parallel(self.generator, world)
-        self.parallel_discriminator = parallel(self.discriminator, world) if self.discriminator is not None else None
+            discriminator = PatchDiscriminator(model.patch_channels, model.patch_layers, scales=model.patch_scales)
+        super().__init__(config, data, generator, discriminator, "generator", world, device)
         self.translator = Translator(config, self.generator, self.device)
         self._validation: tuple[torch.Tensor, torch.Tensor] | None = None
 
@@ -76,39 +140,22 @@ class TranslationTrainer(Trainer):
         d = forward_flops(self.discriminator, x, torch.zeros(1, 1, model.length)) if self.discriminator is not None else 0.0
         return size * FORWARD_BACKWARD * (g + 3 * d)
 
-    def train_step(self) -> dict:
-        """One generator forward; one discriminator update on its (detached) output when adversarial; one generator update."""
-        c, model = self.config, self.config.model
-        x, y = self.pairs(self.data.sampler, c.batch_size)
-        losses = {}
-        with self.autocast():
-            out = self.parallel_generator(x).float()
-        if self.discriminator is not None:
-            with self.autocast():  # real and generated pairs in one pass (one DDP forward per backward)
-                scales = self.parallel_discriminator(torch.cat([x, x]), torch.cat([y, out.detach()]))
-                d_loss = sum(discriminator_loss(c.loss, *s.float().split(len(x))) for s in scales) / len(scales)
-            self.optimizers["d"].zero_grad()
-            d_loss.backward()
-            losses |= {"d_loss": d_loss.item(), "d_gradient_norm": gradient_norm(self.discriminator)}
-            self.optimizers["d"].step()
-        with self.autocast():
-            reconstruction = reconstruction_loss(model.reconstruction, y, out)
-            g_loss = model.reconstruction_weight * reconstruction
-            if model.stft_weight:
-                stft = multi_resolution_stft_loss(y, out, sample_rate=c.sample_rate)
-                g_loss = g_loss + model.stft_weight * stft
-                losses["stft_loss"] = stft.item()
-            if self.discriminator is not None:
-                scales = self.discriminator(x, out)
-                adversarial = sum(generator_loss(c.loss, s.float()) for s in scales) / len(scales)
-                g_loss = g_loss + model.adversarial_weight * adversarial
-                losses["adversarial_loss"] = adversarial.item()
-        self.optimizers["g"].zero_grad()
-        g_loss.backward()
-        losses |= {"g_loss": g_loss.item(), "reconstruction_loss": reconstruction.item(), "g_gradient_norm": gradient_norm(self.generator)}
-        self.optimizers["g"].step()
-        self.step += 1
-        return {"step": self.step, **losses}
+    def batch(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Corrupted inputs (the generator's and the discriminator's condition) and clean targets."""
+        x, y = self.pairs(self.data.sampler, self.config.batch_size)
+        return x, x, y
+
+    def reconstruction(self, target: torch.Tensor, out: torch.Tensor) -> tuple[torch.Tensor, dict]:
+        """``reconstruction_weight`` × L1 (or L2) + ``stft_weight`` × the multi-resolution STFT loss."""
+        model = self.config.model
+        reconstruction = reconstruction_loss(model.reconstruction, target, out)
+        logged = {"reconstruction_loss": reconstruction.item()}
+        loss = model.reconstruction_weight * reconstruction
+        if model.stft_weight:
+            stft = multi_resolution_stft_loss(target, out, sample_rate=self.config.sample_rate)
+            loss = loss + model.stft_weight * stft
+            logged["stft_loss"] = stft.item()
+        return loss, logged
 
     def validation(self) -> tuple[torch.Tensor, torch.Tensor]:
         """Fixed held-out pairs (the training files when nothing is held out), drawn once with their own generator."""

@@ -23,10 +23,9 @@ from wavecraft.nn.flops import forward_flops
 from wavecraft.speech import Speaker
 from wavecraft.train.config import TrainConfig
 from wavecraft.train.data import SliceSampler, TrainingData
-from wavecraft.train.distributed import World, parallel
-from wavecraft.train.gan import discriminator_loss, generator_loss
+from wavecraft.train.distributed import World
 from wavecraft.train.throughput import FORWARD_BACKWARD
-from wavecraft.train.trainer import Trainer, gradient_norm
+from wavecraft.train.translate import Pix2PixTrainer
 from wavecraft.translate.discriminator import PatchDiscriminator
 from wavecraft.vocoder import envelope
 
@@ -36,30 +35,24 @@ VALIDATION, LISTEN = 32, 4
 Utterance = tuple[np.ndarray, np.ndarray]
 
 
-class TTSTrainer(Trainer):
+class TTSTrainer(Pix2PixTrainer):
     """The frame speaker, its patch discriminator, their optimisers, and every file's phoneme and envelope frames."""
 
     def __init__(self, config: TrainConfig, data: TrainingData, world: World = World(), device: torch.device | None = None) -> None:
         torch.manual_seed(config.seed)
         model = config.model
-        self.speaker = FrameSpeaker(model)
-        networks, optimized = {"speaker": self.speaker}, {"g": self.speaker}
-        self.discriminator = None
+        discriminator = None
         if model.adversarial_weight > 0:
-            self.discriminator = PatchDiscriminator(model.patch_channels, model.patch_layers, model.patch_kernel, 2, inputs=model.inputs + model.mels)
-            networks["discriminator"], optimized["d"] = self.discriminator, self.discriminator
-        super().__init__(config, data, networks, optimized, world, device)
-        torch.manual_seed(config.seed + world.rank)
-        self.parallel_speaker = parallel(self.speaker, world)
-        self.parallel_discriminator = parallel(self.discriminator, world) if self.discriminator is not None else None
-        self.model = Speaker(config, self.speaker, self.device)
+            discriminator = PatchDiscriminator(model.patch_channels, model.patch_layers, model.patch_kernel, 2, inputs=model.inputs + model.mels)
+        super().__init__(config, data, FrameSpeaker(model), discriminator, "speaker", world, device)
+        self.model = Speaker(config, self.generator, self.device)
         self.utterances = utterance_frames(data.sampler, config)
         self.held_out = utterance_frames(data.held_out, config) if data.held_out is not None else self.utterances
         self._validation: tuple[torch.Tensor, torch.Tensor] | None = None
 
     def prepare(self) -> None:
         """Fit the per-band normalisation on every training frame."""
-        self.speaker.fit(np.concatenate([frames for _, frames in self.utterances]))
+        self.generator.fit(np.concatenate([frames for _, frames in self.utterances]))
 
     def windows(self, utterances: list[Utterance], size: int, rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor]:
         """``size`` random windows: phoneme indices ``(size, frames)`` and dB envelopes ``(size, mels, frames)``, on the device."""
@@ -77,41 +70,20 @@ class TTSTrainer(Trainer):
     def step_flops(self) -> float:
         """The U-Net forward and backward, and the discriminator's on two pairs and one more, per batch."""
         model = self.config.model
-        phonemes = torch.zeros(1, model.frames, dtype=torch.long, device=self.device)
-        g = forward_flops(self.speaker.unet, self.speaker.one_hot(phonemes))
-        d = forward_flops(self.discriminator, self.speaker.one_hot(phonemes), torch.zeros(1, model.mels, model.frames)) if self.discriminator else 0.0
+        condition = self.generator.one_hot(torch.zeros(1, model.frames, dtype=torch.long, device=self.device))
+        g = forward_flops(self.generator.unet, condition)
+        d = forward_flops(self.discriminator, condition, torch.zeros(1, model.mels, model.frames)) if self.discriminator else 0.0
         return self.config.batch_size * FORWARD_BACKWARD * (g + 3 * d)
 
-    def train_step(self) -> dict:
-        """One discriminator update on the (detached) generated frames when adversarial, then one U-Net update."""
-        c, model = self.config, self.config.model
-        phonemes, envelopes = self.windows(self.utterances, c.batch_size, self.data.sampler.rng)
-        target, condition = self.speaker.normalise(envelopes), self.speaker.one_hot(phonemes)
-        losses = {}
-        with self.autocast():
-            out = self.parallel_speaker(phonemes).float()
-        if self.discriminator is not None:
-            with self.autocast():
-                scales = self.parallel_discriminator(torch.cat([condition, condition]), torch.cat([target, out.detach()]))
-                d_loss = sum(discriminator_loss(c.loss, *s.float().split(len(out))) for s in scales) / len(scales)
-            self.optimizers["d"].zero_grad()
-            d_loss.backward()
-            losses |= {"d_loss": d_loss.item(), "d_gradient_norm": gradient_norm(self.discriminator)}
-            self.optimizers["d"].step()
-        with self.autocast():
-            reconstruction = torch.nn.functional.l1_loss(out, target)
-            g_loss = model.reconstruction_weight * reconstruction
-            if self.discriminator is not None:
-                scales = self.discriminator(condition, out)
-                adversarial = sum(generator_loss(c.loss, s.float()) for s in scales) / len(scales)
-                g_loss = g_loss + model.adversarial_weight * adversarial
-                losses["adversarial_loss"] = adversarial.item()
-        self.optimizers["g"].zero_grad()
-        g_loss.backward()
-        losses |= {"g_loss": g_loss.item(), "reconstruction_loss": reconstruction.item(), "g_gradient_norm": gradient_norm(self.speaker)}
-        self.optimizers["g"].step()
-        self.step += 1
-        return {"step": self.step, **losses}
+    def batch(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Phoneme indices (the U-Net's input), their one-hot frames (the discriminator's condition), and the normalised envelopes."""
+        phonemes, envelopes = self.windows(self.utterances, self.config.batch_size, self.data.sampler.rng)
+        return phonemes, self.generator.one_hot(phonemes), self.generator.normalise(envelopes)
+
+    def reconstruction(self, target: torch.Tensor, out: torch.Tensor) -> tuple[torch.Tensor, dict]:
+        """``reconstruction_weight`` × L1 on normalised frames."""
+        reconstruction = torch.nn.functional.l1_loss(out, target)
+        return self.config.model.reconstruction_weight * reconstruction, {"reconstruction_loss": reconstruction.item()}
 
     def validation(self) -> tuple[torch.Tensor, torch.Tensor]:
         """:data:`VALIDATION` fixed windows of held-out texts (drawn once, with their own generator)."""
