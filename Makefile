@@ -9,9 +9,10 @@ BIN := $(VENV)/bin
 TORCH := torch==2.13.0
 STAMP := $(VENV)/.installed
 
-# pytest-xdist spreads the tests over every core (each worker one thread);
+# pytest-xdist spreads the tests over every core (each worker one thread; the tests of one
+# xdist_group, which share a trained model, on one worker, so it is trained once);
 # `make test` leaves out the tests marked slow, `make test-all` runs everything.
-PYTEST := $(BIN)/python -m pytest -q -n auto
+PYTEST := $(BIN)/python -m pytest -q -n auto --dist loadgroup
 
 .PHONY: demo test test-all lint install clean
 

@@ -57,8 +57,9 @@ def test_kurtosis_of_known_distributions() -> None:
 
 
 def test_best_k_keeps_the_biggest_contributions() -> None:
+    rng = np.random.default_rng(0)  # its own: the module's RNG draws differ with the tests a worker ran before
     basis = dct_basis(32)
-    S = RNG.laplace(size=(500, 32))
+    S = rng.laplace(size=(500, 32))
     X = basis.synthesize(S)
     snrs = best_k_snr(X, S, basis.A)
     assert np.all(np.diff(snrs[:-1]) >= 0) and snrs[-1] > 200  # exact with all of them
@@ -67,10 +68,10 @@ def test_best_k_keeps_the_biggest_contributions() -> None:
     assert snrs[2] == pytest.approx(snr(X, basis.synthesize(kept)), abs=1e-9)
     # against a baseline: 3 random coefficients per slice do worse
     rows = np.arange(500)[:, None]
-    pick = np.argsort(RNG.random((500, 32)), axis=1)[:, :3]
+    pick = np.argsort(rng.random((500, 32)), axis=1)[:, :3]
     random_kept = np.zeros_like(S)
     random_kept[rows, pick] = S[rows, pick]
-    assert snrs[2] > snr(X, basis.synthesize(random_kept)) + 3
+    assert snrs[2] > snr(X, basis.synthesize(random_kept)) + 2.5  # about 3.4 dB against 10 log10(32/29) = 0.43 dB
 
 
 def test_the_matching_basis_wins_rate_distortion() -> None:

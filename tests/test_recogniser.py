@@ -77,7 +77,7 @@ def test_a_short_utterance_decodes_the_same_however_long_the_batch_it_is_padded_
     assert torch.allclose(long.exp().sum(-1), torch.ones(63, 2))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # trained once per worker: its tests are one xdist_group
 def trained(tmp_path_factory: pytest.TempPathFactory):
     from wavecraft.train.loop import Schedule, train_run
 
@@ -88,6 +88,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory):
     return folder, trainer
 
 
+@pytest.mark.xdist_group("recogniser-run")
 def test_it_learns_to_read_unheard_texts_in_an_unheard_voice(trained) -> None:
     from wavecraft.speech import load_recogniser
 
@@ -100,6 +101,7 @@ def test_it_learns_to_read_unheard_texts_in_an_unheard_voice(trained) -> None:
     assert greedy == pytest.approx(trainer.best["validation_per"], abs=1e-5) and beam <= greedy + 0.05
 
 
+@pytest.mark.xdist_group("recogniser-run")
 def test_recognise_prints_the_phonemes_of_each_file(trained, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     from wavecraft.cli import main
 
@@ -118,6 +120,7 @@ def test_recognise_prints_the_phonemes_of_each_file(trained, tmp_path: Path, cap
                     "a beam of 0": ["recognise", str(folder / "run"), files[0], "--beam", "0"]}, capsys)
 
 
+@pytest.mark.slow  # the loop's resume, with this trainer's draws
 def test_training_resumes_bit_exactly(tmp_path: Path) -> None:
     corpus = band_corpus(tmp_path / "voices", 12, voices=("v1", "v2"))
     resume_twice(corpus, tmp_path, tiny(held_out=0.3))

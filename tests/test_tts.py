@@ -41,7 +41,7 @@ def test_a_unet_of_frames_maps_phoneme_channels_to_bands_at_any_length() -> None
         UNetConfig(inputs=6, outputs=32)  # residual (the default) adds the input to the output: one channel each
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # trained once per worker: its tests are one xdist_group
 def trained(tmp_path_factory: pytest.TempPathFactory):
     from wavecraft.train.loop import Schedule, train_run
 
@@ -52,6 +52,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory):
     return folder, trainer
 
 
+@pytest.mark.xdist_group("tts-run")
 def test_it_learns_each_phonemes_envelope_for_unheard_texts(trained) -> None:
     from wavecraft.bases.mel import hz_to_mel, mel_to_hz
     from wavecraft.speech import load_speaker
@@ -67,6 +68,8 @@ def test_it_learns_each_phonemes_envelope_for_unheard_texts(trained) -> None:
         assert low * 0.8 < loudest < high * 1.25, phoneme
 
 
+@pytest.mark.slow  # trains a second model, the judge
+@pytest.mark.xdist_group("tts-run")
 def test_its_speech_is_read_back_by_a_recogniser_that_never_heard_it(trained, tmp_path: Path) -> None:
     """The judge: a recogniser trained on two other voices reads the TTS's Griffin-Lim audio of held-out texts (the splits agree on the texts)."""
     from wavecraft.ctc import error_rate
@@ -91,6 +94,7 @@ def test_its_speech_is_read_back_by_a_recogniser_that_never_heard_it(trained, tm
     assert error_rate(references, judge.model.recognise(spoken)) < 0.3
 
 
+@pytest.mark.xdist_group("tts-run")
 def test_a_mel_wavenet_can_make_the_audio_of_its_envelopes(trained) -> None:
     from wavecraft.inference import WaveNetModel
     from wavecraft.models.wavenet import WaveNet
@@ -105,15 +109,24 @@ def test_a_mel_wavenet_can_make_the_audio_of_its_envelopes(trained) -> None:
     assert made[0].shape == (2000,) and np.isfinite(made[0]).all() and not np.array_equal(*made)  # the same draws, other features
 
 
+@pytest.mark.slow  # the loop's resume, with this trainer's draws
 def test_training_resumes_bit_exactly(tmp_path: Path) -> None:
     resume_twice(band_corpus(tmp_path / "phonemes", 10), tmp_path, tiny(held_out=0.3))
 
 
+@pytest.mark.xdist_group("tts-run")
 def test_the_commands_refuse_what_they_cannot_do(trained, tmp_path: Path, sound_folder: Path, capsys: pytest.CaptureFixture) -> None:
+    from wavecraft.cli import main
+    from wavecraft.train.checkpoints import read_run_config
+
     folder, _ = trained
     run = str(folder / "run")
+    assert main(["train", "tts", f"folder:{folder / 'phonemes'}", "--out", str(tmp_path / "ok"), "--steps", "2", "--adversarial-weight", "0"]) == 0
+    config = read_run_config(tmp_path / "ok")[0]  # a folder: no text tags, split by file; the inventory from its phonemes.json
+    assert config.model.phonemes == PHONEMES and config.groups == () and config.model.adversarial_weight == 0 and config.model.hop == 160
     (tmp_path / "taken.wav").write_bytes(b"")
     assert_refused({"a mono corpus": ["train", "tts", f"folder:{sound_folder}", "--out", str(tmp_path / "r")],
+                    "another rate than the corpus's": ["train", "tts", f"folder:{folder / 'phonemes'}", "--sr", "8000", "--out", str(tmp_path / "r")],
                     "empty text": ["speak", run, "  ", str(tmp_path / "s.wav")],
                     "a vocoder that is not a mel WaveNet": ["speak", run, "a", str(tmp_path / "s.wav"), "--wavenet", run],
                     "OUT exists": ["speak", run, "a", str(tmp_path / "taken.wav")]}, capsys)

@@ -153,15 +153,17 @@ def _config(args: argparse.Namespace, corpus: Corpus) -> TrainConfig:
         return preset("wavenet", args.preset, labels=labels, model_changes=model, **changes)
     if args.train_command == "recogniser":
         phonemes = tuple(sorted({p for t in transcripts(corpus).values() for p in t}))
-        groups = tuple(tag for tag in HELD_OUT_TAGS if all(tag in e.tags for e in corpus))
-        return preset("recogniser", args.preset, model_changes={"phonemes": phonemes, "frontend": args.frontend}, groups=groups, **changes)
+        return preset("recogniser", args.preset, model_changes={"phonemes": phonemes, "frontend": args.frontend},
+                      groups=_tags(corpus, HELD_OUT_TAGS), **changes)
     if args.train_command == "tts":
         phonemes = tuple(sorted({p for t in transcripts(corpus).values() for p in t}))
         if any(e.channels != 2 for e in corpus):
             raise InvalidParameterError(f"{args.corpus} is not a corpus of speech and its phoneme signal (two channels): train tts on phonemes")
+        if any(e.sample_rate != args.sr for e in corpus):  # resampling would ring across the phoneme signal's steps
+            raise InvalidParameterError(f"train tts at the corpus's own rate ({corpus.entries[0].sample_rate} Hz), not --sr {args.sr}")
         model = {"model": args.model, "phonemes": phonemes, "mels": args.mels, "hop": framing(args.sr)[1],
                  "reconstruction_weight": args.reconstruction_weight, "adversarial_weight": args.adversarial_weight}
-        return preset("tts", args.preset, model_changes=model, groups=("text",), **changes)
+        return preset("tts", args.preset, model_changes=model, groups=_tags(corpus, ("text",)), **changes)
     if args.train_command == "frames":
         return preset("frames", args.preset, model_changes=_frame_shape(args), **changes, **({"loss": args.loss} if args.loss else {}))
     if args.train_command == "translate":
@@ -173,6 +175,11 @@ def _config(args: argparse.Namespace, corpus: Corpus) -> TrainConfig:
     changes |= {"labelled": args.labelled, "loss": args.loss or ("nonsaturating" if conditional == "semi" else "wgan-gp")}
     labels = class_names(corpus) if conditional != "none" else ()
     return preset(args.model, args.preset, conditional=conditional, labels=labels, **changes)
+
+
+def _tags(corpus: Corpus, tags: tuple[str, ...]) -> tuple[str, ...]:
+    """Those of ``tags`` that every file of the corpus has: what a run holds out by (none: it splits by file)."""
+    return tuple(tag for tag in tags if all(tag in e.tags for e in corpus))
 
 
 def _frame_shape(args: argparse.Namespace) -> dict:
