@@ -170,8 +170,10 @@ def phoneme_targets(corpus: Corpus, sampler: SliceSampler, phonemes: tuple[str, 
     listing = transcripts(corpus)
     unknown = {p for path in sampler.paths for p in listing.get(path, ())} - set(phonemes)
     missing = [path for path in sampler.paths if path not in listing]
-    if unknown or missing:
-        raise InvalidParameterError(f"{corpus.name}: {len(missing)} files without phonemes, phonemes outside the model's: {' '.join(sorted(unknown))}")
+    if missing:
+        raise InvalidParameterError(f"{corpus.name}: {len(missing)} files have no phonemes in its {corpus.root / 'phonemes.json'}, e.g. {missing[0]}")
+    if unknown:
+        raise InvalidParameterError(f"{corpus.name} has phonemes outside the model's: {' '.join(sorted(unknown))}")
     return [[phonemes.index(p) for p in listing[path]] for path in sampler.paths]
 
 
