@@ -117,7 +117,7 @@ def test_training_resumes_bit_exactly(tmp_path: Path) -> None:
 @pytest.mark.xdist_group("tts-run")
 def test_the_commands_refuse_what_they_cannot_do(trained, tmp_path: Path, sound_folder: Path, capsys: pytest.CaptureFixture) -> None:
     from wavecraft.cli import main
-    from wavecraft.train.checkpoints import read_run_config
+    from wavecraft.train.checkpoints import read_run_config, write_run_config
 
     folder, _ = trained
     run = str(folder / "run")
@@ -125,8 +125,11 @@ def test_the_commands_refuse_what_they_cannot_do(trained, tmp_path: Path, sound_
     config = read_run_config(tmp_path / "ok")[0]  # a folder: no text tags, split by file; the inventory from its phonemes.json
     assert config.model.phonemes == PHONEMES and config.groups == () and config.model.adversarial_weight == 0 and config.model.hop == 160
     (tmp_path / "taken.wav").write_bytes(b"")
+    (tmp_path / "judge").mkdir()
+    write_run_config(tmp_path / "judge", preset("recogniser", "small", model_changes={"phonemes": PHONEMES}), "voices")
     assert_refused({"a mono corpus": ["train", "tts", f"folder:{sound_folder}", "--out", str(tmp_path / "r")],
                     "another rate than the corpus's": ["train", "tts", f"folder:{folder / 'phonemes'}", "--sr", "8000", "--out", str(tmp_path / "r")],
                     "empty text": ["speak", run, "  ", str(tmp_path / "s.wav")],
                     "a vocoder that is not a mel WaveNet": ["speak", run, "a", str(tmp_path / "s.wav"), "--wavenet", run],
-                    "OUT exists": ["speak", run, "a", str(tmp_path / "taken.wav")]}, capsys)
+                    "OUT exists": ["speak", run, "a", str(tmp_path / "taken.wav")],
+                    "not a speaking run": ["speak", str(tmp_path / "judge"), "a", str(tmp_path / "s.wav")]}, capsys)

@@ -63,8 +63,11 @@ def run_upsample(args: argparse.Namespace) -> int:
 
 def run_speak(args: argparse.Namespace) -> int:
     """Text -> espeak-ng's phonemes and timing -> a TTS run's envelope frames and a vocoder, or a paired run's U-Net on the phoneme signal."""
-    if read_run_config(args.run_dir)[0].kind == "tts":
+    kind = read_run_config(args.run_dir)[0].kind
+    if kind == "tts":
         return _speak_frames(args)
+    if kind != "translate":
+        raise InvalidParameterError(f"{args.run_dir} is a {kind} run; speak takes a tts run or a paired translate run")
     if args.wavenet is not None:
         raise InvalidParameterError("--wavenet inverts a tts run's envelopes; a paired run makes audio itself")
     model = _translator(args, ("paired",))

@@ -54,7 +54,7 @@ def phonemes_corpus(fetch: bool = True) -> Corpus:
 
 
 def voices_corpus(fetch: bool = True) -> Corpus:
-    """The same texts in the :data:`VOICES` (mono speech), rendered into the cache on first use (about a minute)."""
+    """The same texts in the :data:`VOICES` (mono speech), rendered into the cache on first use (about half a minute)."""
     return rendered_corpus("voices", build_voices, text_labeller, "GPL-3.0-or-later (espeak-ng renderings)",
                            "espeak-ng voices; texts: Asterisk prompt names", fetch)
 
