@@ -30,7 +30,7 @@ from wavecraft.ctc import error_rate
 from wavecraft.models.frontends import LogMel
 from wavecraft.models.recogniser import build_recogniser
 from wavecraft.speech import load_recogniser
-from wavecraft.train.data import SliceSampler, phoneme_targets, split_files
+from wavecraft.train.data import training_data
 
 
 def centres(frontend: torch.nn.Module, rate: int) -> np.ndarray:
@@ -53,10 +53,9 @@ def main() -> None:
     for run in args.runs:
         model = load_recogniser(run)
         config = model.config
-        held = split_files(open_corpus(model.record.provenance["corpus"]), config)[1]
-        sampler = SliceSampler(held, config.sample_rate, config.length, config.normalize, config.seed)
-        references = [[config.model.phonemes[i] for i in t] for t in phoneme_targets(held, sampler, config.model.phonemes)]
-        signals = [s[0] for s in sampler.signals]
+        data = training_data(open_corpus(model.record.provenance["corpus"]), config)  # the run's own split and targets
+        references = [[config.model.phonemes[i] for i in t] for t in data.held_out_transcripts]
+        signals = [s[0] for s in data.held_out.signals]
         log = {int(r["step"]): float(r["validation_per"]) for r in csv.DictReader(open(run / "log.csv")) if r.get("validation_per")}
         at = log.get(args.steps, float("nan"))
         greedy, beam = (error_rate(references, model.recognise(signals, beam=b)) for b in (1, 8))

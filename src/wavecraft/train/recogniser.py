@@ -6,7 +6,7 @@ longest, and takes one Adam step on the CTC loss, the gradient's norm
 clipped at :data:`CLIP` (recurrent networks' usual guard). The metric that
 picks ``checkpoints/best`` is the greedy phoneme error rate on the held-out
 files: held-out texts in held-out voices, when the run holds out by
-``text`` and ``voice`` (the preset does).
+``text`` and ``voice`` (``wavecraft train recogniser`` does wherever the files have those tags).
 """
 
 from __future__ import annotations
