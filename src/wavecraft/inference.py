@@ -43,7 +43,7 @@ from wavecraft.train.config import TrainConfig
 from wavecraft.translate.unet import UNet1d
 from wavecraft.vocoder import envelope
 
-__all__ = ["FrameModel", "Generator", "Translator", "WaveNetModel", "load_classifier", "load_generator", "load_translator"]
+__all__ = ["FrameModel", "Generator", "Translator", "WaveNetModel", "load_classifier", "load_generator", "load_translator", "load_vocoder"]
 
 #: kind -> (the network that makes audio, the name its tensors carry in a run's checkpoints)
 GENERATORS = {
@@ -317,6 +317,14 @@ def load_generator(run: str | Path, checkpoint: str | None = "best", *, device: 
     network = build(config.model)
     load_networks(folder / WEIGHTS, {name: network}, device=device or "cpu")
     return WRAPPERS.get(config.kind, Generator)(config, network.to(device or "cpu").eval(), device, folder, record)
+
+
+def load_vocoder(run: str | Path, checkpoint: str | None = "best", *, device: torch.device | None = None) -> WaveNetModel:
+    """The model of a WaveNet run trained with ``--condition mel`` (a vocoder), at ``checkpoint``; any other run is refused."""
+    model = load_generator(run, checkpoint, device=device)
+    if not isinstance(model, WaveNetModel) or model.config.model.condition != "mel":
+        raise InvalidParameterError(f"{run} is not a WaveNet trained with --condition mel: it cannot vocode")
+    return model
 
 
 def load_translator(run: str | Path, checkpoint: str | None = "best", *, device: torch.device | None = None) -> Translator:

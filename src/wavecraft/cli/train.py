@@ -152,11 +152,10 @@ def _config(args: argparse.Namespace, corpus: Corpus) -> TrainConfig:
         labels = class_names(corpus) if args.condition == "label" else ()
         return preset("wavenet", args.preset, labels=labels, model_changes=model, **changes)
     if args.train_command == "recogniser":
-        phonemes = tuple(sorted({p for t in transcripts(corpus).values() for p in t}))
-        return preset("recogniser", args.preset, model_changes={"phonemes": phonemes, "frontend": args.frontend},
+        return preset("recogniser", args.preset, model_changes={"phonemes": _inventory(corpus), "frontend": args.frontend},
                       groups=_tags(corpus, HELD_OUT_TAGS), **changes)
     if args.train_command == "tts":
-        phonemes = tuple(sorted({p for t in transcripts(corpus).values() for p in t}))
+        phonemes = _inventory(corpus)
         if any(e.channels != 2 for e in corpus):
             raise InvalidParameterError(f"{args.corpus} is not a corpus of speech and its phoneme signal (two channels): train tts on phonemes")
         if any(e.sample_rate != args.sr for e in corpus):  # resampling would ring across the phoneme signal's steps
@@ -175,6 +174,11 @@ def _config(args: argparse.Namespace, corpus: Corpus) -> TrainConfig:
     changes |= {"labelled": args.labelled, "loss": args.loss or ("nonsaturating" if conditional == "semi" else "wgan-gp")}
     labels = class_names(corpus) if conditional != "none" else ()
     return preset(args.model, args.preset, conditional=conditional, labels=labels, **changes)
+
+
+def _inventory(corpus: Corpus) -> tuple[str, ...]:
+    """The phonemes the corpus's ``phonemes.json`` gives its files, sorted: a recogniser's outputs, a TTS's inputs."""
+    return tuple(sorted({p for t in transcripts(corpus).values() for p in t}))
 
 
 def _tags(corpus: Corpus, tags: tuple[str, ...]) -> tuple[str, ...]:

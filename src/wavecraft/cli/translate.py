@@ -14,7 +14,7 @@ from wavecraft.cli import options
 from wavecraft.cli.commands import summary
 from wavecraft.corpus.phonemes import phoneme_input
 from wavecraft.errors import InvalidParameterError
-from wavecraft.inference import Translator, WaveNetModel, load_generator, load_translator
+from wavecraft.inference import Translator, load_translator, load_vocoder
 from wavecraft.speech import load_speaker
 from wavecraft.train.checkpoints import read_run_config
 from wavecraft.translate.windows import translate_long
@@ -82,9 +82,7 @@ def _speak_frames(args: argparse.Namespace) -> int:
     model = load_speaker(args.run_dir, args.checkpoint)
     vocoder = None
     if args.wavenet is not None:
-        vocoder = load_generator(args.wavenet)
-        if not isinstance(vocoder, WaveNetModel) or vocoder.config.model.condition != "mel":
-            raise InvalidParameterError(f"{args.wavenet} is not a WaveNet trained with --condition mel: it cannot vocode")
+        vocoder = load_vocoder(args.wavenet)
         if (vocoder.config.sample_rate, vocoder.config.model.mels) != (model.config.sample_rate, model.config.model.mels):
             raise InvalidParameterError(f"{args.wavenet} hears {vocoder.config.model.mels} bands at {vocoder.config.sample_rate} Hz; "
                                         f"{args.run_dir} makes {model.config.model.mels} at {model.config.sample_rate} Hz")

@@ -14,7 +14,7 @@ from wavecraft.cli import options
 from wavecraft.cli.commands import summary
 from wavecraft.cli.output import counted
 from wavecraft.errors import InvalidParameterError
-from wavecraft.inference import WaveNetModel, load_generator
+from wavecraft.inference import load_vocoder
 from wavecraft.vocoder import PCAVocoder, envelope
 
 
@@ -36,9 +36,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def run_vocode(args: argparse.Namespace) -> int:
     """Features of the input (audio, audio through a PCA vocoder, or a .npy) to audio with a mel WaveNet, written atomically."""
-    model = load_generator(args.run_dir, args.checkpoint)
-    if not isinstance(model, WaveNetModel) or model.config.model.condition != "mel":
-        raise InvalidParameterError(f"{args.run_dir} is not a WaveNet trained with --condition mel: it cannot vocode")
+    model = load_vocoder(args.run_dir, args.checkpoint)
     check_writable(args.output, args.force)
     rate, mels, hop = model.config.sample_rate, model.config.model.mels, model.config.model.hop
     if args.input.suffix == ".npy":
