@@ -24,7 +24,11 @@ from wavecraft.corpus.corpus import Corpus
 from wavecraft.corpus.manifest import Labeller, refresh
 from wavecraft.errors import CorpusError, FetchError, InvalidParameterError
 
-PACKAGES = ("espeak-ng", "libespeak-ng1", "espeak-ng-data", "libpcaudio0", "libsonic0")
+#: espeak-ng and every library it needs that a bare Debian 12 lacks (libpcaudio's PulseAudio client and what that links)
+PACKAGES = ("espeak-ng", "libespeak-ng1", "espeak-ng-data", "libpcaudio0", "libsonic0", "libpulse0", "libasyncns0", "libsndfile1",
+            "libflac12", "libmp3lame0", "libmpg123-0", "libogg0", "libopus0", "libvorbis0a", "libvorbisenc2")
+#: the list of packages an unpacked engine was fetched with (a changed list fetches it again)
+FETCHED = "packages.txt"
 LIBRARY_DIR = "usr/lib/x86_64-linux-gnu"
 #: ``espeak_AUDIO_OUTPUT`` synchronous mode, ``espeakINITIALIZE_PHONEME_EVENTS``, ``espeakCHARS_UTF8``, ``POS_CHARACTER``
 SYNCHRONOUS, PHONEME_EVENTS, CHARS_UTF8, POS_CHARACTER = 2, 1, 1, 1
@@ -35,10 +39,12 @@ RATE, PITCH = 1, 3
 
 
 def engine() -> Path:
-    """The unpacked espeak-ng packages (fetched into the cache once)."""
+    """The unpacked espeak-ng packages (fetched into the cache once, and again when :data:`PACKAGES` changes)."""
     root = cache_dir() / "tools" / "espeak-ng"
-    if not root.is_dir():
+    fetched = root / FETCHED
+    if not fetched.is_file() or fetched.read_text().split() != list(PACKAGES):
         debian.fetch_packages(PACKAGES, root, cache_dir() / "apt")
+        fetched.write_text("\n".join(PACKAGES) + "\n")
     return root
 
 
@@ -62,7 +68,8 @@ def render(text: str, voice: str, pitch: int, speed: int, path: Path) -> Path:
     root = engine()
     library = root / LIBRARY_DIR
     command = [str(root / "usr/bin/espeak-ng"), f"--path={library}", "-v", voice, "-p", str(pitch), "-s", str(speed), "-w", str(path), text]
-    env = {**os.environ, "LD_LIBRARY_PATH": f"{library}{os.pathsep}{os.environ.get('LD_LIBRARY_PATH', '')}"}
+    folders = os.pathsep.join(str(f) for f in (library, library / "pulseaudio"))
+    env = {**os.environ, "LD_LIBRARY_PATH": f"{folders}{os.pathsep}{os.environ.get('LD_LIBRARY_PATH', '')}"}
     result = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
     if result.returncode != 0 or not path.is_file():
         raise FetchError(f"espeak-ng could not render {text!r} with voice {voice}: {result.stderr.strip() or result.returncode}")
@@ -103,13 +110,33 @@ _CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctype
 def _library() -> tuple[ctypes.CDLL, int]:
     """libespeak-ng, initialised once per process for synchronous synthesis with phoneme events, and its rate."""
     folder = engine() / LIBRARY_DIR
-    for dependency in ("libpcaudio.so.0", "libsonic.so.0"):
-        ctypes.CDLL(str(folder / dependency), mode=ctypes.RTLD_GLOBAL)
+    _load_dependencies(folder)
     library = ctypes.CDLL(str(folder / "libespeak-ng.so.1"))
     rate = library.espeak_Initialize(SYNCHRONOUS, 0, str(folder).encode(), PHONEME_EVENTS)
     if rate <= 0:
         raise FetchError(f"libespeak-ng in {folder} could not start ({rate})")
     return library, rate
+
+
+def _load_dependencies(folder: Path) -> None:
+    """Load every library unpacked beside libespeak-ng, globally, each once those it needs are loaded (the system may lack them all).
+
+    Raises
+    ------
+    FetchError
+        When some cannot be loaded whatever the order (a library the packages do not bring is missing).
+    """
+    pending = sorted(p for p in folder.rglob("*.so*") if not p.is_symlink() and not p.name.startswith("libespeak-ng"))
+    while pending:
+        failed = []
+        for path in pending:
+            try:
+                ctypes.CDLL(str(path), mode=ctypes.RTLD_GLOBAL)
+            except OSError as error:
+                failed.append((path, error))
+        if len(failed) == len(pending):
+            raise FetchError(f"espeak-ng's {failed[0][0].name} cannot be loaded: {failed[0][1]}")
+        pending = [path for path, _ in failed]
 
 
 def speak(text: str, voice: str = "en-us", *, speed: int = 175, pitch: int = 50) -> Utterance:
