@@ -25,7 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "vocode": ("vocode", "audio for mel features (of a file, its PCA vocoder code, or a .npy) with a WaveNet vocoder"),
     "classifier": ("classifier", "train and evaluate raw-audio classifiers"),
     "probe": ("classifier", "impulse responses, spectra and tiling of every layer of a model"),
-    "train": ("train", "train generative, translation, frame, WaveNet, recogniser and text-to-speech models"),
+    "train": ("train", "train generative, translation, frame, WaveNet, recogniser, seq2seq and text-to-speech models"),
     "generate": ("gan", "sample clips from a trained run (a frames or WaveNet run: of any length)"),
     "continue": ("gan", "continue a prompt with a frames run, frame by frame"),
     "interpolate": ("gan", "clips along a straight line between two latent vectors, or two labels"),
@@ -33,7 +33,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "evaluate": ("gan", "inception score, Fréchet distance, NDB/K, label accuracy and memorisation of a run, beside the real data's"),
     "enhance": ("translate", "denoise, decorrupt or translate a file with a trained enhance, decorrupt or paired run"),
     "upsample": ("translate", "extend a file's bandwidth with a trained superres run"),
-    "speak": ("translate", "text to speech with a tts run, or a paired run trained on the phonemes corpus (espeak-ng's phoneme timing in)"),
+    "speak": ("translate", "text to speech with a tts run (frames or cgan), or a paired run trained on the phonemes corpus (espeak-ng's phonemes in)"),
     "recognise": ("recognise", "the phonemes a recogniser run hears in audio files (greedy or beam-search CTC decoding)"),
     "audio": ("audio", "inspect and convert audio files"),
 }

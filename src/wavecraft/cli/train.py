@@ -1,4 +1,4 @@
-"""``wavecraft train gan|vae|translate|frames|wavenet|recogniser|tts``: train a model on a corpus (under torchrun: in several processes)."""
+"""``wavecraft train gan|vae|translate|frames|wavenet|recogniser|seq2seq|tts``: train a model on a corpus (under torchrun: in several processes)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,11 @@ from wavecraft.cli.commands import summary
 from wavecraft.corpus import Corpus, open_corpus
 from wavecraft.corpus.phonemes import HELD_OUT_TAGS, transcripts
 from wavecraft.errors import InvalidParameterError
+from wavecraft.inference import load_run
 from wavecraft.models.conditioning import CONDITIONALS
 from wavecraft.models.frames import DISTRIBUTIONS, OBJECTIVES
 from wavecraft.models.frontends import FRONTENDS
+from wavecraft.models.speechgan import SPEECH_GAN_MODELS
 from wavecraft.models.tts import TTS_MODELS
 from wavecraft.models.wavenet import CONDITIONS, OUTPUTS
 from wavecraft.train.checkpoints import read_run_config
@@ -31,7 +33,7 @@ from wavecraft.vocoder import framing
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    """Add ``train gan``, ``train vae``, ``train translate``, ``train frames``, ``train wavenet``, ``train recogniser`` and ``train tts``."""
+    """Add ``train gan``, ``train vae``, ``train translate``, ``train frames``, ``train wavenet``, ``train recogniser``, ``train seq2seq`` and ``train tts``."""
     train = commands.add_parser("train", help=summary("train"), description=__doc__)
     sub = train.add_subparsers(dest="train_command", metavar="MODEL", required=True)
     gan = sub.add_parser("gan", help="train a WaveGAN or SpecGAN, optionally class-conditional (checkpoints resume bit-exactly)")
@@ -93,13 +95,24 @@ def register(commands: argparse._SubParsersAction) -> None:
     recogniser.add_argument("--frontend", choices=FRONTENDS, default="logmel",
                             help="logmel (fixed), sinc (SincNet) or a raw-waveform conv filter bank started from random, DFT or ICA kernels "
                                  "(default logmel)")
-    tts = sub.add_parser("tts", help="train text-to-speech on the phonemes corpus: a 1-D U-Net from espeak-ng's timed phonemes to dB mel "
-                                     "envelope frames, L1 + a conditional patch discriminator (wavecraft speak)")
+    seq2seq = sub.add_parser("seq2seq", help="train a sequence-to-sequence phoneme autoencoder (GRU encoder -> one embedding -> GRU decoder) "
+                                             "on the phonemes corpus's texts: the text embedding of train tts --model cgan")
+    _training_arguments(seq2seq)
+    seq2seq.add_argument("--no-phrases", action="store_true",
+                         help="train on the corpus's texts alone, without the phrases of Python's documentation phonemised by espeak-ng")
+    tts = sub.add_parser("tts", help="train text-to-speech on the phonemes corpus: dB mel envelope frames from espeak-ng's timed phonemes "
+                                     "(pix2pix-frames) or from a text embedding and noise (cgan, cgan-projection); wavecraft speak")
     _training_arguments(tts)
-    tts.add_argument("--model", choices=TTS_MODELS, default="pix2pix-frames", help="the design (default pix2pix-frames)")
+    tts.add_argument("--model", choices=TTS_MODELS + SPEECH_GAN_MODELS, default="pix2pix-frames",
+                     help="pix2pix-frames: a 1-D U-Net from timed phoneme frames, L1 + a conditional patch discriminator; cgan: a generator "
+                          "from the seq2seq embedding and z against a discriminator that reads speech as phonemes or 'fake' (CTC through "
+                          "the frozen decoder); cgan-projection: the same generator, a projection discriminator (default pix2pix-frames)")
+    tts.add_argument("--seq2seq", type=Path, default=None, metavar="RUN",
+                     help="cgan models: the wavecraft train seq2seq run whose encoder (and decoder) they use")
     tts.add_argument("--mels", type=options.integer(2, 256), default=32, help="bands of the envelope (default 32: a mel WaveNet's default features)")
-    tts.add_argument("--reconstruction-weight", type=options.number(0.0), default=100.0, help="weight of L1 on normalised frames (default 100)")
-    tts.add_argument("--adversarial-weight", type=options.number(0.0), default=1.0, help="weight of the adversarial loss (default 1; 0: L1 alone)")
+    tts.add_argument("--reconstruction-weight", type=options.number(0.0), default=100.0, help="pix2pix-frames: weight of L1 on normalised frames (default 100)")
+    tts.add_argument("--adversarial-weight", type=options.number(0.0), default=1.0,
+                     help="pix2pix-frames: weight of the adversarial loss (default 1; 0: L1 alone)")
 
 
 def _training_arguments(parser: argparse.ArgumentParser) -> None:
@@ -154,15 +167,11 @@ def _config(args: argparse.Namespace, corpus: Corpus) -> TrainConfig:
     if args.train_command == "recogniser":
         return preset("recogniser", args.preset, model_changes={"phonemes": _inventory(corpus), "frontend": args.frontend},
                       groups=_tags(corpus, HELD_OUT_TAGS), **changes)
+    if args.train_command == "seq2seq":
+        return preset("seq2seq", args.preset, model_changes={"phonemes": _inventory(corpus), "phrases": not args.no_phrases},
+                      groups=_tags(corpus, ("text",)), **changes)
     if args.train_command == "tts":
-        phonemes = _inventory(corpus)
-        if any(e.channels != 2 for e in corpus):
-            raise InvalidParameterError(f"{args.corpus} is not a corpus of speech and its phoneme signal (two channels): train tts on phonemes")
-        if any(e.sample_rate != args.sr for e in corpus):  # resampling would ring across the phoneme signal's steps
-            raise InvalidParameterError(f"train tts at the corpus's own rate ({corpus.entries[0].sample_rate} Hz), not --sr {args.sr}")
-        model = {"model": args.model, "phonemes": phonemes, "mels": args.mels, "hop": framing(args.sr)[1],
-                 "reconstruction_weight": args.reconstruction_weight, "adversarial_weight": args.adversarial_weight}
-        return preset("tts", args.preset, model_changes=model, groups=_tags(corpus, ("text",)), **changes)
+        return _tts_config(args, corpus, changes)
     if args.train_command == "frames":
         return preset("frames", args.preset, model_changes=_frame_shape(args), **changes, **({"loss": args.loss} if args.loss else {}))
     if args.train_command == "translate":
@@ -174,6 +183,26 @@ def _config(args: argparse.Namespace, corpus: Corpus) -> TrainConfig:
     changes |= {"labelled": args.labelled, "loss": args.loss or ("nonsaturating" if conditional == "semi" else "wgan-gp")}
     labels = class_names(corpus) if conditional != "none" else ()
     return preset(args.model, args.preset, conditional=conditional, labels=labels, **changes)
+
+
+def _tts_config(args: argparse.Namespace, corpus: Corpus, changes: dict) -> TrainConfig:
+    """A frame TTS (``pix2pix-frames``) or a speech GAN (``cgan``, ``cgan-projection``, on a seq2seq run of the same inventory)."""
+    phonemes = _inventory(corpus)
+    if any(e.channels != 2 for e in corpus):
+        raise InvalidParameterError(f"{args.corpus} is not a corpus of speech and its phoneme signal (two channels): train tts on phonemes")
+    if any(e.sample_rate != args.sr for e in corpus):  # resampling would ring across the phoneme signal's steps
+        raise InvalidParameterError(f"train tts at the corpus's own rate ({corpus.entries[0].sample_rate} Hz), not --sr {args.sr}")
+    shape, groups = {"model": args.model, "mels": args.mels, "hop": framing(args.sr)[1]}, _tags(corpus, ("text",))
+    if args.model in TTS_MODELS:
+        model = shape | {"phonemes": phonemes, "reconstruction_weight": args.reconstruction_weight, "adversarial_weight": args.adversarial_weight}
+        return preset("tts", args.preset, model_changes=model, groups=groups, **changes)
+    if args.seq2seq is None:
+        raise InvalidParameterError(f"--model {args.model} needs --seq2seq RUN: a wavecraft train seq2seq run on {args.corpus}")
+    seq2seq = load_run(args.seq2seq, "best", "seq2seq", "a seq2seq autoencoder")[0].model
+    if seq2seq.phonemes != phonemes:
+        raise InvalidParameterError(f"{args.seq2seq} knows other phonemes than {args.corpus}: train it on the same corpus")
+    return preset("tts-gan", args.preset, model_changes=shape | {"seq2seq": seq2seq, "seq2seq_run": str(args.seq2seq.resolve())},
+                  groups=groups, **changes)
 
 
 def _inventory(corpus: Corpus) -> tuple[str, ...]:

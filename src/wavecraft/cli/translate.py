@@ -32,8 +32,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     speak = commands.add_parser("speak", help=summary("speak"))
     _arguments(speak, "text", "TEXT", "what to say (English, spoken by espeak-ng for its phonemes and their timing)")
     speak.add_argument("--wavenet", type=Path, default=None, metavar="VOCODER",
-                       help="a tts run: make the audio of its envelope with this mel WaveNet run instead of Griffin-Lim")
-    options.shared(speak, seeds="a WaveNet vocoder's samples")
+                       help="a tts or tts-gan run: make the audio of its envelope with this mel WaveNet run instead of Griffin-Lim")
+    options.shared(speak, seeds="a speech GAN's z and a WaveNet vocoder's samples")
     speak.set_defaults(run=run_speak)
 
 
@@ -64,10 +64,10 @@ def run_upsample(args: argparse.Namespace) -> int:
 def run_speak(args: argparse.Namespace) -> int:
     """Text -> espeak-ng's phonemes and timing -> a TTS run's envelope frames and a vocoder, or a paired run's U-Net on the phoneme signal."""
     kind = read_run_config(args.run_dir)[0].kind
-    if kind == "tts":
+    if kind in ("tts", "tts-gan"):
         return _speak_frames(args)
     if kind != "translate":
-        raise InvalidParameterError(f"{args.run_dir} is a {kind} run; speak takes a tts run or a paired translate run")
+        raise InvalidParameterError(f"{args.run_dir} is a {kind} run; speak takes a tts or tts-gan run, or a paired translate run")
     if args.wavenet is not None:
         raise InvalidParameterError("--wavenet inverts a tts run's envelopes; a paired run makes audio itself")
     model = _translator(args, ("paired",))

@@ -111,12 +111,17 @@ class Recogniser(nn.Module):
         mean = (h * valid).sum(-1, keepdim=True) / valid.sum(-1, keepdim=True).clamp(min=1)
         return (h - mean) * valid, frames
 
-    def forward(self, audio: torch.Tensor, samples: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def states(self, audio: torch.Tensor, samples: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The last GRU layer's outputs ``(batch, frames, 2 * hidden)`` (zero past each utterance) and the frames of each."""
         features, frames = self.features(audio, samples)
         frames = (frames - 1) // STRIDE + 1  # the strided convolution's output frames
         h = self.convolutions(features).transpose(1, 2)
         packed = nn.utils.rnn.pack_padded_sequence(h, frames.cpu(), batch_first=True, enforce_sorted=False)
         h, _ = nn.utils.rnn.pad_packed_sequence(self.rnn(packed)[0], batch_first=True, total_length=h.shape[1])
+        return h, frames
+
+    def forward(self, audio: torch.Tensor, samples: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        h, frames = self.states(audio, samples)
         return torch.log_softmax(self.out(self.dropout(h)).float(), dim=-1).transpose(0, 1), frames
 
     def loss(self, audio: torch.Tensor, samples: torch.Tensor, targets: list[list[int]], *, forward: nn.Module | None = None) -> torch.Tensor:

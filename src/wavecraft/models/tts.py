@@ -90,7 +90,37 @@ class TTSConfig:
         return replace(self.unet, inputs=self.inputs, outputs=self.mels, residual=False)
 
 
-class FrameSpeaker(nn.Module):
+class EnvelopeModel(nn.Module):
+    """What every model that makes dB mel envelopes holds: the per-band normalisation of its outputs, fitted once on training frames.
+
+    Its network's output ``self(*inputs)`` is in normalised units (what the losses see); :meth:`envelopes` gives dB.
+
+    Parameters
+    ----------
+    mels : int
+        Bands of the envelope.
+    """
+
+    def __init__(self, mels: int) -> None:
+        super().__init__()
+        self.register_buffer("mean", torch.zeros(mels))
+        self.register_buffer("scale", torch.ones(mels))
+
+    def normalise(self, envelopes: torch.Tensor) -> torch.Tensor:
+        """dB envelopes ``(batch, mels, frames)`` in the network's units (per band: minus the mean, over the spread)."""
+        return (envelopes - self.mean[:, None]) / self.scale[:, None]
+
+    def envelopes(self, *inputs: torch.Tensor) -> torch.Tensor:
+        """dB envelopes ``(batch, mels, frames)`` of the network's output for ``inputs``."""
+        return self(*inputs) * self.scale[:, None] + self.mean[:, None]
+
+    def fit(self, envelopes: np.ndarray) -> None:
+        """Set the per-band mean and spread from training frames ``(frames, mels)`` dB."""
+        self.mean.copy_(torch.as_tensor(envelopes.mean(axis=0)))
+        self.scale.copy_(torch.as_tensor(np.maximum(envelopes.std(axis=0), 1e-3)))
+
+
+class FrameSpeaker(EnvelopeModel):
     """Phoneme indices ``(batch, frames)`` (0: pause) -> dB mel envelopes ``(batch, mels, frames)``.
 
     Parameters
@@ -100,13 +130,11 @@ class FrameSpeaker(nn.Module):
     """
 
     def __init__(self, config: TTSConfig) -> None:
-        super().__init__()
+        super().__init__(config.mels)
         if not config.phonemes:
             raise InvalidParameterError("a TTS model needs its phoneme inventory")
         self.config = config
         self.unet = UNet1d(config.generator)
-        self.register_buffer("mean", torch.zeros(config.mels))
-        self.register_buffer("scale", torch.ones(config.mels))
 
     def one_hot(self, phonemes: torch.Tensor) -> torch.Tensor:
         """``(batch, phonemes + 1, frames)`` float one-hot of indices ``(batch, frames)``."""
@@ -115,19 +143,6 @@ class FrameSpeaker(nn.Module):
     def forward(self, phonemes: torch.Tensor) -> torch.Tensor:
         """Normalised envelope frames ``(batch, mels, frames)``: what the losses see."""
         return self.unet(self.one_hot(phonemes))
-
-    def normalise(self, envelopes: torch.Tensor) -> torch.Tensor:
-        """dB envelopes ``(batch, mels, frames)`` in the network's units (per band: minus the mean, over the spread)."""
-        return (envelopes - self.mean[:, None]) / self.scale[:, None]
-
-    def envelopes(self, phonemes: torch.Tensor) -> torch.Tensor:
-        """dB envelopes ``(batch, mels, frames)`` for phoneme indices ``(batch, frames)``."""
-        return self(phonemes) * self.scale[:, None] + self.mean[:, None]
-
-    def fit(self, envelopes: np.ndarray) -> None:
-        """Set the per-band mean and spread from training frames ``(frames, mels)`` dB."""
-        self.mean.copy_(torch.as_tensor(envelopes.mean(axis=0)))
-        self.scale.copy_(torch.as_tensor(np.maximum(envelopes.std(axis=0), 1e-3)))
 
 
 def frame_phonemes(signal: np.ndarray, count: int, hop: int, inventory: int) -> np.ndarray:

@@ -16,13 +16,17 @@ import torch
 from wavecraft.corpus import Corpus, split_by_file, split_corpus
 from wavecraft.corpus.manifest import Entry
 from wavecraft.corpus.phonemes import transcripts
+from wavecraft.corpus.phrases import phrase_phonemes
 from wavecraft.errors import InvalidParameterError
+from wavecraft.models.seq2seq import Seq2SeqConfig
 from wavecraft.progress import progress
 from wavecraft.train.config import TrainConfig
 from wavecraft.translate.noise import NoiseBank, noise_banks
 
 #: label index of a clip whose label is not known (unconditional runs, or files a semi-supervised run may not see)
 UNLABELLED = -1
+#: the kinds that learn from each file's phonemes (TrainingData.transcripts)
+TRANSCRIBED = ("recogniser", "seq2seq", "tts-gan")
 #: Files shorter than this (10 ms) are left out, as silent ones are: no sound is that short.
 MIN_FILE_SECONDS = 0.01
 
@@ -125,7 +129,11 @@ class TrainingData:
     noise, held_out_noise : dict of str to NoiseBank
         Recorded noise of an enhancement task, by corpus name, from the noise corpus's training and held-out files.
     transcripts, held_out_transcripts : list of list of int
-        A recogniser's targets: each file's phonemes (indices into its inventory), in the samplers' order.
+        Each file's phonemes (indices into the model's inventory), in the samplers' order: a recogniser's targets, the texts
+        of a seq2seq autoencoder or a speech GAN.
+    phrases : list of list of int
+        A seq2seq autoencoder's further training texts: phrases of Python's documentation (:mod:`wavecraft.corpus.phrases`)
+        said with the inventory's phonemes, none a held-out text.
     """
 
     sampler: SliceSampler
@@ -134,6 +142,7 @@ class TrainingData:
     held_out_noise: dict[str, NoiseBank] = field(default_factory=dict)
     transcripts: list[list[int]] = field(default_factory=list)
     held_out_transcripts: list[list[int]] = field(default_factory=list)
+    phrases: list[list[int]] = field(default_factory=list)
 
 
 def split_files(corpus: Corpus, config: TrainConfig) -> tuple[Corpus, Corpus | None]:
@@ -191,9 +200,29 @@ def training_data(corpus: Corpus, config: TrainConfig, *, rank: int = 0) -> Trai
         for name in config.model.task.recorded_noise:
             noise[name], held_out_noise[name] = noise_banks(name, config.sample_rate, config.held_out, config.seed)
     targets: tuple[list, list] = ([], [])
-    if config.kind == "recogniser":
-        longest = max(s.shape[1] for s in sampler.signals + (held_out.signals if held_out else []))
-        if longest > config.length:
-            raise InvalidParameterError(f"{corpus.name} has a file of {longest} samples; the recogniser takes utterances up to {config.length}")
+    if config.kind in TRANSCRIBED:
+        samplers = [s for s in (sampler, held_out) if s is not None]
+        longest = max(s.shape[1] for sampler in samplers for s in sampler.signals)
+        if config.kind != "seq2seq" and longest > config.length:
+            raise InvalidParameterError(f"{corpus.name} has a file of {longest} samples; a {config.kind} model takes utterances up to {config.length}")
         targets = tuple(phoneme_targets(c, s, config.model.phonemes) if s else [] for c, s in ((train_files, sampler), (held_out_files, held_out)))
-    return TrainingData(sampler, held_out, noise, held_out_noise, *targets)
+    phrases = []
+    if config.kind == "seq2seq":
+        check_longest(targets[0] + targets[1], config.model.longest, corpus.name)
+        if config.model.phrases:
+            phrases = phrase_targets(config.model, {e.tags.get("text", e.label) for e in held_out_files or ()})
+    return TrainingData(sampler, held_out, noise, held_out_noise, *targets, phrases)
+
+
+def check_longest(sequences: list[list[int]], longest: int, name: str) -> None:
+    """Refuse texts of more phonemes than a seq2seq autoencoder takes."""
+    most = max(map(len, sequences), default=0)
+    if most > longest:
+        raise InvalidParameterError(f"{name} has a text of {most} phonemes; the autoencoder takes up to {longest}")
+
+
+def phrase_targets(model: Seq2SeqConfig, held_out: set[str]) -> list[list[int]]:
+    """The documentation's phrases as indices into the model's inventory: those said with its phonemes, not too long, and not held out."""
+    known = {p: i for i, p in enumerate(model.phonemes)}
+    return [[known[p] for p in said] for text, said in phrase_phonemes().items()
+            if text not in held_out and 0 < len(said) <= model.longest and all(p in known for p in said)]

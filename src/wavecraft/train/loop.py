@@ -38,6 +38,8 @@ from wavecraft.train.frames import FrameTrainer
 from wavecraft.train.gan import GANTrainer
 from wavecraft.train.precision import resolve_precision
 from wavecraft.train.recogniser import RecogniserTrainer
+from wavecraft.train.seq2seq import Seq2SeqTrainer
+from wavecraft.train.speechgan import SpeechGANTrainer
 from wavecraft.train.throughput import matmul_rate
 from wavecraft.train.trainer import Metric, Trainer
 from wavecraft.train.translate import TranslationTrainer
@@ -48,7 +50,7 @@ from wavecraft.train.wavenet import WaveNetTrainer
 #: model kind -> its trainer
 TRAINERS: dict[str, type[Trainer]] = {"wavegan": GANTrainer, "specgan": GANTrainer, "vae": VAETrainer, "translate": TranslationTrainer,
                                       "frames": FrameTrainer, "wavenet": WaveNetTrainer, "recogniser": RecogniserTrainer,
-                                      "tts": TTSTrainer}
+                                      "tts": TTSTrainer, "seq2seq": Seq2SeqTrainer, "tts-gan": SpeechGANTrainer}
 
 
 @dataclass(frozen=True)
@@ -203,6 +205,8 @@ def _log_scalars(writer: SummaryWriter, group: str, values: dict, step: int) -> 
 def _log_samples(writer: SummaryWriter, trainer: Trainer) -> None:
     """Audio and a spectrogram image of the trainer's fixed samples, at the current step."""
     clips = torch.from_numpy(trainer.samples()).clamp(-1, 1)  # TensorBoard's audio is in [-1, 1]
+    if not len(clips):
+        return
     rate = trainer.config.sample_rate
     for i, clip in enumerate(clips):
         writer.add_audio(f"samples/{i}", clip, trainer.step, sample_rate=rate)

@@ -18,7 +18,9 @@ from dataclasses import replace
 from wavecraft.errors import InvalidParameterError
 from wavecraft.models.frames import FrameConfig
 from wavecraft.models.recogniser import RecogniserConfig
+from wavecraft.models.seq2seq import Seq2SeqConfig
 from wavecraft.models.specgan import SpecGANConfig
+from wavecraft.models.speechgan import SpeechGANConfig
 from wavecraft.models.tts import TTSConfig
 from wavecraft.models.vae import VAEConfig
 from wavecraft.models.wavegan import WaveGANConfig
@@ -47,6 +49,10 @@ PRESET_MODELS: dict[tuple[str, str], ModelConfig] = {
     ("recogniser", "small"): RecogniserConfig(),
     ("tts", "paper"): TTSConfig(frames=256, unet=UNetConfig(depth=4, channels=256, max_channels=512, kernel=5, stride=2, residual=False)),
     ("tts", "small"): TTSConfig(),
+    ("seq2seq", "paper"): Seq2SeqConfig(embedding=256, hidden=512, tokens=128),
+    ("seq2seq", "small"): Seq2SeqConfig(),
+    ("tts-gan", "paper"): SpeechGANConfig(channels=512, discriminator_channels=256),
+    ("tts-gan", "small"): SpeechGANConfig(),
 }
 
 
@@ -61,7 +67,15 @@ def training_settings(kind: str, name: str, model: ModelConfig) -> dict:
     WaveNet: maximum likelihood, Adam 1e-3, β = (0.9, 0.999), batch 16 or 8, 10 % of the files held out to score it on.
     The recogniser: CTC, Adam 1e-3, β = (0.9, 0.999), batch 32 or 16 utterances, 10 % held out.
     TTS over frames as pix2pix: Adam 2e-4, β = (0.5, 0.999), LSGAN, one discriminator step, batch 32 or 16, 10 % held out.
+    The seq2seq autoencoder: Adam 1e-3, β = (0.9, 0.999), batch 128 or 64 texts, 10 % held out. The speech GAN: Adam 1e-3,
+    β = (0.9, 0.999) (with β1 = 0.5 or a rate of 2e-4 its discriminator never learns to read in a few hundred steps), hinge loss
+    (of the projection discriminator), two discriminator steps per generator step, batch 32 or 16, 10 % held out.
     """
+    if kind == "seq2seq":
+        return {"batch_size": 128 if name == "paper" else 64, "learning_rate": 1e-3, "betas": (0.9, 0.999), "held_out": 0.1}
+    if kind == "tts-gan":
+        return {"batch_size": 32 if name == "paper" else 16, "learning_rate": 1e-3, "betas": (0.9, 0.999), "loss": "hinge",
+                "critic_steps": 2, "held_out": 0.1}
     if kind == "tts":
         return {"batch_size": 32 if name == "paper" else 16, "learning_rate": 2e-4, "betas": (0.5, 0.999), "loss": "lsgan",
                 "critic_steps": 1, "held_out": 0.1}
@@ -89,7 +103,7 @@ def preset(kind: str, name: str, *, conditional: str = "none", labels: tuple[str
 
     Parameters
     ----------
-    kind : {"wavegan", "specgan", "vae", "translate", "frames", "wavenet", "recogniser", "tts"}
+    kind : {"wavegan", "specgan", "vae", "translate", "frames", "wavenet", "recogniser", "tts", "seq2seq", "tts-gan"}
         The model.
     name : {"paper", "small"}
         The preset: ``paper`` is d = 64, 16384 samples, batch 64 for the GANs; ``small`` d = 16, 4096 samples,
@@ -99,7 +113,9 @@ def preset(kind: str, name: str, *, conditional: str = "none", labels: tuple[str
         ``paper`` 3 cycles of 10 (3071 samples), 64 and 256, 8192 samples, batch 16, the size of common reimplementations:
         the paper does not give its own; the recogniser: 40 log-mel bands, 128-channel convolutions, 2 bidirectional GRUs of 128,
         batch 16; ``paper`` 64, 256, 3 of 256, batch 32, a Deep Speech 2 scaled to a phoneme task; TTS over frames: a U-Net of depth 3,
-        128 channels, kernel 5, stride 2 on 128-frame windows, batch 16; ``paper`` depth 4, 256, 256 frames, batch 32).
+        128 channels, kernel 5, stride 2 on 128-frame windows, batch 16; ``paper`` depth 4, 256, 256 frames, batch 32; the seq2seq
+        autoencoder: embedding 128, GRUs of 256, phoneme embeddings of 64, batch 64; ``paper`` 256, 512, 128, batch 128; the speech GAN:
+        a 256-frame window from 16 frames, 256 channels halving to 64, discriminator convolutions of 128, batch 16; ``paper`` 512, 256, batch 32).
     conditional : str, default="none"
         A class-conditional GAN (``cgan``, ``acgan``, ``semi``) on ``labels``; a WaveNet's conditioning
         goes in ``model_changes`` (``condition``; ``classes`` follows ``labels``).
@@ -109,7 +125,8 @@ def preset(kind: str, name: str, *, conditional: str = "none", labels: tuple[str
         Architecture fields to change: ``d`` of a GAN, the VAE's backbone, a translation model's ``task``,
         loss weights and ``spline_input`` (the window is cut to a multiple of the task's factor), or a frame
         model's basis shape (``M``, ``N``, ``hop``, ``window``, ``basis``) and ``objective``, a WaveNet's ``condition``, ``output``,
-        ``mels`` and ``hop``, a recogniser's ``phonemes`` and ``frontend``, a TTS model's ``phonemes``, ``mels``, ``hop`` and loss weights.
+        ``mels`` and ``hop``, a recogniser's ``phonemes`` and ``frontend``, a TTS model's ``phonemes``, ``mels``, ``hop`` and loss weights,
+        a seq2seq autoencoder's ``phonemes`` and ``phrases``, a speech GAN's ``model``, ``seq2seq``, ``seq2seq_run``, ``mels`` and ``hop``.
     **changes
         Any other :class:`TrainConfig` field.
 

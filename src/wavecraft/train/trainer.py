@@ -43,7 +43,7 @@ class Trainer:
     networks : dict of str to nn.Module
         Everything saved, by name (the prefix of its tensors in ``model.safetensors``).
     optimized : dict of str to nn.Module
-        Each optimiser's name and the module whose parameters it updates (Adam with the config's settings).
+        Each optimiser's name and the module whose trainable parameters it updates (Adam with the config's settings; frozen ones are left).
     world : World, default=World()
         This process's place in a distributed run.
     device : torch.device, optional
@@ -55,7 +55,7 @@ class Trainer:
         self.config, self.data, self.world = config, data, world
         self.device = device or torch.device("cpu")
         self.networks = {name: network.to(self.device) for name, network in networks.items()}
-        self.optimizers = {name: torch.optim.Adam(module.parameters(), config.learning_rate, betas=config.betas)
+        self.optimizers = {name: torch.optim.Adam([p for p in module.parameters() if p.requires_grad], config.learning_rate, betas=config.betas)
                            for name, module in optimized.items()}
         self.step = 0
         self.history: list[dict] = []
@@ -77,7 +77,7 @@ class Trainer:
         raise NotImplementedError
 
     def samples(self) -> np.ndarray:
-        """A few clips ``(n, samples)`` to hear in TensorBoard at every checkpoint, the same inputs every time."""
+        """A few clips ``(n, samples)`` to hear in TensorBoard at every checkpoint, the same inputs every time (none for a model of text)."""
         raise NotImplementedError
 
     def autocast(self) -> torch.autocast:

@@ -128,8 +128,11 @@ class ValidationDB:
 
 def utterance_frames(sampler: SliceSampler, config: TrainConfig) -> list[Utterance]:
     """Every file's phoneme indices ``(frames,)`` and dB envelope ``(frames, mels)`` (channel 0 the speech, channel 1 its phoneme signal)."""
-    model, out = config.model, []
-    for signal in sampler.signals:
-        frames = envelope(signal[0].astype(np.float64), config.sample_rate, model.mels).astype(np.float32)
-        out.append((frame_phonemes(signal[1], len(frames), model.hop, len(model.phonemes)), frames))
-    return out
+    model = config.model
+    return [(frame_phonemes(signal[1], len(frames), model.hop, len(model.phonemes)), frames)
+            for signal, frames in zip(sampler.signals, speech_envelopes(sampler, config))]
+
+
+def speech_envelopes(sampler: SliceSampler, config: TrainConfig) -> list[np.ndarray]:
+    """Every file's dB mel envelope ``(frames, config.model.mels)`` of its speech (channel 0)."""
+    return [envelope(signal[0].astype(np.float64), config.sample_rate, config.model.mels).astype(np.float32) for signal in sampler.signals]
