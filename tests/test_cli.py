@@ -22,8 +22,8 @@ COMMANDS = [
     ["learn"], ["compare"], ["resynth"], ["hops"], ["mix"], ["separate"], ["deconvolve"], ["demix"], ["reprogram"],
     ["vocoder"], ["vocoder", "train"], ["vocoder", "run"], ["vocoder", "evaluate"], ["vocode"],
     ["classifier"], ["classifier", "train"], ["classifier", "eval"], ["probe"],
-    ["train"], ["train", "gan"], ["train", "vae"], ["train", "translate"], ["train", "frames"], ["train", "wavenet"], ["train", "recogniser"], ["train", "seq2seq"],
-    ["train", "tts"],
+    ["train"], ["train", "gan"], ["train", "vae"], ["train", "translate"], ["train", "frames"], ["train", "wavenet"], ["train", "recogniser"],
+    ["train", "seq2seq"], ["train", "tts"],
     ["generate"], ["continue"], ["interpolate"], ["export"], ["evaluate"], ["enhance"], ["upsample"], ["speak"], ["recognise"],
     ["audio"], ["audio", "info"], ["audio", "convert"],
 ]

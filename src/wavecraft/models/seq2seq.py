@@ -170,4 +170,4 @@ class Seq2Seq(nn.Module):
             token = self.decoder.out(h).argmax(-1)
             out.append(token[:, 0])
         sequences = torch.stack(out, dim=1).tolist()
-        return [[t - 1 for t in s[: s.index(END)]] if END in s else [t - 1 for t in s[: self.config.longest]] for s in sequences]
+        return [[t - 1 for t in (s[: s.index(END)] if END in s else s[: self.config.longest])] for s in sequences]

@@ -34,7 +34,7 @@ from wavecraft.train.gan import MOMENT_CLIPS, discriminator_loss, generator_loss
 from wavecraft.train.generative import LISTEN
 from wavecraft.train.quality import CLIPS, MelFrechet
 from wavecraft.train.throughput import FORWARD_BACKWARD, gan_step_flops
-from wavecraft.train.trainer import Trainer, gradient_norm
+from wavecraft.train.trainer import Trainer
 
 
 class FrameTrainer(Trainer):
@@ -88,10 +88,7 @@ class FrameTrainer(Trainer):
         """Adam on the mean negative log-likelihood per coefficient of a batch of windows."""
         with self.autocast():
             loss = self.generator.negative_log_likelihood(self._windows(), forward=self.parallel_generator)
-        self.optimizers["g"].zero_grad()
-        loss.backward()
-        norm = gradient_norm(self.generator)
-        self.optimizers["g"].step()
+        norm = self.update("g", loss)
         return {"nll_loss": loss.item(), "gradient_norm": norm}
 
     def _adversarial_step(self) -> dict:
@@ -108,17 +105,11 @@ class FrameTrainer(Trainer):
             penalty = torch.zeros((), device=self.device)
             if c.loss == "wgan-gp":
                 penalty = gradient_penalty(self.discriminator, real, fake)
-            self.optimizers["d"].zero_grad()
-            (d_loss + c.gradient_penalty * penalty).backward()
-            d_norm = gradient_norm(self.discriminator)
-            self.optimizers["d"].step()
+            d_norm = self.update("d", d_loss + c.gradient_penalty * penalty)
         past, _ = self._split(self._windows())
         with self.autocast():
             g_loss = generator_loss(c.loss, self.discriminator(torch.cat([past, self._continue(past)], 2)).float())
-        self.optimizers["g"].zero_grad()
-        g_loss.backward()
-        g_norm = gradient_norm(self.generator)
-        self.optimizers["g"].step()
+        g_norm = self.update("g", g_loss)
         return {"d_loss": d_loss.item(), "g_loss": g_loss.item(), "gradient_penalty": penalty.item(), "d_gradient_norm": d_norm,
                 "g_gradient_norm": g_norm, "context": past.shape[2]}
 

@@ -23,7 +23,6 @@ from wavecraft.train.data import UNLABELLED, TrainingData
 from wavecraft.train.distributed import World, parallel
 from wavecraft.train.generative import GenerativeTrainer
 from wavecraft.train.throughput import gan_step_flops
-from wavecraft.train.trainer import gradient_norm
 
 #: kind -> (generator, discriminator)
 NETWORKS = {"wavegan": (WaveGANGenerator, WaveGANDiscriminator), "specgan": (SpecGANGenerator, SpecGANDiscriminator)}
@@ -101,19 +100,13 @@ class GANTrainer(GenerativeTrainer):
             penalty = torch.zeros((), device=self.device)
             if c.loss == "wgan-gp":
                 penalty = gradient_penalty(lambda x: self.discriminator(x, fake_labels)[0], real, fake)
-            self.optimizers["d"].zero_grad()
-            (d_loss + d_class + c.gradient_penalty * penalty).backward()
-            d_norm = gradient_norm(self.discriminator)
-            self.optimizers["d"].step()
+            d_norm = self.update("d", d_loss + d_class + c.gradient_penalty * penalty)
         labels = self.random_labels(size)
         with self.autocast():
             logits, class_logits = self.discriminator(self.parallel_generator(self.latent(size), labels), labels)
             g_loss = generator_loss(c.loss, logits.float())
             g_class = nn.functional.cross_entropy(class_logits.float(), labels) if class_logits is not None else torch.zeros(())
-        self.optimizers["g"].zero_grad()
-        (g_loss + g_class).backward()
-        g_norm = gradient_norm(self.generator)
-        self.optimizers["g"].step()
+        g_norm = self.update("g", g_loss + g_class)
         self.step += 1
         losses = {"step": self.step, "d_loss": d_loss.item(), "g_loss": g_loss.item(), "gradient_penalty": penalty.item(),
                   "d_gradient_norm": d_norm, "g_gradient_norm": g_norm}

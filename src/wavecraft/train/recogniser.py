@@ -3,7 +3,7 @@
 Each step draws ``batch_size`` whole files of the training texts and voices
 (the corpus's ``phonemes.json`` gives their phonemes), zero-pads them to the
 longest, and takes one Adam step on the CTC loss, the gradient's norm
-clipped at :data:`CLIP` (recurrent networks' usual guard). The metric that
+clipped at :data:`~wavecraft.train.trainer.CLIP` (recurrent networks' usual guard). The metric that
 picks ``checkpoints/best`` is the greedy phoneme error rate on the held-out
 files: held-out texts in held-out voices, when the run holds out by
 ``text`` and ``voice`` (``wavecraft train recogniser`` does wherever the files have those tags).
@@ -21,10 +21,8 @@ from wavecraft.train.config import TrainConfig
 from wavecraft.train.data import TrainingData
 from wavecraft.train.distributed import World, parallel
 from wavecraft.train.throughput import FORWARD_BACKWARD
-from wavecraft.train.trainer import Trainer, gradient_norm
+from wavecraft.train.trainer import CLIP, Trainer
 
-#: the largest gradient norm of a step
-CLIP = 5.0
 #: held-out files scored at every checkpoint (at most), and heard
 VALIDATION, LISTEN = 256, 4
 
@@ -54,11 +52,7 @@ class RecogniserTrainer(Trainer):
         audio, samples = self.data.sampler.whole(files)
         with self.autocast():
             loss = self.network.loss(audio.to(self.device), samples, [self.data.transcripts[i] for i in files], forward=self.parallel_network)
-        self.optimizers["recogniser"].zero_grad()
-        loss.backward()
-        norm = gradient_norm(self.network)
-        torch.nn.utils.clip_grad_norm_(self.network.parameters(), CLIP)
-        self.optimizers["recogniser"].step()
+        norm = self.update("recogniser", loss, clip=CLIP)
         self.step += 1
         return {"step": self.step, "ctc_loss": loss.item(), "gradient_norm": norm}
 

@@ -4,7 +4,7 @@ Each step draws ``batch_size`` texts from the corpus's training files'
 phonemes and, when the model says so, the phonemised phrases of Python's
 documentation (:mod:`wavecraft.corpus.phrases`), and takes one Adam step on
 the cross-entropy of reconstructing them by teacher forcing (gradient norm
-clipped at :data:`CLIP`). The metric that picks ``checkpoints/best`` is the
+clipped at :data:`~wavecraft.train.trainer.CLIP`). The metric that picks ``checkpoints/best`` is the
 phoneme error rate of greedy reconstruction of the held-out texts (edit
 distance over length: 1 minus it is the reconstruction accuracy).
 """
@@ -21,10 +21,7 @@ from wavecraft.train.config import TrainConfig
 from wavecraft.train.data import TrainingData
 from wavecraft.train.distributed import World, parallel
 from wavecraft.train.throughput import FORWARD_BACKWARD
-from wavecraft.train.trainer import Trainer, gradient_norm
-
-#: the largest gradient norm of a step
-CLIP = 5.0
+from wavecraft.train.trainer import CLIP, Trainer
 
 
 class Seq2SeqTrainer(Trainer):
@@ -52,11 +49,7 @@ class Seq2SeqTrainer(Trainer):
         tokens, lengths = padded([self.texts[i] for i in rows], self.device)
         with self.autocast():
             loss = self.parallel_network(tokens, lengths)
-        self.optimizers["seq2seq"].zero_grad()
-        loss.backward()
-        norm = gradient_norm(self.network)
-        torch.nn.utils.clip_grad_norm_(self.network.parameters(), CLIP)
-        self.optimizers["seq2seq"].step()
+        norm = self.update("seq2seq", loss, clip=CLIP)
         self.step += 1
         return {"step": self.step, "reconstruction_loss": loss.item(), "gradient_norm": norm}
 

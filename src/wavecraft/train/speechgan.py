@@ -39,7 +39,7 @@ from wavecraft.train.data import TrainingData
 from wavecraft.train.distributed import World, parallel
 from wavecraft.train.gan import discriminator_loss, generator_loss
 from wavecraft.train.throughput import FORWARD_BACKWARD
-from wavecraft.train.trainer import Trainer, gradient_norm
+from wavecraft.train.trainer import Trainer
 from wavecraft.train.tts import speech_envelopes
 
 #: the weight of the generator's penalty for leaving the range from silence to the loudest band (GeneratorSpeech.excess)
@@ -112,18 +112,12 @@ class SpeechGANTrainer(Trainer):
             with self.autocast():
                 fake = self.parallel_generator(tokens, lengths, z).float()
                 d_loss, logged = self.critic_loss(real, fake.detach(), texts, embedding)
-            self.optimizers["d"].zero_grad()
-            d_loss.backward()
-            losses = {"d_loss": d_loss.item(), **logged, "d_gradient_norm": gradient_norm(self.discriminator)}
-            self.optimizers["d"].step()
+            losses = {"d_loss": d_loss.item(), **logged, "d_gradient_norm": self.update("d", d_loss)}
         with self.autocast():
             g_loss, logged = self.adversarial_loss(fake, real, texts, embedding)
             excess = self.generator.excess(fake)
         g_loss = g_loss + EXCESS_WEIGHT * excess
-        self.optimizers["g"].zero_grad()
-        g_loss.backward()
-        losses |= logged | {"excess": excess.item(), "g_loss": g_loss.item(), "g_gradient_norm": gradient_norm(self.generator)}
-        self.optimizers["g"].step()
+        losses |= logged | {"excess": excess.item(), "g_loss": g_loss.item(), "g_gradient_norm": self.update("g", g_loss)}
         self.step += 1
         return {"step": self.step, **losses}
 

@@ -22,6 +22,9 @@ from wavecraft.train.config import TrainConfig
 from wavecraft.train.data import TrainingData
 from wavecraft.train.distributed import World, gathered
 
+#: the largest gradient norm of a recurrent network's step (the recogniser's, the autoencoder's): their usual guard
+CLIP = 5.0
+
 
 class Metric(Protocol):
     """A checkpoint's score: lower is better; ``name`` labels it in logs and ``best.json``."""
@@ -80,6 +83,18 @@ class Trainer:
         """A few clips ``(n, samples)`` to hear in TensorBoard at every checkpoint, the same inputs every time (none for a model of text)."""
         raise NotImplementedError
 
+    def update(self, name: str, loss: torch.Tensor, *, clip: float | None = None) -> float:
+        """Back-propagate ``loss`` and take one step of optimiser ``name`` (its gradients' norm clipped at ``clip``); the norm before clipping."""
+        optimizer = self.optimizers[name]
+        optimizer.zero_grad()
+        loss.backward()
+        parameters = [p for group in optimizer.param_groups for p in group["params"]]
+        norm = gradient_norm(parameters)
+        if clip is not None:
+            torch.nn.utils.clip_grad_norm_(parameters, clip)
+        optimizer.step()
+        return norm
+
     def autocast(self) -> torch.autocast:
         """bf16 autocast on this device when the run asks for it (a no-op context otherwise)."""
         return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.config.precision == "bf16")
@@ -102,6 +117,6 @@ class Trainer:
         self.step, self.history, self.best = state["step"], state["history"], state["best"]
 
 
-def gradient_norm(module: nn.Module) -> float:
-    """The L2 norm of all of a module's gradients together."""
-    return float(torch.sqrt(sum(p.grad.detach().float().square().sum() for p in module.parameters() if p.grad is not None)))
+def gradient_norm(parameters: list[torch.Tensor]) -> float:
+    """The L2 norm of all of the parameters' gradients together."""
+    return float(torch.sqrt(sum(p.grad.detach().float().square().sum() for p in parameters if p.grad is not None)))

@@ -26,7 +26,7 @@ from wavecraft.train.data import SliceSampler, TrainingData
 from wavecraft.train.distributed import World, parallel
 from wavecraft.train.gan import discriminator_loss, generator_loss
 from wavecraft.train.throughput import FORWARD_BACKWARD
-from wavecraft.train.trainer import Trainer, gradient_norm
+from wavecraft.train.trainer import Trainer
 from wavecraft.translate.discriminator import PatchDiscriminator
 from wavecraft.translate.losses import multi_resolution_stft_loss, reconstruction_loss
 from wavecraft.translate.noise import NoiseBank
@@ -86,10 +86,7 @@ class Pix2PixTrainer(Trainer):
             with self.autocast():  # real and generated pairs in one pass (one DDP forward per backward)
                 scales = self.parallel_discriminator(torch.cat([condition, condition]), torch.cat([target, out.detach()]))
                 d_loss = sum(discriminator_loss(c.loss, *s.float().split(len(out))) for s in scales) / len(scales)
-            self.optimizers["d"].zero_grad()
-            d_loss.backward()
-            losses |= {"d_loss": d_loss.item(), "d_gradient_norm": gradient_norm(self.discriminator)}
-            self.optimizers["d"].step()
+            losses |= {"d_loss": d_loss.item(), "d_gradient_norm": self.update("d", d_loss)}
         with self.autocast():
             g_loss, logged = self.reconstruction(target, out)
             losses |= logged
@@ -98,10 +95,7 @@ class Pix2PixTrainer(Trainer):
                 adversarial = sum(generator_loss(c.loss, s.float()) for s in scales) / len(scales)
                 g_loss = g_loss + model.adversarial_weight * adversarial
                 losses["adversarial_loss"] = adversarial.item()
-        self.optimizers["g"].zero_grad()
-        g_loss.backward()
-        losses |= {"g_loss": g_loss.item(), "g_gradient_norm": gradient_norm(self.generator)}
-        self.optimizers["g"].step()
+        losses |= {"g_loss": g_loss.item(), "g_gradient_norm": self.update("g", g_loss)}
         self.step += 1
         return {"step": self.step, **losses}
 

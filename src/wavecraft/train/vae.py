@@ -10,7 +10,6 @@ from wavecraft.train.data import TrainingData
 from wavecraft.train.distributed import World, parallel
 from wavecraft.train.generative import GenerativeTrainer
 from wavecraft.train.throughput import FORWARD_BACKWARD
-from wavecraft.train.trainer import gradient_norm
 
 
 class VAETrainer(GenerativeTrainer):
@@ -33,9 +32,6 @@ class VAETrainer(GenerativeTrainer):
         real, _ = self.data.sampler.batch(self.config.batch_size)
         with self.autocast():
             loss, reconstruction, kl = self.parallel_vae(real.to(self.device))
-        self.optimizers["vae"].zero_grad()
-        loss.backward()
-        norm = gradient_norm(self.vae)
-        self.optimizers["vae"].step()
+        norm = self.update("vae", loss)
         self.step += 1
         return {"step": self.step, "loss": loss.item(), "reconstruction": reconstruction.item(), "kl": kl.item(), "gradient_norm": norm}

@@ -25,7 +25,7 @@ from wavecraft.train.data import TrainingData
 from wavecraft.train.distributed import World, parallel
 from wavecraft.train.generative import LISTEN
 from wavecraft.train.throughput import FORWARD_BACKWARD
-from wavecraft.train.trainer import Trainer, gradient_norm
+from wavecraft.train.trainer import Trainer
 
 #: held-out windows scored at every checkpoint
 VALIDATION = 32
@@ -68,10 +68,7 @@ class WaveNetTrainer(Trainer):
         clips = clips.to(self.device)
         with self.autocast():
             loss = self.network.negative_log_likelihood(clips, self.model.condition(clips, self._labels(labels)), forward=self.parallel_network)
-        self.optimizers["wavenet"].zero_grad()
-        loss.backward()
-        norm = gradient_norm(self.network)
-        self.optimizers["wavenet"].step()
+        norm = self.update("wavenet", loss)
         self.step += 1
         return {"step": self.step, "nll_loss": loss.item(), "gradient_norm": norm}
 
