@@ -90,7 +90,7 @@ def main() -> None:
     said = {"espeak-ng": speech,
             "its envelope, Griffin-Lim": [first.griffin_lim(envelope(s, rate, first.config.model.mels), s.size) for s in speech]}
     spread, voices = {}, voice_spread(judge, judged, held[: args.spread_texts], args.draws)
-    notes = []
+    notes = {}  # seq2seq run -> how it reconstructs the held-out texts
     for run, speaker in zip(args.tts, speakers):
         name = f"{speaker.config.model.model} ({run.name})"
         if isinstance(speaker, GANSpeaker):
@@ -99,7 +99,7 @@ def main() -> None:
             sayings = [[speaker.say(p, generator=torch.Generator().manual_seed(1000 * (d + 1) + i)) for d in range(args.draws)]
                        for i, p in enumerate(phonemes[: args.spread_texts])]
             spread[name] = embedding_spread(judge, sayings)
-            notes.append(seq2seq_note(speaker, phonemes))
+            notes[speaker.config.model.seq2seq_run] = seq2seq_note(speaker, phonemes)
         else:
             envelopes = [speaker.envelopes(torch.from_numpy(speaker.frame_phonemes(p[1]))[None])[0] for p in pairs]
             said[name] = [speaker.griffin_lim(e, s.size) for e, s in zip(envelopes, speech)]
@@ -130,14 +130,14 @@ def main() -> None:
                f"({judge.checkpoint.name}, {judge.config.model.frontend}); TTS runs at their best checkpoints")
     print(summary)
     print(format_table(headers, rows))
-    for note in notes:
+    for note in notes.values():
         print(note)
     page = Report("Text-to-speech judged by a phoneme recogniser")
     page.paragraph(summary + ". PER: the judge's phoneme error rate against espeak-ng's phonemes; STOI and PESQ against espeak-ng's rendering; "
                    f"diversity: the mean distance between the judge's embeddings of {args.draws} sayings of one text over that between texts "
                    f"(first {args.spread_texts} texts).")
     page.table(headers, rows)
-    for note in notes:
+    for note in notes.values():
         page.paragraph(note)
     page.paragraph("Texts: " + "; ".join(f"{i}: {e.label}" for i, e in enumerate(held[: args.listen])))
     page.players(sorted(clips))

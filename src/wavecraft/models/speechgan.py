@@ -208,7 +208,11 @@ class ProjectionDiscriminator(nn.Module):
         self.project = nn.Linear(config.seq2seq.embedding, config.discriminator_channels, bias=False)
 
     def forward(self, frames: torch.Tensor, embedding: torch.Tensor) -> torch.Tensor:
-        h = self.convolutions(frames).transpose(1, 2)
+        return self.score(self.convolutions(frames), embedding)
+
+    def score(self, features: torch.Tensor, embedding: torch.Tensor) -> torch.Tensor:
+        """Per-step logits ``(batch, steps)`` of the convolutions' features ``(batch, channels, steps)`` for the texts' embeddings."""
+        h = features.transpose(1, 2)
         return self.dense(h)[..., 0] + (h * self.project(embedding)[:, None]).sum(dim=2)
 
 

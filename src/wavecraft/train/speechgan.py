@@ -122,15 +122,17 @@ class SpeechGANTrainer(Trainer):
         return {"step": self.step, **losses}
 
     def adversarial_loss(self, fake: torch.Tensor, real: torch.Tensor, texts: list[list[int]], embedding: torch.Tensor) -> tuple[torch.Tensor, dict]:
-        """``cgan``: CTC of the generated windows read as their texts + feature matching; ``cgan-projection``: the adversarial loss."""
-        if not isinstance(self.discriminator, DecodingDiscriminator):
-            return generator_loss(self.config.loss, self.discriminator(fake, embedding).float()), {}
+        """Feature matching on the discriminator's convolutions, + ``cgan``: CTC of the generated windows read as their texts;
+        ``cgan-projection``: the adversarial loss of its logits."""
         features = self.discriminator.convolutions(fake)
-        reading = self.discriminator.loss(self.discriminator.read(features), texts)
         with torch.no_grad():
             target = self.discriminator.convolutions(real).mean(dim=(0, 2))
         matching = (features.mean(dim=(0, 2)) - target).square().mean()
-        return reading + matching, {"generated_reading_loss": reading.item(), "feature_matching": matching.item()}
+        if isinstance(self.discriminator, DecodingDiscriminator):
+            adversarial = self.discriminator.loss(self.discriminator.read(features), texts)
+        else:
+            adversarial = generator_loss(self.config.loss, self.discriminator.score(features, embedding).float())
+        return adversarial + matching, {"adversarial_loss": adversarial.item(), "feature_matching": matching.item()}
 
     def critic_loss(self, real: torch.Tensor, fake: torch.Tensor, texts: list[list[int]], embedding: torch.Tensor) -> tuple[torch.Tensor, dict]:
         """``cgan``: CTC of real windows read as their texts (``reading_loss``) + generated ones read as ``fake``; ``cgan-projection``: the adversarial loss."""
