@@ -151,11 +151,12 @@ def test_the_cached_step_counts_every_product() -> None:
     assert cached_flops(config) == 2 * (2 * 4 + 2 * 4 * 16 + 4 * 4 + 8 * 8 + 8 * 8 + 8 * 16)
 
 
-# held-out NLL in nats per sample; a uniform guess scores ln 256 = 5.5 and ln 65536 = 11.1
-@pytest.mark.parametrize(("output", "nll"), [("softmax", 0.5), pytest.param("logistic", 9.0, marks=pytest.mark.slow)])
-def test_a_tiny_wavenet_learns_a_sine_and_makes_one_from_silence(sine_corpus: Path, tmp_path: Path, output: str, nll: float) -> None:
+# held-out NLL in nats per sample; a uniform guess scores ln 256 = 5.5 and ln 65536 = 11.1. The mixture of logistics trains
+# 600 steps: at 300-500 one of its three clips kept 0.79-0.84 of its power at 400 Hz on one thread of an Intel Xeon (0.95-0.99 at 600)
+@pytest.mark.parametrize(("output", "nll", "steps"), [("softmax", 0.5, 300), pytest.param("logistic", 9.0, 600, marks=pytest.mark.slow)])
+def test_a_tiny_wavenet_learns_a_sine_and_makes_one_from_silence(sine_corpus: Path, tmp_path: Path, output: str, nll: float, steps: int) -> None:
     config = preset("wavenet", "small", model_changes=TINY | {"output": output}, sample_rate=RATE, held_out=0.0)
-    trainer = train_run(folder_corpus(sine_corpus), tmp_path / "run", config, Schedule(300, checkpoint_every=300))
+    trainer = train_run(folder_corpus(sine_corpus), tmp_path / "run", config, Schedule(steps, checkpoint_every=steps))
     assert trainer.history[-1]["validation_nll"] < nll
     made = load_generator(tmp_path / "run").sample(3, torch.Generator().manual_seed(0), samples=2000)
     for clip in made[:, 400:]:
