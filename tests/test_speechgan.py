@@ -119,6 +119,7 @@ def test_the_decoding_discriminator_learns_to_read_speech_through_the_frozen_dec
 
 @pytest.mark.xdist_group("speechgan-run")
 def test_the_cgan_trains_a_generator_whose_frames_approach_the_real_ones(trained) -> None:
+    from wavecraft.errors import InvalidParameterError
     from wavecraft.models.checkpoint import WEIGHTS, load_networks
     from wavecraft.models.seq2seq import Seq2Seq
     from wavecraft.speech import load_speaker
@@ -138,6 +139,10 @@ def test_the_cgan_trains_a_generator_whose_frames_approach_the_real_ones(trained
     assert np.abs(draws[0] - draws[2]).mean() > 0.1 and np.abs(draws[0][0] - draws[0][1]).mean() > 0.1  # z and the text both matter
     audio = speaker.say([0, 1, 2], generator=torch.Generator().manual_seed(0))
     assert 0 < audio.size <= 80 * 160 and audio.size % 160 == 0 and np.isfinite(audio).all()
+    speaker.check_fits("short", 0.8, 5)  # the window is 80 frames of 10 ms
+    for seconds, phonemes in ((0.81, 5), (0.5, 65)):  # longer than the window; more phonemes than the encoder takes
+        with pytest.raises(InvalidParameterError, match="split it"):
+            speaker.check_fits("long", seconds, phonemes)
 
 
 def test_the_generator_is_held_between_silence_and_the_loudest_band() -> None:

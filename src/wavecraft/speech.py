@@ -177,11 +177,16 @@ class GANSpeaker(EnvelopeSpeaker):
         model = self.config.model
         utterance = spoken(text, list(model.phonemes))
         said = [model.phonemes.index(p) for p, _ in utterance.phonemes if not is_pause(p)]
-        seconds, window = utterance.samples.size / utterance.sample_rate, model.length / self.config.sample_rate
-        if seconds > window or len(said) > model.seq2seq.longest:
-            raise InvalidParameterError(f"{text[:40]!r} takes {seconds:.2f} s and {len(said)} phonemes to say; this model says at most {window:.2f} s "
-                                        f"and {model.seq2seq.longest} phonemes: split it")
+        self.check_fits(text, utterance.samples.size / utterance.sample_rate, len(said))
         return said
+
+    def check_fits(self, text: str, seconds: float, phonemes: int) -> None:
+        """Refuse a text that espeak-ng says for longer than the generator's window, or in more phonemes than its encoder takes."""
+        model = self.config.model
+        window = model.length / self.config.sample_rate
+        if seconds > window or phonemes > model.seq2seq.longest:
+            raise InvalidParameterError(f"{text[:40]!r} takes {seconds:.2f} s and {phonemes} phonemes to say; this model says at most {window:.2f} s "
+                                        f"and {model.seq2seq.longest} phonemes: split it")
 
     def envelopes(self, texts: list[list[int]], generator: torch.Generator | None = None) -> np.ndarray:
         """dB envelopes ``(n, frames, mels)`` of the window for texts' phoneme indices, one z each (drawn from ``generator``), in eval mode."""
