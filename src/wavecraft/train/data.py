@@ -201,10 +201,10 @@ def training_data(corpus: Corpus, config: TrainConfig, *, rank: int = 0) -> Trai
             noise[name], held_out_noise[name] = noise_banks(name, config.sample_rate, config.held_out, config.seed)
     targets: tuple[list, list] = ([], [])
     if config.kind in TRANSCRIBED:
-        samplers = [s for s in (sampler, held_out) if s is not None]
-        longest = max(s.shape[1] for sampler in samplers for s in sampler.signals)
-        if config.kind != "seq2seq" and longest > config.length:
-            raise InvalidParameterError(f"{corpus.name} has a file of {longest} samples; a {config.kind} model takes utterances up to {config.length}")
+        if config.kind != "seq2seq":  # the autoencoder reads the phonemes only
+            longest = max(s.shape[1] for part in (sampler, held_out) if part is not None for s in part.signals)
+            if longest > config.length:
+                raise InvalidParameterError(f"{corpus.name} has a file of {longest} samples; a {config.kind} model takes utterances up to {config.length}")
         targets = tuple(phoneme_targets(c, s, config.model.phonemes) if s else [] for c, s in ((train_files, sampler), (held_out_files, held_out)))
     phrases = []
     if config.kind == "seq2seq":
