@@ -86,7 +86,8 @@ class SpeechGANTrainer(Trainer):
         self.generator.fit(self.envelopes.transpose(0, 2, 1).reshape(-1, self.config.model.mels))
 
     def step_flops(self) -> float:
-        """The generator's forward and backward, and the discriminator's on real and generated windows and once more, per example."""
+        """Per batch: each critic step's generator forward and discriminator forward and backward on real and generated windows, then
+        the generator's forward and backward through the discriminator once more (all counted as forward and backward)."""
         m = self.config.model
         tokens, lengths = padded([[0] * 10])
         z = torch.zeros(1, m.latent, device=self.device)
@@ -94,7 +95,8 @@ class SpeechGANTrainer(Trainer):
         frames = torch.zeros(1, m.mels, m.frames, device=self.device)
         embedding = torch.zeros(1, m.seq2seq.embedding, device=self.device)
         d = forward_flops(self.discriminator, frames, *(() if m.model == "cgan" else (embedding,)))
-        return self.config.batch_size * FORWARD_BACKWARD * (g + 3 * d)
+        steps = self.config.critic_steps
+        return self.config.batch_size * FORWARD_BACKWARD * ((steps + 1) * g + (2 * steps + 1) * d)
 
     def batch(self) -> tuple[list[list[int]], torch.Tensor, torch.Tensor, torch.Tensor]:
         """Texts' phonemes, their tokens and lengths, and their normalised envelopes ``(batch, mels, frames)``."""
