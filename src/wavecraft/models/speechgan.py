@@ -7,8 +7,10 @@ envelope frames (the PCA vocoder's dB mel envelope, 10 ms each, normalised
 per band as :class:`~wavecraft.models.tts.EnvelopeModel`; audio by
 Griffin-Lim or a mel WaveNet), DCGAN-style: a dense layer to
 ``frames / 2**levels`` frames, then ``levels`` × (nearest up-sampling by 2,
-convolution, LeakyReLU), then a convolution to the bands and a sigmoid
-that puts each value between silence (-100 dB) and 40 dB.
+convolution, LeakyReLU), then a linear convolution to the bands; its
+training penalises values outside silence (-100 dB) .. 40 dB
+(:meth:`SpeechGenerator.excess`: a bound that, unlike a sigmoid, does not
+saturate and stop the gradient).
 
 Two discriminators (``model``):
 
@@ -43,7 +45,7 @@ from wavecraft.models.tts import SILENCE_DB, EnvelopeModel
 SPEECH_GAN_MODELS = ("cgan", "cgan-projection")
 #: frames per discriminator step (two convolutions of stride 2)
 DOWNSAMPLING = 4
-#: the loudest band a generator makes, dB (speech peaking at full scale reaches about 25 dB): its outputs are bounded, so it cannot run away
+#: the loudest band a generator should make, dB (speech peaking at full scale reaches about 25 dB): beyond it, its training penalises the excess
 LOUDEST_DB = 40.0
 
 
@@ -133,7 +135,7 @@ class SpeechGenerator(EnvelopeModel):
         return self.generate(self.encoder(tokens, lengths), z)
 
     def generate(self, embedding: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
-        """Normalised frames ``(batch, mels, frames)`` from text embeddings ``(batch, embedding)`` and z, each between silence and :data:`LOUDEST_DB`."""
+        """Normalised frames ``(batch, mels, frames)`` from text embeddings ``(batch, embedding)`` and z."""
         h = self.project(torch.cat([embedding, z], dim=1)).view(len(z), -1, self.start)
         return self.out(self.levels(nn.functional.leaky_relu(h, 0.2)))
 

@@ -2,17 +2,21 @@
 
 A new run first copies the encoder (into the generator) and the decoder
 (into a ``cgan`` discriminator) from its seq2seq run, frozen, and fits the
-envelope's per-band normalisation on the training frames. Each step draws
-``batch_size`` training files (their phonemes and their whole envelope,
-padded with silence to the window) and one z each, updates the
-discriminator on the real and the generated (detached) windows in one pass,
-then the generator:
+envelope's per-band normalisation on the training frames. Each step, ``critic_steps``
+times, draws ``batch_size`` training files (their phonemes and their whole
+envelope, padded with silence to the window) and one z each and updates the
+discriminator on the real and the generated (detached) windows in one pass;
+then it updates the generator on the last batch:
 
 - ``cgan``: the discriminator's loss is CTC of reading each real window as its
   phonemes plus CTC of reading each generated one as ``fake``; the generator's,
   CTC of its windows read as the phonemes of their texts.
 - ``cgan-projection``: the hinge loss (the run's ``loss``) on the projection
   discriminator's per-step logits, given the text's embedding.
+
+Both generators also match the mean of the discriminator's convolutional
+features on real windows (feature matching) and pay :data:`EXCESS_WEIGHT` ×
+the squared excess of their frames outside silence .. 40 dB.
 
 The metric that picks ``checkpoints/best`` is the Fréchet distance between
 the dB frames of the held-out texts' real envelopes and those generated for
@@ -42,7 +46,7 @@ from wavecraft.train.throughput import FORWARD_BACKWARD
 from wavecraft.train.trainer import Trainer
 from wavecraft.train.tts import speech_envelopes
 
-#: the weight of the generator's penalty for leaving the range from silence to the loudest band (GeneratorSpeech.excess)
+#: the weight of the generator's penalty for leaving the range from silence to the loudest band (SpeechGenerator.excess)
 EXCESS_WEIGHT = 10.0
 #: held-out texts scored at every checkpoint (at most), and how many of them are heard
 VALIDATION, LISTEN = 64, 4
