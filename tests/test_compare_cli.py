@@ -49,11 +49,11 @@ def test_learn_refuses_explicit_methods_and_unknown_ones(tmp_path: Path, capsys:
 
 def test_compare_writes_a_complete_report(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     out = tmp_path / "report"
-    args = ["compare", "synthetic:drum-machine", "--methods", "dct,dwt:haar,pca,ica,sparse", "--window", "32",
+    args = ["compare", "synthetic:drum-machine", "--methods", "dct,dwt:haar,pca,ica,sparse,rbm", "--window", "32",
             "--sr", "8000", "--slices", "3000", "--out", str(out)]
     assert main(args) == 0
     summary = json.loads((out / "summary.json").read_text())
-    assert [row["method"] for row in summary["bases"]] == ["dct", "dwt:haar", "pca", "ica", "sparse"]
+    assert [row["method"] for row in summary["bases"]] == ["dct", "dwt:haar", "pca", "ica", "sparse", "rbm"]
     assert summary["train_slices"] + summary["held_out_slices"] == 3000 and summary["gain"] == "none"
     for row in summary["bases"]:
         assert row["snr_k1_db"] < row["snr_k8_db"], row  # more coefficients, more faithful
@@ -61,9 +61,9 @@ def test_compare_writes_a_complete_report(tmp_path: Path, capsys: pytest.Capture
     page = (out / "index.html").read_text()
     for src in re.findall(r'src="([^"]+)"', page):
         assert (out / src).is_file(), src  # every image and audio player points at a file
-    assert len(re.findall("<audio", page)) == 6 and "rate_distortion.png" in page
+    assert len(re.findall("<audio", page)) == 7 and "rate_distortion.png" in page
     lines = (out / "rate_distortion.csv").read_text().splitlines()
-    assert lines[0] == "method,curve,x,snr_db" and len(lines) > 5 * 32
+    assert lines[0] == "method,curve,x,snr_db" and len(lines) > 6 * 32
     assert "dwt:haar" in capsys.readouterr().out
     assert main(args) == 2  # no overwrite without --force
     assert main([*args, "--force", "--gain", "slice"]) == 0

@@ -6,6 +6,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from wavecraft.bases.ica import ICA
 from wavecraft.bases.pca import PCA
+from wavecraft.bases.rbm import RBM
 from wavecraft.bases.sparse import SparseCoding
 
 ESTIMATORS = [
@@ -17,6 +18,8 @@ ESTIMATORS = [
     ICA(solver="orthonormal-l1", max_iter=20),
     SparseCoding(max_iter=2, random_state=0),
     SparseCoding(n_components=8, alpha=0.01, max_iter=2, random_state=0),
+    RBM(max_iter=3, random_state=0),
+    RBM(n_components=3, max_iter=2, batch_size=7, random_state=0),
 ]
 
 

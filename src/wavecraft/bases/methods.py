@@ -1,9 +1,9 @@
-"""Build any basis from a method spec: ``dft``, ``dct``, ``identity``, ``dwt:WAVELET``, ``pca``, ``ica[:SOLVER]``, ``sparse``.
+"""Build any basis from a method spec: ``dft``, ``dct``, ``identity``, ``dwt:WAVELET``, ``pca``, ``ica[:SOLVER]``, ``sparse``, ``rbm``.
 
 Explicit methods need only the slice length; learned ones are fitted on an
 ensemble's training slices. Every method gives a :class:`Coder`: the basis,
 and the encoder that produces its coefficients (``W x`` for linear
-transforms, FISTA for sparse coding).
+transforms, FISTA for sparse coding, the hidden probabilities of an RBM).
 """
 
 from __future__ import annotations
@@ -19,13 +19,16 @@ from wavecraft.bases.explicit import dct_basis, dft_basis, dwt_basis, identity_b
 from wavecraft.bases.ica import ICA, SOLVERS
 from wavecraft.bases.learned import LearnedTransform
 from wavecraft.bases.pca import PCA
+from wavecraft.bases.rbm import RBM
 from wavecraft.bases.sparse import SparseCoding
 from wavecraft.errors import InvalidParameterError
 from wavecraft.progress import progress
 
 EXPLICIT = {"dft": dft_basis, "dct": dct_basis, "identity": identity_basis}
-LEARNED = ("pca", "ica", "sparse")
-METHODS_HELP = "dft, dct, identity, dwt:WAVELET (e.g. dwt:db4), pca, ica[:fastica|infomax|orthonormal-l1], sparse"
+LEARNED = ("pca", "ica", "sparse", "rbm")
+#: the learned methods whose coefficients come from a non-linear encoder (the estimator's ``transform``), not from ``W x``
+NONLINEAR = ("sparse", "rbm")
+METHODS_HELP = "dft, dct, identity, dwt:WAVELET (e.g. dwt:db4), pca, ica[:fastica|infomax|orthonormal-l1], sparse, rbm"
 
 
 @dataclass(frozen=True)
@@ -57,7 +60,7 @@ def parse_method(spec: str) -> tuple[str, str | None]:
         raise InvalidParameterError(f"unknown method {spec!r}; choose from {METHODS_HELP}")
     if name == "ica" and option and option not in SOLVERS:
         raise InvalidParameterError(f"unknown ICA solver {option!r}; choose from {', '.join(SOLVERS)}")
-    if name in ("pca", "sparse", *EXPLICIT) and option:
+    if name in ("pca", "sparse", "rbm", *EXPLICIT) and option:
         raise InvalidParameterError(f"method {name} takes no option (got {spec!r})")
     return name, option or None
 
@@ -92,7 +95,7 @@ def make_coder(
     alpha : float
         Sparse coding's λ relative to the RMS of the training slices.
     max_iter : int, optional
-        Iterations (ICA) or epochs (sparse coding); default the estimator's.
+        Iterations (ICA) or epochs (sparse coding, RBM); default the estimator's.
     provenance : dict, optional
         Extra facts recorded in a learned basis (e.g. the corpus).
 
@@ -115,6 +118,8 @@ def make_coder(
         estimator: LearnedTransform = PCA(n_components=n_components)
     elif name == "ica":
         estimator = ICA(n_components=n_components, solver=option or "fastica", random_state=seed, **extra)
+    elif name == "rbm":
+        estimator = RBM(n_components=n_components, random_state=seed, **extra)
     else:
         scale = float(np.sqrt(np.mean(np.square(train, dtype=np.float64)))) or 1.0
         estimator = SparseCoding(n_components=n_components, alpha=alpha * scale, random_state=seed, **extra)
@@ -123,7 +128,7 @@ def make_coder(
     seconds = time.perf_counter() - started
     facts = {"spec": spec, "training_slices": len(train), "seed": seed, **(provenance or {})}
     basis = estimator.to_basis(sample_rate, facts)
-    encode = estimator.transform if name == "sparse" else basis.analyze
+    encode = estimator.transform if name in NONLINEAR else basis.analyze
     return Coder(basis, encode, estimator, seconds)
 
 

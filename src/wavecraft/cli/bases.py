@@ -14,7 +14,7 @@ from wavecraft.analysis.ratedistortion import keep_largest
 from wavecraft.atomic import check_writable
 from wavecraft.bases.basis import Basis
 from wavecraft.bases.convolutional import ConvolutionalSparseCoding
-from wavecraft.bases.methods import LEARNED, METHODS_HELP, Coder, make_coder, make_coders, parse_method
+from wavecraft.bases.methods import LEARNED, METHODS_HELP, NONLINEAR, Coder, make_coder, make_coders, parse_method
 from wavecraft.bases.shorttime import decode, encode
 from wavecraft.cli import options
 from wavecraft.cli.commands import summary
@@ -43,7 +43,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     learn = commands.add_parser("learn", help=summary("learn"), description=__doc__)
     learn.add_argument("corpus", metavar="CORPUS", help="e.g. speech-en, drums, folder:./sounds")
     learn.add_argument("--method", default="ica",
-                       help="pca, ica or sparse, learned on slices of --window samples; or csc: K = --components kernels of "
+                       help="pca, ica, sparse or rbm (Gaussian-Bernoulli RBM, CD-1), learned on slices of --window samples; or csc: K = --components kernels of "
                             "--window samples, shift-invariant, learned on chunks of whole files (default ica)")
     learn.add_argument("--solver", default=None, help="ICA solver: fastica (default), infomax, orthonormal-l1")
     _add_ensemble_options(learn)
@@ -119,7 +119,7 @@ def run_learn(args: argparse.Namespace) -> int:
         return _learn_convolutional(args)
     name, _ = parse_method(args.method)
     if name not in LEARNED:
-        raise InvalidParameterError(f"learn takes pca, ica or sparse; {args.method} is explicit (see `wavecraft compare`)")
+        raise InvalidParameterError(f"learn takes pca, ica, sparse or rbm; {args.method} is explicit (see `wavecraft compare`)")
     spec = f"ica:{args.solver}" if name == "ica" and args.solver else args.method
     check_writable(args.out, args.force)
     corpus, ens = draw(args)
@@ -130,7 +130,7 @@ def run_learn(args: argparse.Namespace) -> int:
     basis.save(args.out, force=args.force)
     held = coder.encode(ens.held_out)
     k = max(1, basis.M // 16)
-    decode = coder.estimator.inverse_transform if name == "sparse" else basis.synthesize  # each the inverse of its coder.encode
+    decode = coder.estimator.inverse_transform if name in NONLINEAR else basis.synthesize  # each the inverse of its coder.encode
     sparse_snr, full_snr = snr(ens.held_out, decode(keep_largest(held, basis.A, k))), snr(ens.held_out, decode(held))
     print(f"wrote {args.out}: {spec}, N={basis.N}, M={basis.M}, {ens.sample_rate} Hz, fitted in {coder.fit_seconds:.1f} s; "
           f"held-out SNR {sparse_snr:.1f} dB from the {k} largest of each slice's coefficients ({full_snr:.1f} dB from all {basis.N})")
