@@ -43,8 +43,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     learn = commands.add_parser("learn", help=summary("learn"), description=__doc__)
     learn.add_argument("corpus", metavar="CORPUS", help="e.g. speech-en, drums, folder:./sounds")
     learn.add_argument("--method", default="ica",
-                       help="pca, ica, sparse or rbm (Gaussian-Bernoulli RBM, CD-1), learned on slices of --window samples; or csc: K = --components kernels of "
-                            "--window samples, shift-invariant, learned on chunks of whole files (default ica)")
+                       help="pca, ica, sparse or rbm (Gaussian-Bernoulli RBM, CD-1), learned on slices of --window samples; "
+                            "or csc: K = --components kernels of --window samples, shift-invariant, learned on chunks of whole files (default ica)")
     learn.add_argument("--solver", default=None, help="ICA solver: fastica (default), infomax, orthonormal-l1")
     _add_ensemble_options(learn)
     learn.add_argument("--components", type=options.integer(1), default=None, help="N (default M)")

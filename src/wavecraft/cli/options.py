@@ -59,6 +59,14 @@ def number(minimum: float | None = None, maximum: float | None = None, *, above:
     return parse
 
 
+def names(text: str) -> tuple[str, ...]:
+    """A comma-separated list of names (``b,d,g``), spaces around them dropped; refuses an empty list or an empty name."""
+    parts = tuple(part.strip() for part in text.split(","))
+    if not all(parts):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of names")
+    return parts
+
+
 #: Seeds: any non-negative integer (numpy's generators refuse negative ones).
 seed = integer(0)
 #: Sample rates wavecraft supports, in Hz.

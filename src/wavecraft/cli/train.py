@@ -1,4 +1,4 @@
-"""``wavecraft train gan|vae|translate|frames|wavenet|recogniser|seq2seq|tts``: train a model on a corpus (under torchrun: in several processes)."""
+"""``wavecraft train gan|vae|translate|frames|wavenet|recogniser|seq2seq|tts|tdnn``: train a model on a corpus (under torchrun: in several processes)."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ from wavecraft.vocoder import framing
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    """Add ``train gan``, ``train vae``, ``train translate``, ``train frames``, ``train wavenet``, ``train recogniser``, ``train seq2seq`` and ``train tts``."""
+    """Add ``train gan``, ``vae``, ``translate``, ``frames``, ``wavenet``, ``recogniser``, ``seq2seq``, ``tts`` and ``tdnn``."""
     train = commands.add_parser("train", help=summary("train"), description=__doc__)
     sub = train.add_subparsers(dest="train_command", metavar="MODEL", required=True)
     gan = sub.add_parser("gan", help="train a WaveGAN or SpecGAN, optionally class-conditional (checkpoints resume bit-exactly)")
@@ -113,6 +113,11 @@ def register(commands: argparse._SubParsersAction) -> None:
     tts.add_argument("--reconstruction-weight", type=options.number(0.0), default=100.0, help="pix2pix-frames: weight of L1 on normalised frames (default 100)")
     tts.add_argument("--adversarial-weight", type=options.number(0.0), default=1.0,
                      help="pix2pix-frames: weight of the adversarial loss (default 1; 0: L1 alone)")
+    tdnn = sub.add_parser("tdnn", help="train Waibel et al.'s time-delay neural network to classify phonemes from 15 frames of 16 log-mel "
+                                       "bands, on the voices or phonemes corpus (wavecraft listen RUN scores it)")
+    _training_arguments(tdnn)
+    tdnn.add_argument("--phonemes", type=options.names, default=("b", "d", "g"),
+                      help="comma-separated espeak-ng phonemes to tell apart, or 'all' (default b,d,g: the paper's task)")
 
 
 def _training_arguments(parser: argparse.ArgumentParser) -> None:
@@ -172,6 +177,8 @@ def _config(args: argparse.Namespace, corpus: Corpus) -> TrainConfig:
                       groups=_tags(corpus, ("text",)), **changes)
     if args.train_command == "tts":
         return _tts_config(args, corpus, changes)
+    if args.train_command == "tdnn":
+        return _tdnn_config(args, corpus, changes)
     if args.train_command == "frames":
         return preset("frames", args.preset, model_changes=_frame_shape(args), **changes, **({"loss": args.loss} if args.loss else {}))
     if args.train_command == "translate":
@@ -203,6 +210,21 @@ def _tts_config(args: argparse.Namespace, corpus: Corpus, changes: dict) -> Trai
         raise InvalidParameterError(f"{args.seq2seq} knows other phonemes than {args.corpus}: train it on the same corpus")
     return preset("tts-gan", args.preset, model_changes=shape | {"seq2seq": seq2seq, "seq2seq_run": str(args.seq2seq.resolve())},
                   groups=groups, **changes)
+
+
+def _tdnn_config(args: argparse.Namespace, corpus: Corpus, changes: dict) -> TrainConfig:
+    """A TDNN on the asked phonemes (all of the corpus's with ``all``), holding out texts where the files have them.
+
+    Texts, not voices: the paper's task was speaker-dependent, and held-out texts in every voice give ten times the tokens to score.
+    """
+    inventory = _inventory(corpus)
+    phonemes = inventory if args.phonemes == ("all",) else args.phonemes
+    unknown = sorted(set(phonemes) - set(inventory))
+    if unknown:
+        raise InvalidParameterError(f"{args.corpus} never says {' '.join(unknown)}; its phonemes are {' '.join(inventory)}")
+    channels = {e.channels for e in corpus}
+    return preset("tdnn", args.preset, model_changes={"phonemes": phonemes, "channels": max(channels) if len(channels) == 1 else 1},
+                  groups=_tags(corpus, ("text",)), **changes)
 
 
 def _inventory(corpus: Corpus) -> tuple[str, ...]:

@@ -11,6 +11,7 @@ from wavecraft.models.recogniser import RecogniserConfig
 from wavecraft.models.seq2seq import Seq2SeqConfig
 from wavecraft.models.specgan import SpecGANConfig
 from wavecraft.models.speechgan import SpeechGANConfig
+from wavecraft.models.tdnn import TDNNConfig
 from wavecraft.models.tts import TTSConfig
 from wavecraft.models.vae import VAEConfig
 from wavecraft.models.wavegan import WaveGANConfig
@@ -20,9 +21,10 @@ from wavecraft.translate.config import TranslationConfig
 
 LOSSES = ("wgan-gp", "hinge", "lsgan", "nonsaturating")
 MODEL_KINDS = {"wavegan": WaveGANConfig, "specgan": SpecGANConfig, "vae": VAEConfig, "translate": TranslationConfig, "frames": FrameConfig,
-               "wavenet": WaveNetConfig, "recogniser": RecogniserConfig, "tts": TTSConfig, "seq2seq": Seq2SeqConfig, "tts-gan": SpeechGANConfig}
+               "wavenet": WaveNetConfig, "recogniser": RecogniserConfig, "tts": TTSConfig, "seq2seq": Seq2SeqConfig, "tts-gan": SpeechGANConfig,
+               "tdnn": TDNNConfig}
 ModelConfig = (WaveGANConfig | SpecGANConfig | VAEConfig | TranslationConfig | FrameConfig | WaveNetConfig | RecogniserConfig | TTSConfig
-               | Seq2SeqConfig | SpeechGANConfig)
+               | Seq2SeqConfig | SpeechGANConfig | TDNNConfig)
 
 
 @dataclass(frozen=True)
@@ -32,7 +34,7 @@ class TrainConfig:
     Attributes
     ----------
     model : WaveGANConfig, SpecGANConfig, VAEConfig, TranslationConfig, FrameConfig, WaveNetConfig, RecogniserConfig, TTSConfig,
-            Seq2SeqConfig or SpeechGANConfig
+            Seq2SeqConfig, SpeechGANConfig or TDNNConfig
         The architecture; its type is the run's kind.
     sample_rate, batch_size : int
         Rate of the clips and clips per batch (per process when distributed).
@@ -55,7 +57,8 @@ class TrainConfig:
         training loop replaces ``auto`` by the faster of the two on its device
         (:func:`~wavecraft.train.precision.resolve_precision`).
     held_out : float
-        Fraction of the corpus's files kept out of training to score checkpoints on (translation, WaveNet, recogniser, TTS, seq2seq).
+        Fraction of the corpus's files kept out of training to score checkpoints on (translation, WaveNet, recogniser, TTS, seq2seq,
+        TDNN).
     groups : tuple of str
         Tags whose values are held out whole, each tag split on its own (``text``: no held-out text is
         trained on; ``text`` and ``voice``: the held-out files are held-out texts in held-out voices, the
@@ -98,7 +101,8 @@ class TrainConfig:
 
     @property
     def kind(self) -> str:
-        """``wavegan``, ``specgan``, ``vae``, ``translate``, ``frames``, ``wavenet``, ``recogniser``, ``tts``, ``seq2seq`` or ``tts-gan``."""
+        """``wavegan``, ``specgan``, ``vae``, ``translate``, ``frames``, ``wavenet``, ``recogniser``, ``tts``, ``seq2seq``, ``tts-gan``
+        or ``tdnn``."""
         return next(name for name, cls in MODEL_KINDS.items() if isinstance(self.model, cls))
 
     @property
@@ -118,7 +122,9 @@ class TrainConfig:
 
     @property
     def channels(self) -> int:
-        """Channels per clip: 2 for paired translation and TTS (speech, phoneme signal), else 1."""
+        """Channels per clip: 2 for paired translation and TTS (speech, phoneme signal), a TDNN's corpus's, else 1."""
+        if self.kind == "tdnn":
+            return self.model.channels
         return 2 if self.kind in ("tts", "tts-gan") or (self.kind == "translate" and self.model.task.task == "paired") else 1
 
     def to_json(self) -> dict:

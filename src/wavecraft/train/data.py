@@ -8,6 +8,7 @@ no corpus.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -15,7 +16,7 @@ import torch
 
 from wavecraft.corpus import Corpus, split_by_file, split_corpus
 from wavecraft.corpus.manifest import Entry
-from wavecraft.corpus.phonemes import transcripts
+from wavecraft.corpus.phonemes import LISTING, is_pause, transcripts
 from wavecraft.corpus.phrases import phrase_phonemes
 from wavecraft.errors import InvalidParameterError
 from wavecraft.models.seq2seq import Seq2SeqConfig
@@ -134,6 +135,9 @@ class TrainingData:
     phrases : list of list of int
         A seq2seq autoencoder's further training texts: phrases of Python's documentation (:mod:`wavecraft.corpus.phrases`)
         said with the inventory's phonemes, none a held-out text.
+    segments, held_out_segments : list of np.ndarray
+        Each file's phonemes of the model's classes as rows ``(class, first sample, end sample)``, in the samplers' order
+        (a TDNN's tokens).
     """
 
     sampler: SliceSampler
@@ -143,6 +147,8 @@ class TrainingData:
     transcripts: list[list[int]] = field(default_factory=list)
     held_out_transcripts: list[list[int]] = field(default_factory=list)
     phrases: list[list[int]] = field(default_factory=list)
+    segments: list[np.ndarray] = field(default_factory=list)
+    held_out_segments: list[np.ndarray] = field(default_factory=list)
 
 
 def split_files(corpus: Corpus, config: TrainConfig) -> tuple[Corpus, Corpus | None]:
@@ -211,7 +217,37 @@ def training_data(corpus: Corpus, config: TrainConfig, *, rank: int = 0) -> Trai
         check_longest(targets[0] + targets[1], config.model.longest, corpus.name)
         if config.model.phrases:
             phrases = phrase_targets(config.model, {e.tags.get("text", e.label) for e in held_out_files or ()})
-    return TrainingData(sampler, held_out, noise, held_out_noise, *targets, phrases)
+    segments = ([], [])
+    if config.kind == "tdnn":
+        segments = tuple(phoneme_segments(c, s, config.model.phonemes, config.sample_rate) if s else []
+                         for c, s in ((train_files, sampler), (held_out_files, held_out)))
+    return TrainingData(sampler, held_out, noise, held_out_noise, *targets, phrases, *segments)
+
+
+def phoneme_segments(corpus: Corpus, sampler: SliceSampler, classes: tuple[str, ...], sample_rate: int) -> list[np.ndarray]:
+    """Each of the sampler's files' phonemes among ``classes`` as rows ``(class, first sample, end sample)`` at ``sample_rate``.
+
+    A phoneme ends where the next one (or a pause) starts, the last one at the end of the file.
+
+    Raises
+    ------
+    InvalidParameterError
+        When the corpus has no timed phonemes, or none of ``classes``.
+    """
+    listing = corpus.root / LISTING
+    if not listing.is_file():
+        raise InvalidParameterError(f"{corpus.name} has no {LISTING} of timed phonemes: use the phonemes or voices corpus")
+    timed = json.loads(listing.read_text())
+    scale = sample_rate / timed["sample_rate"]
+    out = []
+    for path, signal in zip(sampler.paths, sampler.signals):
+        said = timed["files"][path]["phonemes"]
+        ends = [start for _, start in said[1:]] + [signal.shape[1] / scale]
+        out.append(np.array([(classes.index(p), round(start * scale), round(end * scale)) for (p, start), end in zip(said, ends)
+                             if not is_pause(p) and p in classes], int).reshape(-1, 3))
+    if not sum(len(s) for s in out):
+        raise InvalidParameterError(f"{corpus.name} says none of the phonemes {' '.join(classes)}")
+    return out
 
 
 def check_longest(sequences: list[list[int]], longest: int, name: str) -> None:

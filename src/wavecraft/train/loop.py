@@ -40,6 +40,7 @@ from wavecraft.train.precision import resolve_precision
 from wavecraft.train.recogniser import RecogniserTrainer
 from wavecraft.train.seq2seq import Seq2SeqTrainer
 from wavecraft.train.speechgan import SpeechGANTrainer
+from wavecraft.train.tdnn import TDNNTrainer
 from wavecraft.train.throughput import matmul_rate
 from wavecraft.train.trainer import Metric, Trainer
 from wavecraft.train.translate import TranslationTrainer
@@ -50,7 +51,7 @@ from wavecraft.train.wavenet import WaveNetTrainer
 #: model kind -> its trainer
 TRAINERS: dict[str, type[Trainer]] = {"wavegan": GANTrainer, "specgan": GANTrainer, "vae": VAETrainer, "translate": TranslationTrainer,
                                       "frames": FrameTrainer, "wavenet": WaveNetTrainer, "recogniser": RecogniserTrainer,
-                                      "tts": TTSTrainer, "seq2seq": Seq2SeqTrainer, "tts-gan": SpeechGANTrainer}
+                                      "tts": TTSTrainer, "seq2seq": Seq2SeqTrainer, "tts-gan": SpeechGANTrainer, "tdnn": TDNNTrainer}
 
 
 @dataclass(frozen=True)

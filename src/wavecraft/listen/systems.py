@@ -1,0 +1,12 @@
+"""The registry of listening machines: a run's kind -> the function that scores it for ``wavecraft listen``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from wavecraft.listen.page import Listening
+from wavecraft.listen.phonemes import listen_tdnn
+
+#: run kind -> its scorer ``(run, checkpoint) -> Listening``
+SYSTEMS: dict[str, Callable[[Path, str], Listening]] = {"tdnn": listen_tdnn}
