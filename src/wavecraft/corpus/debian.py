@@ -1,4 +1,4 @@
-"""Fetch Debian archive packages without root: ``apt-get download`` then ``dpkg -x``.
+"""Fetch Debian archive packages without root: ``apt-get download`` then ``dpkg -x``; and programs run from them (:func:`tool`).
 
 apt works from package lists kept in the wavecraft cache (``apt/lists``),
 refreshed with ``apt-get update`` when missing or older than a week, so the
@@ -17,10 +17,33 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from wavecraft.cache import cache_dir
 from wavecraft.errors import FetchError
 from wavecraft.progress import progress
 
 LISTS_MAX_AGE_S = 7 * 24 * 3600
+#: the list of packages an unpacked tool was fetched with (a changed list fetches it again)
+FETCHED = "packages.txt"
+LIBRARY_DIR = "usr/lib/x86_64-linux-gnu"
+#: PulseAudio's client and the libraries it links, which a bare Debian 12 lacks and audio programs (espeak-ng, fluidsynth) need
+PULSE_CLIENT = ("libpulse0", "libasyncns0", "libsndfile1", "libflac12", "libmp3lame0", "libmpg123-0", "libogg0", "libopus0", "libvorbis0a",
+                "libvorbisenc2")
+
+
+def tool(name: str, packages: Sequence[str]) -> Path:
+    """The unpacked ``packages`` of a program, fetched into the cache (``tools/NAME``) once, and again when the list changes."""
+    root = cache_dir() / "tools" / name
+    fetched = root / FETCHED
+    if not fetched.is_file() or fetched.read_text().split() != list(packages):
+        fetch_packages(packages, root, cache_dir() / "apt")
+        fetched.write_text("\n".join(packages) + "\n")
+    return root
+
+
+def library_environment(root: Path) -> dict[str, str]:
+    """This process's environment with every folder of unpacked libraries under ``root`` first on ``LD_LIBRARY_PATH``."""
+    folders = sorted({str(p.parent) for p in (root / LIBRARY_DIR).rglob("*.so*")})
+    return {**os.environ, "LD_LIBRARY_PATH": os.pathsep.join([*folders, os.environ.get("LD_LIBRARY_PATH", "")])}
 
 
 def apt_options(state: Path, sources_list: Path | None = None) -> list[str]:

@@ -15,8 +15,9 @@ from pathlib import Path, PurePosixPath
 
 from wavecraft.atomic import atomic_path
 from wavecraft.corpus.corpus import Corpus
-from wavecraft.corpus.espeak import render, rendered_corpus
+from wavecraft.corpus.espeak import render
 from wavecraft.corpus.packaged import PACKAGED, packaged_corpus
+from wavecraft.corpus.rendered import rendered_corpus
 from wavecraft.progress import progress
 
 WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")

@@ -9,27 +9,19 @@ engine is fetched once (``apt-get download`` + ``dpkg -x``) into the cache.
 from __future__ import annotations
 
 import ctypes
-import os
 import subprocess
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 import numpy as np
 
-from wavecraft.cache import cache_dir
 from wavecraft.corpus import debian
-from wavecraft.corpus.corpus import Corpus
-from wavecraft.corpus.manifest import Labeller, refresh
-from wavecraft.errors import CorpusError, FetchError, InvalidParameterError
+from wavecraft.errors import FetchError, InvalidParameterError
 
 #: espeak-ng and every library it needs that a bare Debian 12 lacks (libpcaudio's PulseAudio client and what that links)
-PACKAGES = ("espeak-ng", "libespeak-ng1", "espeak-ng-data", "libpcaudio0", "libsonic0", "libpulse0", "libasyncns0", "libsndfile1",
-            "libflac12", "libmp3lame0", "libmpg123-0", "libogg0", "libopus0", "libvorbis0a", "libvorbisenc2")
-#: the list of packages an unpacked engine was fetched with (a changed list fetches it again)
-FETCHED = "packages.txt"
-LIBRARY_DIR = "usr/lib/x86_64-linux-gnu"
+PACKAGES = ("espeak-ng", "libespeak-ng1", "espeak-ng-data", "libpcaudio0", "libsonic0", *debian.PULSE_CLIENT)
+LIBRARY_DIR = debian.LIBRARY_DIR
 #: ``espeak_AUDIO_OUTPUT`` synchronous mode, ``espeakINITIALIZE_PHONEME_EVENTS``, ``espeakCHARS_UTF8``, ``POS_CHARACTER``
 SYNCHRONOUS, PHONEME_EVENTS, CHARS_UTF8, POS_CHARACTER = 2, 1, 1, 1
 #: ``espeak_EVENT_TYPE`` values used here
@@ -40,27 +32,7 @@ RATE, PITCH = 1, 3
 
 def engine() -> Path:
     """The unpacked espeak-ng packages (fetched into the cache once, and again when :data:`PACKAGES` changes)."""
-    root = cache_dir() / "tools" / "espeak-ng"
-    fetched = root / FETCHED
-    if not fetched.is_file() or fetched.read_text().split() != list(PACKAGES):
-        debian.fetch_packages(PACKAGES, root, cache_dir() / "apt")
-        fetched.write_text("\n".join(PACKAGES) + "\n")
-    return root
-
-
-def rendered_dir(name: str) -> Path:
-    """Cache folder of a corpus rendered with espeak-ng (its ``tree`` and manifest)."""
-    return cache_dir() / "corpora" / name
-
-
-def rendered_corpus(name: str, build: Callable[[Path], Path], labeller: Labeller, licence: str, attribution: str, fetch: bool) -> Corpus:
-    """A corpus that ``build`` renders into ``rendered_dir(name) / "tree"`` on first use (unless ``fetch`` is false)."""
-    tree = rendered_dir(name) / "tree"
-    if not tree.is_dir():
-        if not fetch:
-            raise CorpusError(f"{name} is not fetched yet: run `wavecraft corpus fetch {name}`")
-        build(tree)
-    return Corpus(refresh(name, tree, rendered_dir(name) / "manifest.json", labeller, licence=licence, attribution=attribution))
+    return debian.tool("espeak-ng", PACKAGES)
 
 
 def render(text: str, voice: str, pitch: int, speed: int, path: Path) -> Path:
@@ -68,9 +40,7 @@ def render(text: str, voice: str, pitch: int, speed: int, path: Path) -> Path:
     root = engine()
     library = root / LIBRARY_DIR
     command = [str(root / "usr/bin/espeak-ng"), f"--path={library}", "-v", voice, "-p", str(pitch), "-s", str(speed), "-w", str(path), text]
-    folders = os.pathsep.join(str(f) for f in (library, library / "pulseaudio"))
-    env = {**os.environ, "LD_LIBRARY_PATH": f"{folders}{os.pathsep}{os.environ.get('LD_LIBRARY_PATH', '')}"}
-    result = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    result = subprocess.run(command, capture_output=True, text=True, env=debian.library_environment(root), check=False)
     if result.returncode != 0 or not path.is_file():
         raise FetchError(f"espeak-ng could not render {text!r} with voice {voice}: {result.stderr.strip() or result.returncode}")
     return path

@@ -32,8 +32,9 @@ import soundfile as sf
 from wavecraft.atomic import atomic_path
 from wavecraft.audio import resample
 from wavecraft.corpus.corpus import Corpus
-from wavecraft.corpus.espeak import Utterance, rendered_corpus, speak
+from wavecraft.corpus.espeak import Utterance, speak
 from wavecraft.corpus.packaged import PACKAGED, packaged_corpus
+from wavecraft.corpus.rendered import rendered_corpus
 from wavecraft.errors import InvalidParameterError
 from wavecraft.progress import progress
 

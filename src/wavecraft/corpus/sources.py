@@ -31,10 +31,10 @@ from typing import Literal
 from wavecraft.cache import cache_dir
 from wavecraft.corpus.corpus import Corpus
 from wavecraft.corpus.digits import digits_corpus
-from wavecraft.corpus.espeak import rendered_dir
 from wavecraft.corpus.manifest import Labeller, refresh
 from wavecraft.corpus.packaged import PACKAGED, PackagedCorpus, packaged_corpus, packaged_dir
 from wavecraft.corpus.phonemes import phonemes_corpus, voices_corpus
+from wavecraft.corpus.rendered import rendered_dir
 from wavecraft.corpus.synthetic import GENERATORS, synthetic_corpus
 from wavecraft.corpus.url import RECIPES, parse_url_spec, url_corpus, url_dir
 from wavecraft.errors import CorpusError, InvalidParameterError, UnknownCorpusError
@@ -160,7 +160,7 @@ def _packaged(definition: PackagedCorpus) -> Source:
     return Source("optional", lambda subset, fetch: packaged_corpus(definition, subset=subset, fetch=fetch), listings)
 
 
-def _rendered(name: str, opener: Callable[[bool], Corpus], description: str) -> Source:
+def _rendered(name: str, opener: Callable[[bool], Corpus], description: str, kind: str = "espeak-ng") -> Source:
     """The registry entry of a corpus rendered with espeak-ng."""
     return Source("none", lambda _, fetch: opener(fetch),
                   lambda: [CorpusListing(name, "espeak-ng", description, (rendered_dir(name) / "tree").is_dir())])
