@@ -25,7 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "vocode": ("vocode", "audio for mel features (of a file, its PCA vocoder code, or a .npy) with a WaveNet vocoder"),
     "classifier": ("classifier", "train and evaluate raw-audio classifiers"),
     "probe": ("classifier", "impulse responses, spectra and tiling of every layer of a model"),
-    "train": ("train", "train generative, translation, frame, WaveNet, recogniser, seq2seq, text-to-speech and TDNN models"),
+    "train": ("train", "train generative, translation, frame, WaveNet, recogniser, seq2seq, text-to-speech, TDNN and chord models"),
     "generate": ("gan", "sample clips from a trained run (a frames or WaveNet run: of any length)"),
     "continue": ("gan", "continue a prompt with a frames run, frame by frame"),
     "interpolate": ("gan", "clips along a straight line between two latent vectors, or two labels"),
@@ -34,7 +34,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "enhance": ("translate", "denoise, decorrupt or translate a file with a trained enhance, decorrupt or paired run"),
     "upsample": ("translate", "extend a file's bandwidth with a trained superres run"),
     "speak": ("translate", "text to speech with a tts run (frames or cgan), or a paired run trained on the phonemes corpus (espeak-ng's phonemes in)"),
-    "listen": ("listen", "score a recogniser run (tdnn) on its held-out data beside its engineered baseline; writes an HTML page"),
+    "listen": ("listen", "score a recogniser run (tdnn, chords) on its held-out data beside its engineered baseline; writes an HTML page"),
     "recognise": ("recognise", "the phonemes a recogniser run hears in audio files (greedy or beam-search CTC decoding)"),
     "audio": ("audio", "inspect and convert audio files"),
 }

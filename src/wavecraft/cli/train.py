@@ -1,4 +1,4 @@
-"""``wavecraft train gan|vae|translate|frames|wavenet|recogniser|seq2seq|tts|tdnn``: train a model on a corpus (under torchrun: in several processes)."""
+"""``wavecraft train gan|vae|translate|frames|wavenet|recogniser|seq2seq|tts|tdnn|chords``: train a model on a corpus (under torchrun: in several processes)."""
 
 from __future__ import annotations
 
@@ -14,12 +14,14 @@ from wavecraft.corpus import Corpus, open_corpus
 from wavecraft.corpus.phonemes import HELD_OUT_TAGS, transcripts
 from wavecraft.errors import InvalidParameterError
 from wavecraft.inference import load_run
+from wavecraft.models.chords import HEADS
 from wavecraft.models.conditioning import CONDITIONALS
 from wavecraft.models.frames import DISTRIBUTIONS, OBJECTIVES
 from wavecraft.models.frontends import FRONTENDS
 from wavecraft.models.speechgan import SPEECH_GAN_MODELS
 from wavecraft.models.tts import TTS_MODELS
 from wavecraft.models.wavenet import CONDITIONS, OUTPUTS
+from wavecraft.music.chords import LABELS
 from wavecraft.train.checkpoints import read_run_config
 from wavecraft.train.classifier import class_names
 from wavecraft.train.config import LOSSES, TrainConfig
@@ -33,7 +35,7 @@ from wavecraft.vocoder import framing
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    """Add ``train gan``, ``vae``, ``translate``, ``frames``, ``wavenet``, ``recogniser``, ``seq2seq``, ``tts`` and ``tdnn``."""
+    """Add ``train gan``, ``vae``, ``translate``, ``frames``, ``wavenet``, ``recogniser``, ``seq2seq``, ``tts``, ``tdnn`` and ``chords``."""
     train = commands.add_parser("train", help=summary("train"), description=__doc__)
     sub = train.add_subparsers(dest="train_command", metavar="MODEL", required=True)
     gan = sub.add_parser("gan", help="train a WaveGAN or SpecGAN, optionally class-conditional (checkpoints resume bit-exactly)")
@@ -118,6 +120,14 @@ def register(commands: argparse._SubParsersAction) -> None:
     _training_arguments(tdnn)
     tdnn.add_argument("--phonemes", type=options.names, default=("b", "d", "g"),
                       help="comma-separated espeak-ng phonemes to tell apart, or 'all' (default b,d,g: the paper's task)")
+    chords = sub.add_parser("chords", help="train Humphrey & Bello's chord recogniser (a CNN on 5 s of constant-Q spectrogram, 12 major, "
+                                           "12 minor and other) on the chords corpus (wavecraft listen RUN scores it)")
+    _training_arguments(chords)
+    chords.add_argument("--head", choices=HEADS, default="plain",
+                        help="plain: one linear layer over every semitone's features; equivariant: the same weights for every root "
+                             "(default plain)")
+    chords.add_argument("--roots", type=options.names, default=None,
+                        help="comma-separated roots of the major and minor chords to train on, e.g. C,F,G (default all 12)")
 
 
 def _training_arguments(parser: argparse.ArgumentParser) -> None:
@@ -179,6 +189,8 @@ def _config(args: argparse.Namespace, corpus: Corpus) -> TrainConfig:
         return _tts_config(args, corpus, changes)
     if args.train_command == "tdnn":
         return _tdnn_config(args, corpus, changes)
+    if args.train_command == "chords":
+        return _chords_config(args, corpus, changes)
     if args.train_command == "frames":
         return preset("frames", args.preset, model_changes=_frame_shape(args), **changes, **({"loss": args.loss} if args.loss else {}))
     if args.train_command == "translate":
@@ -225,6 +237,17 @@ def _tdnn_config(args: argparse.Namespace, corpus: Corpus, changes: dict) -> Tra
     channels = {e.channels for e in corpus}
     return preset("tdnn", args.preset, model_changes={"phonemes": phonemes, "channels": max(channels) if len(channels) == 1 else 1},
                   groups=_tags(corpus, ("text",)), **changes)
+
+
+def _chords_config(args: argparse.Namespace, corpus: Corpus, changes: dict) -> TrainConfig:
+    """A chord recogniser on the 25 labels, holding out instruments (``program``) where the files have that tag."""
+    if args.sr != 16_000:
+        raise InvalidParameterError(f"train chords at 16000 Hz (its CQT's hop of 25 ms is 400 samples there), not --sr {args.sr}")
+    names = set(class_names(corpus)) | {e.label for e in corpus}
+    if not names & set(LABELS[:24]):
+        raise InvalidParameterError(f"{args.corpus} has no file labelled with a major or minor chord (C:maj ... B:min): use the chords corpus")
+    model = {"head": args.head} | ({"roots": args.roots} if args.roots else {})
+    return preset("chords", args.preset, labels=LABELS, model_changes=model, groups=_tags(corpus, ("program",)), **changes)
 
 
 def _inventory(corpus: Corpus) -> tuple[str, ...]:

@@ -9,6 +9,7 @@ spec                        source
 ``digits``                  spoken digits, one real speaker and 144 espeak-ng ones
 ``phonemes``                espeak-ng speech and its phoneme signal (two channels)
 ``voices``                  the same texts in 10 other espeak-ng voices
+``chords``                  chords of 16 General-MIDI programs, rendered by fluidsynth
 ``synthetic:NAME``          generated ensembles with ground truth
 ``url:NAME``                public research sets (``url:sc09``), downloaded and
                             verified; ``url:https://...#sha256=HEX`` for any archive
@@ -29,6 +30,7 @@ from pathlib import Path, PurePosixPath
 from typing import Literal
 
 from wavecraft.cache import cache_dir
+from wavecraft.corpus.chords import chords_corpus
 from wavecraft.corpus.corpus import Corpus
 from wavecraft.corpus.digits import digits_corpus
 from wavecraft.corpus.manifest import Labeller, refresh
@@ -161,9 +163,9 @@ def _packaged(definition: PackagedCorpus) -> Source:
 
 
 def _rendered(name: str, opener: Callable[[bool], Corpus], description: str, kind: str = "espeak-ng") -> Source:
-    """The registry entry of a corpus rendered with espeak-ng."""
+    """The registry entry of a corpus rendered (by ``kind``: espeak-ng, fluidsynth) into the cache on first use."""
     return Source("none", lambda _, fetch: opener(fetch),
-                  lambda: [CorpusListing(name, "espeak-ng", description, (rendered_dir(name) / "tree").is_dir())])
+                  lambda: [CorpusListing(name, kind, description, (rendered_dir(name) / "tree").is_dir())])
 
 
 #: Every corpus wavecraft opens, by the name before the colon; ``wavecraft corpus list`` shows them in this order.
@@ -172,6 +174,8 @@ SOURCES: dict[str, Source] = {
     "digits": _rendered("digits", digits_corpus, "spoken digits 0-9: speech-en's speaker and 144 espeak-ng voices (tag speaker)"),
     "phonemes": _rendered("phonemes", phonemes_corpus, "espeak-ng speech (channel 0) and its phoneme signal (channel 1), for --task paired and tts"),
     "voices": _rendered("voices", voices_corpus, "the phonemes corpus's texts in 10 other espeak-ng voices (tags voice, text), for the recogniser"),
+    "chords": _rendered("chords", chords_corpus, "5 s of a major, minor or other chord played by one of 16 General-MIDI programs "
+                        "(tags program, root, quality), for train chords", kind="fluidsynth"),
     "synthetic": Source("required", lambda name, _: synthetic_corpus(name),
                         lambda: [CorpusListing(f"synthetic:{n}", "synthetic", "generated with ground truth", True) for n in GENERATORS]),
     "url": Source("required", lambda rest, fetch: url_corpus(parse_url_spec(rest), fetch=fetch),

@@ -23,8 +23,9 @@ from wavecraft.inference import load_run
 from wavecraft.listen.page import Listening, plot_confusion
 from wavecraft.models.checkpoint import WEIGHTS, load_networks
 from wavecraft.models.tdnn import build_tdnn
+from wavecraft.train.accuracy import predict
 from wavecraft.train.data import training_data
-from wavecraft.train.tdnn import predict, token_set
+from wavecraft.train.tdnn import token_set
 
 #: frames the held-out tokens are moved by
 SHIFTS = tuple(range(-4, 5))

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from wavecraft.listen.chords import listen_chords
 from wavecraft.listen.page import Listening
 from wavecraft.listen.phonemes import listen_tdnn
 
 #: run kind -> its scorer ``(run, checkpoint) -> Listening``
-SYSTEMS: dict[str, Callable[[Path, str], Listening]] = {"tdnn": listen_tdnn}
+SYSTEMS: dict[str, Callable[[Path, str], Listening]] = {"tdnn": listen_tdnn, "chords": listen_chords}

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from wavecraft.configs import from_dict, to_dict
 from wavecraft.errors import InvalidParameterError
+from wavecraft.models.chords import ChordConfig
 from wavecraft.models.frames import FrameConfig
 from wavecraft.models.recogniser import RecogniserConfig
 from wavecraft.models.seq2seq import Seq2SeqConfig
@@ -22,9 +23,9 @@ from wavecraft.translate.config import TranslationConfig
 LOSSES = ("wgan-gp", "hinge", "lsgan", "nonsaturating")
 MODEL_KINDS = {"wavegan": WaveGANConfig, "specgan": SpecGANConfig, "vae": VAEConfig, "translate": TranslationConfig, "frames": FrameConfig,
                "wavenet": WaveNetConfig, "recogniser": RecogniserConfig, "tts": TTSConfig, "seq2seq": Seq2SeqConfig, "tts-gan": SpeechGANConfig,
-               "tdnn": TDNNConfig}
+               "tdnn": TDNNConfig, "chords": ChordConfig}
 ModelConfig = (WaveGANConfig | SpecGANConfig | VAEConfig | TranslationConfig | FrameConfig | WaveNetConfig | RecogniserConfig | TTSConfig
-               | Seq2SeqConfig | SpeechGANConfig | TDNNConfig)
+               | Seq2SeqConfig | SpeechGANConfig | TDNNConfig | ChordConfig)
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ class TrainConfig:
     Attributes
     ----------
     model : WaveGANConfig, SpecGANConfig, VAEConfig, TranslationConfig, FrameConfig, WaveNetConfig, RecogniserConfig, TTSConfig,
-            Seq2SeqConfig, SpeechGANConfig or TDNNConfig
+            Seq2SeqConfig, SpeechGANConfig, TDNNConfig or ChordConfig
         The architecture; its type is the run's kind.
     sample_rate, batch_size : int
         Rate of the clips and clips per batch (per process when distributed).
@@ -49,7 +50,7 @@ class TrainConfig:
     normalize : bool
         Per-file peak normalisation of the training audio.
     labels : tuple of str
-        Class names of a conditional GAN, in label order.
+        Class names of a conditional GAN (or the chord recogniser), in label order.
     labelled : float
         Fraction of training files whose labels a semi-supervised discriminator sees.
     precision : {"auto", "fp32", "bf16"}
@@ -58,7 +59,7 @@ class TrainConfig:
         (:func:`~wavecraft.train.precision.resolve_precision`).
     held_out : float
         Fraction of the corpus's files kept out of training to score checkpoints on (translation, WaveNet, recogniser, TTS, seq2seq,
-        TDNN).
+        TDNN, chords).
     groups : tuple of str
         Tags whose values are held out whole, each tag split on its own (``text``: no held-out text is
         trained on; ``text`` and ``voice``: the held-out files are held-out texts in held-out voices, the
@@ -101,8 +102,8 @@ class TrainConfig:
 
     @property
     def kind(self) -> str:
-        """``wavegan``, ``specgan``, ``vae``, ``translate``, ``frames``, ``wavenet``, ``recogniser``, ``tts``, ``seq2seq``, ``tts-gan``
-        or ``tdnn``."""
+        """``wavegan``, ``specgan``, ``vae``, ``translate``, ``frames``, ``wavenet``, ``recogniser``, ``tts``, ``seq2seq``, ``tts-gan``,
+        ``tdnn`` or ``chords``."""
         return next(name for name, cls in MODEL_KINDS.items() if isinstance(self.model, cls))
 
     @property

@@ -31,6 +31,7 @@ from wavecraft.corpus import Corpus
 from wavecraft.errors import InvalidParameterError
 from wavecraft.progress import progress
 from wavecraft.train.checkpoints import keep_best, latest_checkpoint, never_checkpointed, read_run_config, write_run_config
+from wavecraft.train.chords import ChordTrainer
 from wavecraft.train.config import TrainConfig
 from wavecraft.train.data import TrainingData, training_data
 from wavecraft.train.distributed import World, any_rank, barrier, join, leave, replica_spread
@@ -51,7 +52,8 @@ from wavecraft.train.wavenet import WaveNetTrainer
 #: model kind -> its trainer
 TRAINERS: dict[str, type[Trainer]] = {"wavegan": GANTrainer, "specgan": GANTrainer, "vae": VAETrainer, "translate": TranslationTrainer,
                                       "frames": FrameTrainer, "wavenet": WaveNetTrainer, "recogniser": RecogniserTrainer,
-                                      "tts": TTSTrainer, "seq2seq": Seq2SeqTrainer, "tts-gan": SpeechGANTrainer, "tdnn": TDNNTrainer}
+                                      "tts": TTSTrainer, "seq2seq": Seq2SeqTrainer, "tts-gan": SpeechGANTrainer, "tdnn": TDNNTrainer,
+                                      "chords": ChordTrainer}
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from wavecraft.errors import InvalidParameterError
+from wavecraft.models.chords import ChordConfig
 from wavecraft.models.frames import FrameConfig
 from wavecraft.models.recogniser import RecogniserConfig
 from wavecraft.models.seq2seq import Seq2SeqConfig
@@ -56,6 +57,8 @@ PRESET_MODELS: dict[tuple[str, str], ModelConfig] = {
     ("tts-gan", "small"): SpeechGANConfig(),
     ("tdnn", "paper"): TDNNConfig(),
     ("tdnn", "small"): TDNNConfig(hidden=32),
+    ("chords", "paper"): ChordConfig(channels=64),
+    ("chords", "small"): ChordConfig(),
 }
 
 
@@ -73,8 +76,11 @@ def training_settings(kind: str, name: str, model: ModelConfig) -> dict:
     The seq2seq autoencoder: Adam 1e-3, β = (0.9, 0.999), batch 128 or 64 texts, 10 % held out. The speech GAN: Adam 1e-3,
     β = (0.9, 0.999) (with β1 = 0.5 or a rate of 2e-4 its discriminator never learns to read in a few hundred steps), hinge loss
     (of the projection discriminator), two discriminator steps per generator step, batch 32 or 16, 10 % held out.
-    The TDNN: cross-entropy, Adam 1e-3, β = (0.9, 0.999), batch 64 tokens, 10 % held out.
+    The TDNN: cross-entropy, Adam 1e-3, β = (0.9, 0.999), batch 64 tokens, 10 % held out. The chord recogniser: cross-entropy,
+    Adam 1e-3, β = (0.9, 0.999), batch 32 or 16 clips, 15 % held out.
     """
+    if kind == "chords":
+        return {"batch_size": 32 if name == "paper" else 16, "learning_rate": 1e-3, "betas": (0.9, 0.999), "held_out": 0.15}
     if kind == "tdnn":
         return {"batch_size": 64, "learning_rate": 1e-3, "betas": (0.9, 0.999), "held_out": 0.1}
     if kind == "seq2seq":
@@ -109,7 +115,7 @@ def preset(kind: str, name: str, *, conditional: str = "none", labels: tuple[str
 
     Parameters
     ----------
-    kind : {"wavegan", "specgan", "vae", "translate", "frames", "wavenet", "recogniser", "tts", "seq2seq", "tts-gan", "tdnn"}
+    kind : {"wavegan", "specgan", "vae", "translate", "frames", "wavenet", "recogniser", "tts", "seq2seq", "tts-gan", "tdnn", "chords"}
         The model.
     name : {"paper", "small"}
         The preset: ``paper`` is d = 64, 16384 samples, batch 64 for the GANs; ``small`` d = 16, 4096 samples,
@@ -122,7 +128,8 @@ def preset(kind: str, name: str, *, conditional: str = "none", labels: tuple[str
         128 channels, kernel 5, stride 2 on 128-frame windows, batch 16; ``paper`` depth 4, 256, 256 frames, batch 32; the seq2seq
         autoencoder: embedding 128, GRUs of 256, phoneme embeddings of 64, batch 64; ``paper`` 256, 512, 128, batch 128; the speech GAN:
         a 256-frame window from 16 frames, 256 channels halving to 64, discriminator convolutions of 128, batch 16; ``paper`` 512, 256, batch 32;
-        the TDNN: 16 mel bands, 15 frames, time delays of 3 and 5 frames, 32 first-layer units; ``paper`` Waibel et al.'s 8).
+        the TDNN: 16 mel bands, 15 frames, time delays of 3 and 5 frames, 32 first-layer units; ``paper`` Waibel et al.'s 8;
+        the chord recogniser: convolutions of 32 channels, batch 16; ``paper`` 64, batch 32).
     conditional : str, default="none"
         A class-conditional GAN (``cgan``, ``acgan``, ``semi``) on ``labels``; a WaveNet's conditioning
         goes in ``model_changes`` (``condition``; ``classes`` follows ``labels``).
@@ -134,7 +141,7 @@ def preset(kind: str, name: str, *, conditional: str = "none", labels: tuple[str
         model's basis shape (``M``, ``N``, ``hop``, ``window``, ``basis``) and ``objective``, a WaveNet's ``condition``, ``output``,
         ``mels`` and ``hop``, a recogniser's ``phonemes`` and ``frontend``, a TTS model's ``phonemes``, ``mels``, ``hop`` and loss weights,
         a seq2seq autoencoder's ``phonemes`` and ``phrases``, a speech GAN's ``model``, ``seq2seq``, ``seq2seq_run``, ``mels`` and ``hop``,
-        a TDNN's ``phonemes`` and ``channels``.
+        a TDNN's ``phonemes`` and ``channels``, a chord recogniser's ``head`` and ``roots``.
     **changes
         Any other :class:`TrainConfig` field.
 

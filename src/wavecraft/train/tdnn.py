@@ -14,8 +14,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from wavecraft.models.tdnn import TDNN, TDNNConfig, build_tdnn, frame_of, log_mel_frames, tokens
+from wavecraft.models.tdnn import TDNNConfig, build_tdnn, frame_of, log_mel_frames, tokens
 from wavecraft.progress import progress
+from wavecraft.train.accuracy import ValidationError
 from wavecraft.train.config import TrainConfig
 from wavecraft.train.data import SliceSampler, TrainingData
 from wavecraft.train.distributed import World, parallel
@@ -70,34 +71,3 @@ def token_set(sampler: SliceSampler, segments: list[np.ndarray], model: TDNNConf
             out.append(tokens(log_mel_frames(signal[0], sample_rate, model), centres, model.context))
             labels.append(rows[:, 0])
     return torch.from_numpy(np.concatenate(out)), torch.from_numpy(np.concatenate(labels))
-
-
-def predict(network: TDNN, batch: torch.Tensor, *, size: int = 4096) -> np.ndarray:
-    """The most likely class of every token, in batches of ``size``."""
-    network.eval()
-    device = next(network.parameters()).device
-    with torch.no_grad():
-        out = np.concatenate([network(batch[i : i + size].to(device)).argmax(dim=1).cpu().numpy() for i in range(0, len(batch), size)])
-    network.train()
-    return out
-
-
-class ValidationError:
-    """1 - accuracy of a TDNN on fixed tokens.
-
-    Parameters
-    ----------
-    network : TDNN
-        The network being trained.
-    tokens, labels : torch.Tensor
-        The tokens ``(n, bands, frames)`` and their classes ``(n,)``.
-    """
-
-    name = "validation_error"
-
-    def __init__(self, network: TDNN, tokens: torch.Tensor, labels: torch.Tensor) -> None:
-        self.network, self.tokens, self.labels = network, tokens, labels.numpy()
-
-    def __call__(self) -> float:
-        """The rate for the network now."""
-        return float(np.mean(predict(self.network, self.tokens) != self.labels))
