@@ -34,6 +34,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "enhance": ("translate", "denoise, decorrupt or translate a file with a trained enhance, decorrupt or paired run"),
     "upsample": ("translate", "extend a file's bandwidth with a trained superres run"),
     "speak": ("translate", "text to speech with a tts run (frames or cgan), or a paired run trained on the phonemes corpus (espeak-ng's phonemes in)"),
+    "features": ("features", "DFT, MFCC, PCA, ICA and deep-belief-network features of a labelled corpus, each judged by an SVM and t-SNE"),
     "listen": ("listen", "score a recogniser run (tdnn, chords) on its held-out data beside its engineered baseline; writes an HTML page"),
     "recognise": ("recognise", "the phonemes a recogniser run hears in audio files (greedy or beam-search CTC decoding)"),
     "audio": ("audio", "inspect and convert audio files"),

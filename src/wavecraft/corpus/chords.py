@@ -21,8 +21,7 @@ from wavecraft.atomic import atomic_path
 from wavecraft.corpus.corpus import Corpus
 from wavecraft.corpus.rendered import rendered_corpus
 from wavecraft.music.chords import LABELS, OTHER, PITCH_CLASSES, QUALITIES, chord_notes
-from wavecraft.music.notes import Note
-from wavecraft.music.render import render
+from wavecraft.music.render import render_clips
 from wavecraft.progress import progress
 
 SAMPLE_RATE, SECONDS = 16_000, 5.0
@@ -33,8 +32,6 @@ PROGRAMS = {0: "acoustic grand piano", 4: "electric piano", 6: "harpsichord", 11
 #: files per label and program
 PER_LABEL = 2
 LISTING = "chords.json"
-#: silence between two chords rendered in one run of fluidsynth, so that no release spills into the next
-GAP = 1.0
 
 
 def chords_corpus(fetch: bool = True, *, synth: str = "soundfont") -> Corpus:
@@ -63,7 +60,7 @@ def build(tree: Path, *, programs: dict[int, str] = PROGRAMS, per_label: int = P
                 for _ in range(per_label):
                     root, quality = _drawn(label, rng)
                     chords.append((root, quality, chord_notes(root, quality, program, rng, seconds=seconds)))
-            audio = _render_in_one_run([notes for _, _, notes in chords], synth, seconds)
+            audio = render_clips([notes for _, _, notes in chords], SAMPLE_RATE, seconds, synth=synth)
             for i, ((root, quality, notes), clip) in enumerate(zip(chords, audio)):
                 name = f"{program:03d}/{len(listing):04d}-{PITCH_CLASSES[root]}-{quality}.flac"
                 sf.write(tmp / name, clip, SAMPLE_RATE, subtype="PCM_16")
@@ -78,16 +75,3 @@ def _drawn(label: str, rng: np.random.Generator) -> tuple[int, str]:
         return int(rng.integers(12)), str(rng.choice(list(OTHER)))
     root, quality = label.split(":")
     return PITCH_CLASSES.index(root), quality
-
-
-def _render_in_one_run(chords: list[list[Note]], synth: str, seconds: float) -> list[np.ndarray]:
-    """Every chord's ``seconds`` of audio, rendered one after another in one run (one fluidsynth start), peak-normalised to 0.9."""
-    span = seconds + GAP
-    notes = [Note(n.pitch, n.start + i * span, n.duration, n.velocity, n.program) for i, chord in enumerate(chords) for n in chord]
-    audio = render(notes, SAMPLE_RATE, synth=synth, seconds=len(chords) * span)
-    clips = []
-    for i in range(len(chords)):
-        start = round(i * span * SAMPLE_RATE)
-        clip = audio[start : start + round(seconds * SAMPLE_RATE)]
-        clips.append(0.9 * clip / max(float(np.abs(clip).max()), 1e-9))
-    return clips

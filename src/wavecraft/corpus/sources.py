@@ -10,6 +10,7 @@ spec                        source
 ``phonemes``                espeak-ng speech and its phoneme signal (two channels)
 ``voices``                  the same texts in 10 other espeak-ng voices
 ``chords``                  chords of 16 General-MIDI programs, rendered by fluidsynth
+``instruments``             melodies of 32 General-MIDI programs in 8 families, by fluidsynth
 ``synthetic:NAME``          generated ensembles with ground truth
 ``url:NAME``                public research sets (``url:sc09``), downloaded and
                             verified; ``url:https://...#sha256=HEX`` for any archive
@@ -33,6 +34,7 @@ from wavecraft.cache import cache_dir
 from wavecraft.corpus.chords import chords_corpus
 from wavecraft.corpus.corpus import Corpus
 from wavecraft.corpus.digits import digits_corpus
+from wavecraft.corpus.instruments import instruments_corpus
 from wavecraft.corpus.manifest import Labeller, refresh
 from wavecraft.corpus.packaged import PACKAGED, PackagedCorpus, packaged_corpus, packaged_dir
 from wavecraft.corpus.phonemes import phonemes_corpus, voices_corpus
@@ -176,6 +178,8 @@ SOURCES: dict[str, Source] = {
     "voices": _rendered("voices", voices_corpus, "the phonemes corpus's texts in 10 other espeak-ng voices (tags voice, text), for the recogniser"),
     "chords": _rendered("chords", chords_corpus, "5 s of a major, minor or other chord played by one of 16 General-MIDI programs "
                         "(tags program, root, quality), for train chords", kind="fluidsynth"),
+    "instruments": _rendered("instruments", instruments_corpus, "3 s melodies of 32 General-MIDI programs in 8 families "
+                             "(label family, tag program), for wavecraft features", kind="fluidsynth"),
     "synthetic": Source("required", lambda name, _: synthetic_corpus(name),
                         lambda: [CorpusListing(f"synthetic:{n}", "synthetic", "generated with ground truth", True) for n in GENERATORS]),
     "url": Source("required", lambda rest, fetch: url_corpus(parse_url_spec(rest), fetch=fetch),

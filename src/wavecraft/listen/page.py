@@ -31,6 +31,8 @@ class Listening:
         File name -> a function drawing the figure into that path.
     notes : list of str
         Paragraphs saying how to read the page.
+    saved : dict of str to callable
+        Other things written beside (a trained model's folder): name -> a function writing it at that path.
     """
 
     title: str
@@ -38,6 +40,7 @@ class Listening:
     tables: list[tuple[str, list[str], list[list]]] = field(default_factory=list)
     figures: dict[str, Callable[[Path], Path]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    saved: dict[str, Callable[[Path], object]] = field(default_factory=dict)
 
 
 def write_listening(listening: Listening, out: str | os.PathLike, *, force: bool = False) -> Path:
@@ -53,6 +56,8 @@ def write_listening(listening: Listening, out: str | os.PathLike, *, force: bool
         for name, draw in listening.figures.items():
             draw(tmp / name)
             page.image(name, name.removesuffix(".png").replace("-", " "))
+        for name, write in listening.saved.items():
+            write(tmp / name)
         page.save(tmp / "index.html")
     return Path(out)
 
