@@ -47,7 +47,7 @@ def test_notes_become_a_midi_file_and_a_piano_roll() -> None:
     assert ons == [(0.0, 60, 0), (0.5, 64, 1), (1.5, 21, 0)]
     programs = {m.channel: m.program for m in midi.tracks[0] if m.type == "program_change"}
     assert programs == {0: 0, 1: 48}
-    roll = piano_roll(notes, 4.0, 8)  # frames centred at 0.125, 0.375, ...
+    roll = piano_roll(notes, 4.0, 8)  # frames centred at 0, 0.25, 0.5, ...
     assert roll.shape == (8, 88) and roll[:, 39].tolist() == [1, 1, 1, 1, 0, 0, 0, 0] and roll[:, 43].tolist() == [0, 0, 1, 1, 0, 0, 0, 0]
     assert roll[6, 0] and roll.sum() == 4 + 2 + 1
 
@@ -80,8 +80,10 @@ def test_the_equivariant_head_moves_its_chord_scores_with_the_input() -> None:
 
 @pytest.fixture(scope="session")  # rendered and trained once per worker: its tests are one xdist_group
 def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    from wavecraft.cli import main
+    from wavecraft.corpus import open_corpus
     from wavecraft.corpus.rendered import rendered_dir
+    from wavecraft.train.loop import Schedule, train_run
+    from wavecraft.train.presets import preset
 
     folder = tmp_path_factory.mktemp("chords")
     with pytest.MonkeyPatch.context() as patch:
@@ -90,7 +92,8 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
               seconds=SECONDS)
         torch.set_num_threads(1)
         run = folder / "run"
-        assert main(["train", "chords", "chords", "--out", str(run), "--steps", "200", "--checkpoint-every", "100"]) == 0
+        config = preset("chords", "small", labels=LABELS, model_changes={"channels": 8, "seconds": SECONDS}, groups=("program",))
+        train_run(open_corpus("chords"), run, config, Schedule(steps=200, checkpoint_every=100))
     return folder, run
 
 
@@ -115,7 +118,7 @@ def test_it_learns_the_chords_of_instruments_it_never_heard(trained, monkeypatch
     folder, run = trained
     monkeypatch.setenv("WAVECRAFT_CACHE", str(folder / "cache"))
     config = read_run_config(run)[0]
-    assert config.labels == LABELS and config.groups == ("program",) and config.model.head == "plain"
+    assert config.labels == LABELS and config.groups == ("program",) and config.model.head == "plain" and config.model.length == 32_000
     best = json.loads((run / "checkpoints" / "best" / "best.json").read_text())
     assert best["validation_error"] < 0.5  # 25 classes: chance is 0.96
     assert main(["listen", str(run), "--out", str(folder / "listen")]) == 0
@@ -127,7 +130,16 @@ def test_it_learns_the_chords_of_instruments_it_never_heard(trained, monkeypatch
     assert {p.name for p in (folder / "listen").iterdir()} == {"summary.json", "index.html", "confusion.png", "transposition.png"}
 
 
-def test_the_train_command_refuses_what_it_cannot_learn(tmp_path: Path, sound_folder: Path, capsys: pytest.CaptureFixture) -> None:
+@pytest.mark.xdist_group("chords-run")
+def test_the_train_command_reads_the_labels_and_refuses_what_it_cannot_learn(trained, tmp_path: Path, sound_folder: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+    from wavecraft.cli import main
+    from wavecraft.train.checkpoints import read_run_config
+
+    monkeypatch.setenv("WAVECRAFT_CACHE", str(trained[0] / "cache"))
+    assert main(["train", "chords", "chords", "--head", "equivariant", "--roots", "C,G", "--out", str(tmp_path / "run"), "--steps", "1"]) == 0
+    config = read_run_config(tmp_path / "run")[0]
+    assert config.model.head == "equivariant" and config.model.roots == ("C", "G") and config.groups == ("program",)
     assert_refused({"another rate": ["train", "chords", f"folder:{sound_folder}", "--sr", "8000", "--out", str(tmp_path / "r1")],
                     "no chord labels": ["train", "chords", f"folder:{sound_folder}", "--out", str(tmp_path / "r2")],
                     "an unknown root": ["train", "chords", f"folder:{sound_folder}", "--roots", "H", "--out", str(tmp_path / "r3")]},

@@ -25,7 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "vocode": ("vocode", "audio for mel features (of a file, its PCA vocoder code, or a .npy) with a WaveNet vocoder"),
     "classifier": ("classifier", "train and evaluate raw-audio classifiers"),
     "probe": ("classifier", "impulse responses, spectra and tiling of every layer of a model"),
-    "train": ("train", "train generative, translation, frame, WaveNet, recogniser, seq2seq, text-to-speech, TDNN and chord models"),
+    "train": ("train", "train generative, translation, frame, WaveNet, recogniser, seq2seq, text-to-speech, TDNN, chord and transcription models"),
     "generate": ("gan", "sample clips from a trained run (a frames or WaveNet run: of any length)"),
     "continue": ("gan", "continue a prompt with a frames run, frame by frame"),
     "interpolate": ("gan", "clips along a straight line between two latent vectors, or two labels"),
@@ -35,7 +35,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "upsample": ("translate", "extend a file's bandwidth with a trained superres run"),
     "speak": ("translate", "text to speech with a tts run (frames or cgan), or a paired run trained on the phonemes corpus (espeak-ng's phonemes in)"),
     "features": ("features", "DFT, MFCC, PCA, ICA and deep-belief-network features of a labelled corpus, each judged by an SVM and t-SNE"),
-    "listen": ("listen", "score a recogniser run (tdnn, chords) on its held-out data beside its engineered baseline; writes an HTML page"),
+    "listen": ("listen", "score a recogniser run (tdnn, chords, transcriber) on its held-out data beside its engineered baseline; writes an HTML page"),
     "recognise": ("recognise", "the phonemes a recogniser run hears in audio files (greedy or beam-search CTC decoding)"),
     "audio": ("audio", "inspect and convert audio files"),
 }

@@ -1,4 +1,5 @@
-"""``wavecraft train gan|vae|translate|frames|wavenet|recogniser|seq2seq|tts|tdnn|chords``: train a model on a corpus (under torchrun: in several processes)."""
+"""``wavecraft train MODEL CORPUS``: train a generative, translation, frame, WaveNet, speech, listening or transcription model (under torchrun: in
+several processes)."""
 
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ from wavecraft.vocoder import framing
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    """Add ``train gan``, ``vae``, ``translate``, ``frames``, ``wavenet``, ``recogniser``, ``seq2seq``, ``tts``, ``tdnn`` and ``chords``."""
+    """Add ``train gan``, ``vae``, ``translate``, ``frames``, ``wavenet``, ``recogniser``, ``seq2seq``, ``tts``, ``tdnn``, ``chords`` and ``transcriber``."""
     train = commands.add_parser("train", help=summary("train"), description=__doc__)
     sub = train.add_subparsers(dest="train_command", metavar="MODEL", required=True)
     gan = sub.add_parser("gan", help="train a WaveGAN or SpecGAN, optionally class-conditional (checkpoints resume bit-exactly)")
@@ -128,6 +129,10 @@ def register(commands: argparse._SubParsersAction) -> None:
                              "(default plain)")
     chords.add_argument("--roots", type=options.names, default=None,
                         help="comma-separated roots of the major and minor chords to train on, e.g. C,F,G (default all 12)")
+    transcriber = sub.add_parser("transcriber", help="train a piano transcriber on the chorales corpus: a frame-level acoustic model on "
+                                                     "the CQT and an RNN musical language model on the piano rolls (wavecraft listen RUN "
+                                                     "decodes with and without it)")
+    _training_arguments(transcriber)
 
 
 def _training_arguments(parser: argparse.ArgumentParser) -> None:
@@ -191,6 +196,10 @@ def _config(args: argparse.Namespace, corpus: Corpus) -> TrainConfig:
         return _tdnn_config(args, corpus, changes)
     if args.train_command == "chords":
         return _chords_config(args, corpus, changes)
+    if args.train_command == "transcriber":
+        if args.sr != 16_000:
+            raise InvalidParameterError(f"train transcriber at 16000 Hz (its CQT's hop of 32 ms is 512 samples there), not --sr {args.sr}")
+        return preset("transcriber", args.preset, groups=_tags(corpus, ("piece",)), **changes)
     if args.train_command == "frames":
         return preset("frames", args.preset, model_changes=_frame_shape(args), **changes, **({"loss": args.loss} if args.loss else {}))
     if args.train_command == "translate":

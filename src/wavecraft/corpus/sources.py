@@ -11,6 +11,7 @@ spec                        source
 ``voices``                  the same texts in 10 other espeak-ng voices
 ``chords``                  chords of 16 General-MIDI programs, rendered by fluidsynth
 ``instruments``             melodies of 32 General-MIDI programs in 8 families, by fluidsynth
+``chorales``                Bach's chorales (music21's corpus) on a piano, by fluidsynth
 ``synthetic:NAME``          generated ensembles with ground truth
 ``url:NAME``                public research sets (``url:sc09``), downloaded and
                             verified; ``url:https://...#sha256=HEX`` for any archive
@@ -31,6 +32,7 @@ from pathlib import Path, PurePosixPath
 from typing import Literal
 
 from wavecraft.cache import cache_dir
+from wavecraft.corpus.chorales import chorales_corpus
 from wavecraft.corpus.chords import chords_corpus
 from wavecraft.corpus.corpus import Corpus
 from wavecraft.corpus.digits import digits_corpus
@@ -180,6 +182,8 @@ SOURCES: dict[str, Source] = {
                         "(tags program, root, quality), for train chords", kind="fluidsynth"),
     "instruments": _rendered("instruments", instruments_corpus, "3 s melodies of 32 General-MIDI programs in 8 families "
                              "(label family, tag program), for wavecraft features", kind="fluidsynth"),
+    "chorales": _rendered("chorales", chorales_corpus, "100 of Bach's chorales (music21 corpus) played on a piano (tag piece; "
+                          "chorales.json: every note), for train transcriber", kind="fluidsynth"),
     "synthetic": Source("required", lambda name, _: synthetic_corpus(name),
                         lambda: [CorpusListing(f"synthetic:{n}", "synthetic", "generated with ground truth", True) for n in GENERATORS]),
     "url": Source("required", lambda rest, fetch: url_corpus(parse_url_spec(rest), fetch=fetch),

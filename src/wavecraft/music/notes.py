@@ -70,11 +70,11 @@ def _ticks(seconds: float) -> int:
 
 
 def piano_roll(notes: Sequence[Note], frame_rate: float, frames: int) -> np.ndarray:
-    """``(frames, 88)`` booleans: key ``k`` (pitch 21 + k) sounds during frame ``t`` (the frame's centre lies inside the note)."""
+    """``(frames, 88)`` booleans: key ``k`` (pitch 21 + k) sounds at frame ``t``'s centre, ``t / frame_rate`` seconds (librosa's frames)."""
     roll = np.zeros((frames, KEYS), bool)
     for n in notes:
         key = n.pitch - LOWEST_KEY
         if 0 <= key < KEYS:
-            first, last = np.ceil(n.start * frame_rate - 0.5), np.ceil((n.start + n.duration) * frame_rate - 0.5)
+            first, last = np.ceil(n.start * frame_rate), np.ceil((n.start + n.duration) * frame_rate)
             roll[int(max(first, 0)) : int(min(last, frames)), key] = True
     return roll

@@ -13,6 +13,7 @@ from wavecraft.models.seq2seq import Seq2SeqConfig
 from wavecraft.models.specgan import SpecGANConfig
 from wavecraft.models.speechgan import SpeechGANConfig
 from wavecraft.models.tdnn import TDNNConfig
+from wavecraft.models.transcriber import TranscriberConfig
 from wavecraft.models.tts import TTSConfig
 from wavecraft.models.vae import VAEConfig
 from wavecraft.models.wavegan import WaveGANConfig
@@ -23,9 +24,9 @@ from wavecraft.translate.config import TranslationConfig
 LOSSES = ("wgan-gp", "hinge", "lsgan", "nonsaturating")
 MODEL_KINDS = {"wavegan": WaveGANConfig, "specgan": SpecGANConfig, "vae": VAEConfig, "translate": TranslationConfig, "frames": FrameConfig,
                "wavenet": WaveNetConfig, "recogniser": RecogniserConfig, "tts": TTSConfig, "seq2seq": Seq2SeqConfig, "tts-gan": SpeechGANConfig,
-               "tdnn": TDNNConfig, "chords": ChordConfig}
+               "tdnn": TDNNConfig, "chords": ChordConfig, "transcriber": TranscriberConfig}
 ModelConfig = (WaveGANConfig | SpecGANConfig | VAEConfig | TranslationConfig | FrameConfig | WaveNetConfig | RecogniserConfig | TTSConfig
-               | Seq2SeqConfig | SpeechGANConfig | TDNNConfig | ChordConfig)
+               | Seq2SeqConfig | SpeechGANConfig | TDNNConfig | ChordConfig | TranscriberConfig)
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class TrainConfig:
     Attributes
     ----------
     model : WaveGANConfig, SpecGANConfig, VAEConfig, TranslationConfig, FrameConfig, WaveNetConfig, RecogniserConfig, TTSConfig,
-            Seq2SeqConfig, SpeechGANConfig, TDNNConfig or ChordConfig
+            Seq2SeqConfig, SpeechGANConfig, TDNNConfig, ChordConfig or TranscriberConfig
         The architecture; its type is the run's kind.
     sample_rate, batch_size : int
         Rate of the clips and clips per batch (per process when distributed).
@@ -59,7 +60,7 @@ class TrainConfig:
         (:func:`~wavecraft.train.precision.resolve_precision`).
     held_out : float
         Fraction of the corpus's files kept out of training to score checkpoints on (translation, WaveNet, recogniser, TTS, seq2seq,
-        TDNN, chords).
+        TDNN, chords, transcriber).
     groups : tuple of str
         Tags whose values are held out whole, each tag split on its own (``text``: no held-out text is
         trained on; ``text`` and ``voice``: the held-out files are held-out texts in held-out voices, the
@@ -103,7 +104,7 @@ class TrainConfig:
     @property
     def kind(self) -> str:
         """``wavegan``, ``specgan``, ``vae``, ``translate``, ``frames``, ``wavenet``, ``recogniser``, ``tts``, ``seq2seq``, ``tts-gan``,
-        ``tdnn`` or ``chords``."""
+        ``tdnn``, ``chords`` or ``transcriber``."""
         return next(name for name, cls in MODEL_KINDS.items() if isinstance(self.model, cls))
 
     @property

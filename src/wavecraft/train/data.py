@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from wavecraft.corpus import Corpus, split_by_file, split_corpus
+from wavecraft.corpus import Corpus, chorales, split_by_file, split_corpus
 from wavecraft.corpus.manifest import Entry
 from wavecraft.corpus.phonemes import LISTING, is_pause, transcripts
 from wavecraft.corpus.phrases import phrase_phonemes
@@ -138,6 +138,8 @@ class TrainingData:
     segments, held_out_segments : list of np.ndarray
         Each file's phonemes of the model's classes as rows ``(class, first sample, end sample)``, in the samplers' order
         (a TDNN's tokens).
+    notes, held_out_notes : list of np.ndarray
+        Each file's notes as rows ``(MIDI pitch, start, duration)`` in seconds, in the samplers' order (a transcriber's targets).
     """
 
     sampler: SliceSampler
@@ -149,6 +151,8 @@ class TrainingData:
     phrases: list[list[int]] = field(default_factory=list)
     segments: list[np.ndarray] = field(default_factory=list)
     held_out_segments: list[np.ndarray] = field(default_factory=list)
+    notes: list[np.ndarray] = field(default_factory=list)
+    held_out_notes: list[np.ndarray] = field(default_factory=list)
 
 
 def split_files(corpus: Corpus, config: TrainConfig) -> tuple[Corpus, Corpus | None]:
@@ -221,7 +225,28 @@ def training_data(corpus: Corpus, config: TrainConfig, *, rank: int = 0) -> Trai
     if config.kind == "tdnn":
         segments = tuple(phoneme_segments(c, s, config.model.phonemes, config.sample_rate) if s else []
                          for c, s in ((train_files, sampler), (held_out_files, held_out)))
-    return TrainingData(sampler, held_out, noise, held_out_noise, *targets, phrases, *segments)
+    notes = ([], [])
+    if config.kind == "transcriber":
+        notes = tuple(file_notes(c, s) if s else [] for c, s in ((train_files, sampler), (held_out_files, held_out)))
+    return TrainingData(sampler, held_out, noise, held_out_noise, *targets, phrases, *segments, *notes)
+
+
+def file_notes(corpus: Corpus, sampler: SliceSampler) -> list[np.ndarray]:
+    """Each of the sampler's files' notes as rows ``(pitch, start, duration)`` in seconds, from the corpus's ``chorales.json``.
+
+    Raises
+    ------
+    InvalidParameterError
+        When the corpus has no such listing, or it misses a file.
+    """
+    listing = corpus.root / chorales.LISTING
+    if not listing.is_file():
+        raise InvalidParameterError(f"{corpus.name} has no {chorales.LISTING} of notes: use the chorales corpus")
+    files = json.loads(listing.read_text())["files"]
+    missing = [path for path in sampler.paths if path not in files]
+    if missing:
+        raise InvalidParameterError(f"{corpus.name}: {len(missing)} files have no notes in its {chorales.LISTING}, e.g. {missing[0]}")
+    return [np.array(files[path], float).reshape(-1, 3) for path in sampler.paths]
 
 
 def phoneme_segments(corpus: Corpus, sampler: SliceSampler, classes: tuple[str, ...], sample_rate: int) -> list[np.ndarray]:

@@ -44,6 +44,7 @@ from wavecraft.train.speechgan import SpeechGANTrainer
 from wavecraft.train.tdnn import TDNNTrainer
 from wavecraft.train.throughput import matmul_rate
 from wavecraft.train.trainer import Metric, Trainer
+from wavecraft.train.transcriber import TranscriberTrainer
 from wavecraft.train.translate import TranslationTrainer
 from wavecraft.train.tts import TTSTrainer
 from wavecraft.train.vae import VAETrainer
@@ -53,7 +54,7 @@ from wavecraft.train.wavenet import WaveNetTrainer
 TRAINERS: dict[str, type[Trainer]] = {"wavegan": GANTrainer, "specgan": GANTrainer, "vae": VAETrainer, "translate": TranslationTrainer,
                                       "frames": FrameTrainer, "wavenet": WaveNetTrainer, "recogniser": RecogniserTrainer,
                                       "tts": TTSTrainer, "seq2seq": Seq2SeqTrainer, "tts-gan": SpeechGANTrainer, "tdnn": TDNNTrainer,
-                                      "chords": ChordTrainer}
+                                      "chords": ChordTrainer, "transcriber": TranscriberTrainer}
 
 
 @dataclass(frozen=True)

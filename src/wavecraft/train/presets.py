@@ -23,6 +23,7 @@ from wavecraft.models.seq2seq import Seq2SeqConfig
 from wavecraft.models.specgan import SpecGANConfig
 from wavecraft.models.speechgan import SpeechGANConfig
 from wavecraft.models.tdnn import TDNNConfig
+from wavecraft.models.transcriber import TranscriberConfig
 from wavecraft.models.tts import TTSConfig
 from wavecraft.models.vae import VAEConfig
 from wavecraft.models.wavegan import WaveGANConfig
@@ -59,6 +60,8 @@ PRESET_MODELS: dict[tuple[str, str], ModelConfig] = {
     ("tdnn", "small"): TDNNConfig(hidden=32),
     ("chords", "paper"): ChordConfig(channels=64),
     ("chords", "small"): ChordConfig(),
+    ("transcriber", "paper"): TranscriberConfig(hidden=512, language_hidden=256),
+    ("transcriber", "small"): TranscriberConfig(),
 }
 
 
@@ -77,8 +80,11 @@ def training_settings(kind: str, name: str, model: ModelConfig) -> dict:
     β = (0.9, 0.999) (with β1 = 0.5 or a rate of 2e-4 its discriminator never learns to read in a few hundred steps), hinge loss
     (of the projection discriminator), two discriminator steps per generator step, batch 32 or 16, 10 % held out.
     The TDNN: cross-entropy, Adam 1e-3, β = (0.9, 0.999), batch 64 tokens, 10 % held out. The chord recogniser: cross-entropy,
-    Adam 1e-3, β = (0.9, 0.999), batch 32 or 16 clips, 15 % held out.
+    Adam 1e-3, β = (0.9, 0.999), batch 32 or 16 clips, 15 % held out. The transcriber: binary cross-entropy for both of its models,
+    Adam 1e-3, β = (0.9, 0.999), batch 64 or 32 (frames, and language-model windows), 15 % of the pieces held out.
     """
+    if kind == "transcriber":
+        return {"batch_size": 64 if name == "paper" else 32, "learning_rate": 1e-3, "betas": (0.9, 0.999), "held_out": 0.15}
     if kind == "chords":
         return {"batch_size": 32 if name == "paper" else 16, "learning_rate": 1e-3, "betas": (0.9, 0.999), "held_out": 0.15}
     if kind == "tdnn":
@@ -115,7 +121,7 @@ def preset(kind: str, name: str, *, conditional: str = "none", labels: tuple[str
 
     Parameters
     ----------
-    kind : {"wavegan", "specgan", "vae", "translate", "frames", "wavenet", "recogniser", "tts", "seq2seq", "tts-gan", "tdnn", "chords"}
+    kind : {"wavegan", "specgan", "vae", "translate", "frames", "wavenet", "recogniser", "tts", "seq2seq", "tts-gan", "tdnn", "chords", "transcriber"}
         The model.
     name : {"paper", "small"}
         The preset: ``paper`` is d = 64, 16384 samples, batch 64 for the GANs; ``small`` d = 16, 4096 samples,
@@ -129,7 +135,8 @@ def preset(kind: str, name: str, *, conditional: str = "none", labels: tuple[str
         autoencoder: embedding 128, GRUs of 256, phoneme embeddings of 64, batch 64; ``paper`` 256, 512, 128, batch 128; the speech GAN:
         a 256-frame window from 16 frames, 256 channels halving to 64, discriminator convolutions of 128, batch 16; ``paper`` 512, 256, batch 32;
         the TDNN: 16 mel bands, 15 frames, time delays of 3 and 5 frames, 32 first-layer units; ``paper`` Waibel et al.'s 8;
-        the chord recogniser: convolutions of 32 channels, batch 16; ``paper`` 64, batch 32).
+        the chord recogniser: convolutions of 32 channels, batch 16; ``paper`` 64, batch 32; the transcriber: an acoustic model of two
+        layers of 256 on 7 frames, a GRU of 128, batch 32; ``paper`` 512, 256, batch 64).
     conditional : str, default="none"
         A class-conditional GAN (``cgan``, ``acgan``, ``semi``) on ``labels``; a WaveNet's conditioning
         goes in ``model_changes`` (``condition``; ``classes`` follows ``labels``).
