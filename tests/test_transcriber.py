@@ -12,7 +12,7 @@ import soundfile as sf
 import torch
 
 from wavecraft.corpus.chorales import VOICES, chorale_notes, piece_labeller
-from wavecraft.models.transcriber import LanguageModel, TranscriberConfig, beam_decode, prior_logits, with_context
+from wavecraft.models.transcriber import LanguageModel, TranscriberConfig, beam_decode, with_context
 from wavecraft.music.notes import Note
 from wavecraft.music.render import render
 from wavecraft.train.transcriber import frame_f1, language_batch
@@ -69,15 +69,13 @@ def test_a_language_model_of_held_notes_fills_the_gaps_the_acoustic_model_leaves
         loss.backward()
         optimiser.step()
     truth = held_notes(120, np.random.default_rng(5))
-    evidence = torch.where(truth, 4.0, -4.0)  # the sound's log-likelihood ratio for each key
+    acoustic = torch.where(truth, 4.0, -4.0)
     gaps = torch.zeros(120, dtype=torch.bool)
     gaps[[15, 16, 40, 41, 70, 95]] = True
-    evidence[gaps] = torch.where(truth[gaps], -0.5, -4.0)  # the sounding key doubted in six frames
-    prior = prior_logits(rolls)
-    acoustic = prior + evidence  # a posterior's logits: the prior's plus the evidence
-    alone = beam_decode(acoustic, language, prior, weight=0.0)
-    np.testing.assert_array_equal(alone, (evidence > 0).numpy())  # weight 0: each key on where the evidence is for it
-    decoded = beam_decode(acoustic, language, prior, weight=1.0)
+    acoustic[gaps] = torch.where(truth[gaps], -0.5, -4.0)  # the sounding key doubted in six frames
+    alone = beam_decode(acoustic, language, weight=0.0)
+    np.testing.assert_array_equal(alone, (acoustic > 0).numpy())  # weight 0: each key on where the acoustic model says
+    decoded = beam_decode(acoustic, language, weight=1.0)
     assert frame_f1(truth.numpy(), decoded) > frame_f1(truth.numpy(), alone)
     assert (decoded[gaps.numpy()] == truth[gaps].numpy()).sum() >= 4  # most gaps filled
 
@@ -128,10 +126,12 @@ def test_it_transcribes_held_out_pieces_and_listen_scores_both_decodings(trained
     assert best["frame_error"] < 0.3  # frame F1 over 0.7 on pieces never heard (0.93 measured)
     assert main(["listen", str(run), "--out", str(folder / "listen")]) == 0
     summary = json.loads((folder / "listen" / "summary.json").read_text())
-    assert summary["held_out_pieces"] == 3 and summary["f1_without_language_model"] == pytest.approx(1 - best["frame_error"], abs=1e-3)
-    assert summary["f1_with_language_model"] > 0.5 and set(summary["scores"]) == {
-        "acoustic model alone", "with the language model (weight 0.5)", "with the language model (weight 1)"}
-    assert summary["language_model_gain"] == pytest.approx(summary["f1_with_language_model"] - summary["f1_without_language_model"], abs=1e-4)
+    clean, noisy = summary["scores"]["clean"], summary["scores"]["noise at 10 dB"]
+    assert summary["held_out_pieces"] == 3 and clean["acoustic model alone"]["f1"] == pytest.approx(1 - best["frame_error"], abs=1e-3)
+    assert set(clean) == {"acoustic model alone", "language model, weight 0.25", "language model, weight 0.5", "language model, weight 1"}
+    assert min(s["f1"] for s in clean.values()) > 0.5 and noisy["acoustic model alone"]["f1"] < clean["acoustic model alone"]["f1"]
+    with_language = max(s["f1"] for name, s in clean.items() if name.startswith("language"))
+    assert summary["language_model_gain"]["clean"] == pytest.approx(with_language - clean["acoustic model alone"]["f1"], abs=1e-4)
     assert {p.name for p in (folder / "listen").iterdir()} == {"summary.json", "index.html", "rolls.png"}
 
 

@@ -7,11 +7,10 @@ import argparse
 from wavecraft.atomic import check_writable
 from wavecraft.cli import options
 from wavecraft.cli.commands import summary
-from wavecraft.cli.output import format_table
+from wavecraft.cli.listen import publish
 from wavecraft.corpus import open_corpus
 from wavecraft.errors import InvalidParameterError
 from wavecraft.listen.features import FEATURE_SETS, listen_features
-from wavecraft.listen.page import write_listening
 from wavecraft.train.classifier import default_group
 
 
@@ -39,9 +38,5 @@ def run_features(args: argparse.Namespace) -> int:
     group = args.group or ("program" if all("program" in e.tags for e in corpus) else default_group(corpus))
     listening = listen_features(corpus, seconds=args.seconds, sample_rate=args.sr, group=group, held_out=args.held_out, sets=args.sets,
                                 seed=args.seed)
-    for heading, headers, rows in listening.tables:
-        print(heading)
-        print(format_table(headers, rows))
-    write_listening(listening, args.out, force=args.force)
-    print(f"wrote {args.out}")
+    publish(listening, args.out, force=args.force)
     return 0

@@ -10,7 +10,7 @@ from wavecraft.cli import options
 from wavecraft.cli.commands import summary
 from wavecraft.cli.output import format_table
 from wavecraft.errors import InvalidParameterError
-from wavecraft.listen.page import write_listening
+from wavecraft.listen.page import Listening, write_listening
 from wavecraft.listen.systems import SYSTEMS
 from wavecraft.train.checkpoints import read_run_config
 
@@ -31,9 +31,14 @@ def run_listen(args: argparse.Namespace) -> int:
     if config.kind not in SYSTEMS:
         raise InvalidParameterError(f"{args.folder} is a {config.kind} run; wavecraft listen scores {', '.join(SYSTEMS)} runs")
     listening = SYSTEMS[config.kind](args.folder, args.checkpoint)
+    publish(listening, args.out, force=args.force)
+    return 0
+
+
+def publish(listening: Listening, out: Path, *, force: bool) -> None:
+    """Print a listening machine's tables and write its folder (``summary.json``, figures, ``index.html``)."""
     for heading, headers, rows in listening.tables:
         print(heading)
         print(format_table(headers, rows))
-    write_listening(listening, args.out, force=args.force)
-    print(f"wrote {args.out}")
-    return 0
+    write_listening(listening, out, force=force)
+    print(f"wrote {out}")

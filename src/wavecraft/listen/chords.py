@@ -19,7 +19,7 @@ import torch
 from wavecraft.analysis.plots import plot_metric_curves
 from wavecraft.corpus import open_corpus
 from wavecraft.inference import load_run
-from wavecraft.listen.page import Listening, plot_confusion
+from wavecraft.listen.page import Listening, confusion_matrix, plot_confusion
 from wavecraft.models.checkpoint import WEIGHTS, load_networks
 from wavecraft.models.chords import BINS_PER_SEMITONE, build_chord_net, transposed
 from wavecraft.music.chords import LABELS, QUALITIES, transposed_label
@@ -47,8 +47,7 @@ def listen_chords(run: Path, checkpoint: str = "best") -> Listening:
         model_accuracy.append(float(np.mean(predicted == truth)))
         baseline_accuracy.append(float(np.mean(templates.predict(moved) == truth)))
         if k == 0:
-            confusion = np.zeros((len(LABELS), len(LABELS)), int)
-            np.add.at(confusion, (truth, predicted), 1)
+            confusion = confusion_matrix(truth, predicted, len(LABELS))
     centre = TRANSPOSITIONS.index(0)
     unseen = [i for i, name in enumerate(LABELS[:24]) if name.split(":")[0] not in config.model.roots]
     summary = {

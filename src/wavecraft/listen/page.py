@@ -62,6 +62,13 @@ def write_listening(listening: Listening, out: str | os.PathLike, *, force: bool
     return Path(out)
 
 
+def confusion_matrix(truth: np.ndarray, predicted: np.ndarray, classes: int) -> np.ndarray:
+    """``(classes, classes)`` counts: rows the true class, columns the predicted one."""
+    confusion = np.zeros((classes, classes), int)
+    np.add.at(confusion, (truth, predicted), 1)
+    return confusion
+
+
 def plot_confusion(confusion: np.ndarray, names: Sequence[str], path: Path) -> Path:
     """The confusion matrix as an image, each row (true class) normalised to sum to 1."""
     rates = confusion / np.maximum(confusion.sum(axis=1, keepdims=True), 1)

@@ -20,7 +20,7 @@ from sklearn.neural_network import MLPClassifier
 from wavecraft.analysis.plots import plot_metric_curves
 from wavecraft.corpus import open_corpus
 from wavecraft.inference import load_run
-from wavecraft.listen.page import Listening, plot_confusion
+from wavecraft.listen.page import Listening, confusion_matrix, plot_confusion
 from wavecraft.models.checkpoint import WEIGHTS, load_networks
 from wavecraft.models.tdnn import build_tdnn
 from wavecraft.train.accuracy import predict
@@ -53,8 +53,7 @@ def listen_tdnn(run: Path, checkpoint: str = "best") -> Listening:
         tdnn_accuracy.append(float(np.mean(predicted == labels.numpy())))
         mlp_accuracy.append(float(np.mean(baseline.predict(tokens.flatten(1).numpy()) == labels.numpy())))
         if shift == 0:
-            confusion = np.zeros((len(names), len(names)), int)
-            np.add.at(confusion, (labels.numpy(), predicted), 1)
+            confusion = confusion_matrix(labels.numpy(), predicted, len(names))
     centre = SHIFTS.index(0)
     summary = {
         "run": str(run), "checkpoint": folder.name, "corpus": record.provenance["corpus"], "phonemes": list(names),

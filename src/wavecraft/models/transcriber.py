@@ -7,11 +7,12 @@ two hidden layers; independent sigmoids). The language model is an RNN
 (a GRU) over piano-roll frames that gives every key's probability in the
 next frame from the frames so far: what tends to follow what in the
 music. Decoding (:func:`beam_decode`) searches for the piano roll that
-maximises ``log p_acoustic(y_t | x_t) - log p(y_t) + weight * log p_language(y_t | y_<t)``
-over the whole piece, with a beam of hypotheses: the acoustic posterior over
-the keys' prior is the likelihood of the sound (the hybrid models of speech
-recognition), the language model the prior in context. Without the language
-model each key is simply on where its acoustic probability is over 1/2.
+maximises ``log p_acoustic(y_t | x_t) + weight * log p_language(y_t | y_<t)``
+over the whole piece, with a beam of hypotheses, the acoustic posteriors
+taken as they are, as in the paper. (Dividing them by each key's prior
+first, as hybrid speech recognisers do, scored worse on the chorales: frame
+F1 0.87 to 0.91 against 0.94 for the acoustic model alone.) Without the
+language model each key is simply on where its acoustic probability is over 1/2.
 The paper's language model is an RNN-RBM or RNN-NADE that models the keys
 of a frame jointly; here they are independent given the past, which keeps
 the beam's candidates simple (the most likely frame and its flips).
@@ -135,20 +136,13 @@ def frame_log_likelihood(frames: torch.Tensor, logits: torch.Tensor) -> torch.Te
     return torch.where(frames, nn.functional.logsigmoid(logits), nn.functional.logsigmoid(-logits)).sum(dim=-1)
 
 
-def prior_logits(rolls: list[torch.Tensor]) -> torch.Tensor:
-    """Each key's log-odds of sounding in a frame of ``rolls`` ``(frames, 88)`` (its frequency kept within [1e-4, 1 - 1e-4])."""
-    frequency = torch.cat(rolls).float().mean(dim=0).clamp(1e-4, 1 - 1e-4)
-    return torch.log(frequency / (1 - frequency))
-
-
 @torch.no_grad()
-def beam_decode(acoustic: torch.Tensor, language: LanguageModel, prior: torch.Tensor, *, weight: float = 1.0, beam: int = 8,
-                candidates: int = 8) -> np.ndarray:
+def beam_decode(acoustic: torch.Tensor, language: LanguageModel, *, weight: float = 0.5, beam: int = 4, candidates: int = 8) -> np.ndarray:
     """The piano roll ``(frames, 88)`` of the best acoustic likelihood and (``weight`` times) language log-likelihood, by beam search.
 
     At each frame every hypothesis proposes the frame its two models together find most likely (each key on where its acoustic
-    logit, less its prior one, plus the weighted language logit is positive) and that frame with one of its ``candidates - 1``
-    least certain keys flipped; the ``beam`` best continuations of all hypotheses are kept.
+    logit plus the weighted language logit is positive) and that frame with one of its ``candidates - 1`` least certain keys
+    flipped; the ``beam`` best continuations of all hypotheses are kept.
 
     Parameters
     ----------
@@ -156,21 +150,18 @@ def beam_decode(acoustic: torch.Tensor, language: LanguageModel, prior: torch.Te
         The acoustic model's logits ``(frames, 88)``.
     language : LanguageModel
         The musical language model.
-    prior : torch.Tensor
-        The keys' log-odds of sounding in the training pieces (:func:`prior_logits`).
     """
     frames = len(acoustic)
     previous, state, scores = torch.zeros(1, KEYS, dtype=torch.bool), None, torch.zeros(1)
     chosen, parents = [], []
     for t in range(frames):
         predicted, new_state = language.step(previous.float(), state)
-        combined = acoustic[t] - prior + weight * predicted
+        combined = acoustic[t] + weight * predicted
         proposals = (combined > 0)[:, None].repeat(1, candidates, 1)
         doubtful = combined.abs().argsort(dim=1)[:, : candidates - 1]
         rows = torch.arange(len(combined))[:, None]
         proposals[rows, torch.arange(1, candidates)[None], doubtful] ^= True
-        likelihood = frame_log_likelihood(proposals, acoustic[t]) - frame_log_likelihood(proposals, prior)
-        total = scores[:, None] + likelihood + weight * frame_log_likelihood(proposals, predicted[:, None])
+        total = scores[:, None] + frame_log_likelihood(proposals, acoustic[t]) + weight * frame_log_likelihood(proposals, predicted[:, None])
         best = total.flatten().topk(min(beam, total.numel()))
         parent, option = best.indices // candidates, best.indices % candidates
         previous, state, scores = proposals[parent, option], new_state[:, parent], best.values

@@ -12,36 +12,31 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from torch import nn
 
 from wavecraft.errors import InvalidParameterError
 from wavecraft.models.chords import ChordConfig, build_chord_net, cqt_frames
 from wavecraft.music.chords import LABELS
-from wavecraft.train.accuracy import ValidationError
+from wavecraft.train.accuracy import ClassifierTrainer
 from wavecraft.train.config import TrainConfig
 from wavecraft.train.data import SliceSampler, TrainingData
-from wavecraft.train.distributed import World, parallel
+from wavecraft.train.distributed import World
 from wavecraft.train.throughput import FORWARD_BACKWARD
-from wavecraft.train.trainer import Trainer
 
 #: clips whose CQT is computed at once
 CQT_BATCH = 64
 
 
-class ChordTrainer(Trainer):
+class ChordTrainer(ClassifierTrainer):
     """The chord recogniser, its optimiser, and the log-CQT of the training and held-out clips of one run."""
 
     def __init__(self, config: TrainConfig, data: TrainingData, world: World = World(), device: torch.device | None = None) -> None:
-        self.network = build_chord_net(config.model, config.seed)
-        super().__init__(config, data, {"chords": self.network}, {"chords": self.network}, world, device)
-        self.parallel_network = parallel(self.network, world)
         features, labels = clip_features(data.sampler, config.model, config.sample_rate)
         kept = trained_on(labels, config.model)
         if not kept.any():
             raise InvalidParameterError(f"no training clip has a chord on the roots {' '.join(config.model.roots)}")
-        self.features, self.labels = features[kept], labels[kept]
         held = data.held_out if data.held_out is not None else data.sampler
-        self.held_out_features, self.held_out_labels = clip_features(held, config.model, config.sample_rate)
+        super().__init__(config, data, world, device, "chords", build_chord_net(config.model, config.seed), features[kept], labels[kept],
+                         *clip_features(held, config.model, config.sample_rate))
 
     def step_flops(self) -> float:
         """The three convolutions' multiply-adds, forward and backward, over a batch (frames pooled by 4, 8 and 16)."""
@@ -49,23 +44,6 @@ class ChordTrainer(Trainer):
         c, bins, frames = m.channels, m.bins, round(m.seconds / m.hop_seconds)
         convolutions = bins * frames / 4 * c * 45 + bins * frames / 8 * c * c * 45 + bins / 3 * frames / 16 * c * c * 15
         return FORWARD_BACKWARD * 2 * self.config.batch_size * convolutions
-
-    def train_step(self) -> dict:
-        """Adam on the cross-entropy of a batch of training clips."""
-        batch = torch.from_numpy(self.data.sampler.rng.integers(len(self.labels), size=self.config.batch_size))
-        with self.autocast():
-            loss = nn.functional.cross_entropy(self.parallel_network(self.features[batch].to(self.device)), self.labels[batch].to(self.device))
-        norm = self.update("chords", loss)
-        self.step += 1
-        return {"step": self.step, "cross_entropy_loss": loss.item(), "gradient_norm": norm}
-
-    def metric(self) -> ValidationError:
-        """The error rate on the held-out clips (the training ones when nothing is held out)."""
-        return ValidationError(self.network, self.held_out_features, self.held_out_labels)
-
-    def samples(self) -> np.ndarray:
-        """None: a recogniser makes no audio."""
-        return np.zeros((0, 0), np.float32)
 
 
 def clip_features(sampler: SliceSampler, model: ChordConfig, sample_rate: int) -> tuple[torch.Tensor, torch.Tensor]:

@@ -12,28 +12,25 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from torch import nn
 
 from wavecraft.models.tdnn import TDNNConfig, build_tdnn, frame_of, log_mel_frames, tokens
 from wavecraft.progress import progress
-from wavecraft.train.accuracy import ValidationError
+from wavecraft.train.accuracy import ClassifierTrainer
 from wavecraft.train.config import TrainConfig
 from wavecraft.train.data import SliceSampler, TrainingData
-from wavecraft.train.distributed import World, parallel
+from wavecraft.train.distributed import World
 from wavecraft.train.throughput import FORWARD_BACKWARD
-from wavecraft.train.trainer import Trainer
 
 
-class TDNNTrainer(Trainer):
-    """The TDNN, its optimiser, and the training and held-out tokens of one run."""
+class TDNNTrainer(ClassifierTrainer):
+    """The TDNN, its optimiser, and the training and held-out tokens of one run (the held-out ones are the training ones when nothing
+    is held out)."""
 
     def __init__(self, config: TrainConfig, data: TrainingData, world: World = World(), device: torch.device | None = None) -> None:
-        self.network = build_tdnn(config.model, config.seed)
-        super().__init__(config, data, {"tdnn": self.network}, {"tdnn": self.network}, world, device)
-        self.parallel_network = parallel(self.network, world)
-        self.tokens, self.labels = token_set(data.sampler, data.segments, config.model, config.sample_rate)
         held = (data.held_out, data.held_out_segments) if data.held_out is not None else (data.sampler, data.segments)
-        self.held_out_tokens, self.held_out_labels = token_set(*held, config.model, config.sample_rate)
+        super().__init__(config, data, world, device, "tdnn", build_tdnn(config.model, config.seed),
+                         *token_set(data.sampler, data.segments, config.model, config.sample_rate),
+                         *token_set(*held, config.model, config.sample_rate))
 
     def step_flops(self) -> float:
         """Both time-delay layers' multiply-adds, forward and backward, over a batch of tokens."""
@@ -42,23 +39,6 @@ class TDNNTrainer(Trainer):
         after_first = m.frames - first + 1
         layers = m.bands * m.hidden * first * after_first + m.hidden * len(m.phonemes) * second * (after_first - second + 1)
         return FORWARD_BACKWARD * 2 * self.config.batch_size * layers
-
-    def train_step(self) -> dict:
-        """Adam on the cross-entropy of a batch of training tokens."""
-        batch = torch.from_numpy(self.data.sampler.rng.integers(len(self.labels), size=self.config.batch_size))
-        with self.autocast():
-            loss = nn.functional.cross_entropy(self.parallel_network(self.tokens[batch].to(self.device)), self.labels[batch].to(self.device))
-        norm = self.update("tdnn", loss)
-        self.step += 1
-        return {"step": self.step, "cross_entropy_loss": loss.item(), "gradient_norm": norm}
-
-    def metric(self) -> ValidationError:
-        """The error rate on the held-out tokens (the training ones when nothing is held out)."""
-        return ValidationError(self.network, self.held_out_tokens, self.held_out_labels)
-
-    def samples(self) -> np.ndarray:
-        """None: a classifier makes no audio."""
-        return np.zeros((0, 0), np.float32)
 
 
 def token_set(sampler: SliceSampler, segments: list[np.ndarray], model: TDNNConfig, sample_rate: int, *,

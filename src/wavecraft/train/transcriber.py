@@ -79,13 +79,6 @@ def pieces(sampler: SliceSampler, notes: list[np.ndarray], model: TranscriberCon
     return features, rolls
 
 
-def note_rolls(notes: list[np.ndarray], model: TranscriberConfig) -> list[torch.Tensor]:
-    """Every file's piano roll ``(frames, 88)`` from its notes alone, to the end of its last note."""
-    rate = 1 / model.hop_seconds
-    return [torch.from_numpy(piano_roll([Note(int(p), s, d) for p, s, d in rows], rate, int(np.ceil((rows[:, 1] + rows[:, 2]).max(initial=0) * rate)) + 1))
-            for rows in notes]
-
-
 def language_batch(rolls: list[torch.Tensor], size: int, window: int, transpose: int, rng: np.random.Generator) -> torch.Tensor:
     """``(size, window, 88)`` float windows of random pieces at random places, each moved by a random number of semitones."""
     out = torch.zeros(size, window, 88)
