@@ -95,7 +95,8 @@ def random_pieces(tree: Path, pieces: int, seconds: float, seed: int) -> None:
         name = f"{i:03d}-piece{i}.flac"
         sf.write(tree / name, render(notes, 16_000, synth="additive", seconds=seconds), 16_000, subtype="PCM_16")
         listing[name] = [[n.pitch, n.start, n.duration] for n in notes]
-    (tree / "chorales.json").write_text(json.dumps({"sample_rate": 16_000, "files": listing}))
+    scores = {f"piece{i}": notes for i, notes in enumerate(listing.values())} | {"unrendered": [[60, 0.0, 1.0], [64, 1.0, 1.0]]}
+    (tree / "chorales.json").write_text(json.dumps({"sample_rate": 16_000, "files": listing, "scores": scores}))
 
 
 @pytest.fixture(scope="session")  # trained once per worker: its tests are one xdist_group
@@ -145,5 +146,11 @@ def test_the_train_command_holds_out_pieces_and_refuses_a_corpus_without_notes(t
     assert main(["train", "transcriber", "chorales", "--out", str(tmp_path / "run"), "--steps", "1"]) == 0
     config = read_run_config(tmp_path / "run")[0]
     assert config.kind == "transcriber" and config.groups == ("piece",) and config.held_out == 0.15
+    from wavecraft.corpus import open_corpus
+    from wavecraft.train.data import training_data
+
+    data = training_data(open_corpus("chorales"), config)
+    held = {Path(path).stem.split("-")[1] for path in data.held_out.paths}
+    assert len(data.scores) == 14 + 1 - len(held) and [60, 0, 1] in data.scores[-1].tolist()  # every score but the held-out pieces'
     assert_refused({"another rate": ["train", "transcriber", f"folder:{sound_folder}", "--sr", "8000", "--out", str(tmp_path / "r1")],
                     "no chorales.json": ["train", "transcriber", f"folder:{sound_folder}", "--out", str(tmp_path / "r2")]}, capsys)

@@ -8,7 +8,8 @@ renders the first :data:`AUDIO_PIECES` of them on a piano (General-MIDI
 program 0, TimGM6mb soundfont) at 120 beats a minute into 16 kHz files
 ``NNN-PIECE.flac``, label and tag ``piece`` the piece (so a run holds out
 whole pieces); ``chorales.json`` beside them holds every file's notes in
-seconds. Bach's music is in the public domain; the encodings are music21's
+seconds, and every chorale's (``scores``: the symbolic side, for a
+musical language model, rendered or not). Bach's music is in the public domain; the encodings are music21's
 corpus (BSD-3-Clause).
 """
 
@@ -84,5 +85,7 @@ def build(tree: Path, *, pieces: int = AUDIO_PIECES, synth: str = "soundfont") -
             name = f"{i:03d}-{piece}.flac"
             sf.write(tmp / name, 0.9 * audio / max(float(np.abs(audio).max()), 1e-9), SAMPLE_RATE, subtype="PCM_16")
             listing[name] = [[n.pitch, n.start, n.duration] for n in notes]
-        (tmp / LISTING).write_text(json.dumps({"sample_rate": SAMPLE_RATE, "quarter_seconds": QUARTER, "files": listing}) + "\n")
+        everything = {piece: [[n.pitch, n.start, n.duration] for n in chorale_notes(score)] for piece, score in scores.items()}
+        (tmp / LISTING).write_text(json.dumps({"sample_rate": SAMPLE_RATE, "quarter_seconds": QUARTER, "files": listing,
+                                               "scores": everything}) + "\n")
     return tree

@@ -140,6 +140,9 @@ class TrainingData:
         (a TDNN's tokens).
     notes, held_out_notes : list of np.ndarray
         Each file's notes as rows ``(MIDI pitch, start, duration)`` in seconds, in the samplers' order (a transcriber's targets).
+    scores : list of np.ndarray
+        The notes of every piece of the corpus's listing (``scores``) but the held-out files' pieces, rendered or not: what a
+        transcriber's language model learns from (empty: the listing has no scores).
     """
 
     sampler: SliceSampler
@@ -153,6 +156,7 @@ class TrainingData:
     held_out_segments: list[np.ndarray] = field(default_factory=list)
     notes: list[np.ndarray] = field(default_factory=list)
     held_out_notes: list[np.ndarray] = field(default_factory=list)
+    scores: list[np.ndarray] = field(default_factory=list)
 
 
 def split_files(corpus: Corpus, config: TrainConfig) -> tuple[Corpus, Corpus | None]:
@@ -225,10 +229,17 @@ def training_data(corpus: Corpus, config: TrainConfig, *, rank: int = 0) -> Trai
     if config.kind == "tdnn":
         segments = tuple(phoneme_segments(c, s, config.model.phonemes, config.sample_rate) if s else []
                          for c, s in ((train_files, sampler), (held_out_files, held_out)))
-    notes = ([], [])
+    notes, scores = ([], []), []
     if config.kind == "transcriber":
         notes = tuple(file_notes(c, s) if s else [] for c, s in ((train_files, sampler), (held_out_files, held_out)))
-    return TrainingData(sampler, held_out, noise, held_out_noise, *targets, phrases, *segments, *notes)
+        scores = score_notes(corpus, {e.label for e in held_out_files or ()})
+    return TrainingData(sampler, held_out, noise, held_out_noise, *targets, phrases, *segments, *notes, scores)
+
+
+def score_notes(corpus: Corpus, held_out: set[str]) -> list[np.ndarray]:
+    """The notes ``(pitch, start, duration)`` of every piece in the corpus's ``chorales.json`` ``scores`` but those ``held_out``."""
+    scores = json.loads((corpus.root / chorales.LISTING).read_text()).get("scores", {})
+    return [np.array(notes, float).reshape(-1, 3) for piece, notes in scores.items() if piece not in held_out]
 
 
 def file_notes(corpus: Corpus, sampler: SliceSampler) -> list[np.ndarray]:

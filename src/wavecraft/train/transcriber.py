@@ -2,8 +2,9 @@
 
 Before the first step every file's log-CQT (:func:`~wavecraft.models.transcriber.cqt_features`) and piano roll are computed once.
 Each step takes one Adam step of the acoustic model on the binary cross-entropy of ``batch_size`` random frames of the training
-files, and one of the language model on ``batch_size`` random windows of ``window`` frames of the training files' piano rolls, each
-moved by a random number of semitones up to ``transpose`` either way (keys moved past the keyboard's ends are dropped). The metric
+files, and one of the language model on ``batch_size`` random windows of ``window`` frames of piano rolls, each moved by a random
+number of semitones up to ``transpose`` either way (keys moved past the keyboard's ends are dropped): the rolls of every score the
+corpus lists whose audio is not held out (on ``chorales``: every chorale but the held-out ones), else of the training files. The metric
 that picks ``checkpoints/best`` is 1 - the frame-level F1 of the acoustic model alone on the held-out pieces.
 """
 
@@ -36,6 +37,7 @@ class TranscriberTrainer(Trainer):
         self.held_out_features, self.held_out_rolls = pieces(*held, config.model, config.sample_rate)
         self.frames = torch.cat([with_context(f, config.model.context) for f in self.features])
         self.frame_rolls = torch.cat(self.rolls)
+        self.language_rolls = note_rolls(data.scores, config.model) if data.scores else self.rolls
 
     def step_flops(self) -> float:
         """Both models' multiply-adds, forward and backward: the acoustic model's layers per frame, the GRU's per window frame."""
@@ -52,7 +54,7 @@ class TranscriberTrainer(Trainer):
             acoustic_loss = nn.functional.binary_cross_entropy_with_logits(self.acoustic(self.frames[frames].to(self.device)),
                                                                            self.frame_rolls[frames].float().to(self.device))
         acoustic_norm = self.update("acoustic", acoustic_loss)
-        windows = language_batch(self.rolls, self.config.batch_size, m.window, m.transpose, rng).to(self.device)
+        windows = language_batch(self.language_rolls, self.config.batch_size, m.window, m.transpose, rng).to(self.device)
         with self.autocast():
             language_loss = nn.functional.binary_cross_entropy_with_logits(self.language(windows), windows)
         language_norm = self.update("language", language_loss)
@@ -77,6 +79,13 @@ def pieces(sampler: SliceSampler, notes: list[np.ndarray], model: TranscriberCon
         features.append(torch.from_numpy(cqt))
         rolls.append(torch.from_numpy(piano_roll([Note(int(p), s, d) for p, s, d in rows], 1 / model.hop_seconds, len(cqt))))
     return features, rolls
+
+
+def note_rolls(notes: list[np.ndarray], model: TranscriberConfig) -> list[torch.Tensor]:
+    """Each piece's piano roll ``(frames, 88)`` from its notes alone, to the end of its last note."""
+    rate = 1 / model.hop_seconds
+    return [torch.from_numpy(piano_roll([Note(int(p), s, d) for p, s, d in rows], rate, int(np.ceil((rows[:, 1] + rows[:, 2]).max(initial=0) * rate)) + 1))
+            for rows in notes]
 
 
 def language_batch(rolls: list[torch.Tensor], size: int, window: int, transpose: int, rng: np.random.Generator) -> torch.Tensor:
