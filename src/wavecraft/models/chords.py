@@ -67,6 +67,11 @@ class ChordConfig:
             raise InvalidParameterError(f"roots are pitch classes C, C#, ... B, not {' '.join(sorted(unknown)) or 'none'}")
 
     @property
+    def labels(self) -> tuple[str, ...]:
+        """Its outputs' names: the 25 labels."""
+        return LABELS
+
+    @property
     def classes(self) -> int:
         """Outputs: the 25 labels."""
         return len(LABELS)

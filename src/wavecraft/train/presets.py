@@ -166,7 +166,8 @@ def preset(kind: str, name: str, *, conditional: str = "none", labels: tuple[str
         if kind in ("vae", "frames", "wavenet"):
             raise InvalidParameterError(f"the {kind} model is unconditional")
         model = replace(model, conditional=conditional, classes=len(labels))
-    return TrainConfig(model=model, labels=tuple(labels), **(training_settings(kind, name, model) | changes))
+    labels = tuple(labels) or getattr(model, "labels", ())  # a model of fixed classes (the chord recogniser's) names them itself
+    return TrainConfig(model=model, labels=labels, **(training_settings(kind, name, model) | changes))
 
 
 def _changed(model: ModelConfig, changes: dict) -> ModelConfig:
