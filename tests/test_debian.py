@@ -17,7 +17,7 @@ import pytest
 
 from wavecraft.cli import main
 from wavecraft.corpus import open_corpus
-from wavecraft.corpus.debian import fetch_packages
+from wavecraft.debian import fetch_packages
 from wavecraft.errors import FetchError
 
 from conftest import tone, write_wav

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from wavecraft.corpus import debian
+from wavecraft import debian
 from wavecraft.errors import FetchError, InvalidParameterError
 
 #: espeak-ng and every library it needs that a bare Debian 12 lacks (libpcaudio's PulseAudio client and what that links)

@@ -11,8 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from wavecraft import debian
 from wavecraft.cache import cache_dir
-from wavecraft.corpus import debian
 from wavecraft.corpus.corpus import Corpus
 from wavecraft.corpus.drums import drum_labeller
 from wavecraft.corpus.manifest import Labeller, refresh

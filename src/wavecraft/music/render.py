@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+from wavecraft import debian
 from wavecraft.audio import resample
-from wavecraft.corpus import debian
 from wavecraft.errors import FetchError, InvalidParameterError
 from wavecraft.music.notes import Note, midi_file
 
