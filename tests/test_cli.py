@@ -23,7 +23,7 @@ COMMANDS = [
     ["vocoder"], ["vocoder", "train"], ["vocoder", "run"], ["vocoder", "evaluate"], ["vocode"],
     ["classifier"], ["classifier", "train"], ["classifier", "eval"], ["probe"],
     ["train"], ["train", "gan"], ["train", "vae"], ["train", "translate"], ["train", "frames"], ["train", "wavenet"], ["train", "recogniser"],
-    ["train", "seq2seq"], ["train", "tts"], ["train", "tdnn"], ["train", "chords"], ["listen"], ["features"], ["render"],
+    ["train", "seq2seq"], ["train", "tts"], ["train", "tdnn"], ["train", "chords"], ["listen"], ["features"], ["render"], ["manifold"],
     ["generate"], ["continue"], ["interpolate"], ["export"], ["evaluate"], ["enhance"], ["upsample"], ["speak"], ["recognise"],
     ["audio"], ["audio", "info"], ["audio", "convert"],
 ]

@@ -37,6 +37,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "features": ("features", "DFT, MFCC, PCA, ICA and deep-belief-network features of a labelled corpus, each judged by an SVM and t-SNE"),
     "listen": ("listen", "score a recogniser run (tdnn, chords, transcriber) on its held-out data beside its engineered baseline; writes an HTML page"),
     "recognise": ("recognise", "the phonemes a recogniser run hears in audio files (greedy or beam-search CTC decoding)"),
+    "manifold": ("manifold", "Bach's four-note melodies as points of [0, 1]^4 beside twelve-tone rows and random melodies: a density, a map"),
     "render": ("render", "a MIDI file, a score or a chorale as audio, through fluidsynth and a General-MIDI soundfont"),
     "audio": ("audio", "inspect and convert audio files"),
 }
