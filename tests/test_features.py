@@ -69,3 +69,18 @@ def test_the_command_scores_every_feature_set_and_saves_what_it_learned(tmp_path
     assert "dbn" in capsys.readouterr().out
     assert_refused({"an unknown set": ["features", f"folder:{tmp_path / 'sounds'}", "--sets", "dft,chroma", "--out", str(tmp_path / "o2")],
                     "an existing --out": ["features", f"folder:{tmp_path / 'sounds'}", "--out", str(out)]}, capsys)
+
+
+def test_instruments_are_held_out_within_every_family(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from wavecraft.corpus import open_corpus
+    from wavecraft.corpus.instruments import FAMILIES, build
+    from wavecraft.corpus.rendered import rendered_dir
+    from wavecraft.train.classifier import clip_dataset
+
+    monkeypatch.setenv("WAVECRAFT_CACHE", str(tmp_path))
+    families = {name: FAMILIES[name] for name in ("piano", "bass", "pipe")}
+    build(rendered_dir("instruments") / "tree", families=families, programs=2, per_program=3, synth="additive", seconds=0.5)
+    train, test = clip_dataset(open_corpus("instruments"), 16_000, 0.5, held_out=0.5, group="program")
+    for part in (train, test):  # every family on both sides, no program on both
+        assert sorted(set(part.labels.tolist())) == [0, 1, 2] and len(part) == 9
+    assert not {f.split("/")[1][:3] for f in train.files} & {f.split("/")[1][:3] for f in test.files}

@@ -67,13 +67,23 @@ def clip_dataset(
     """Training and held-out clips of a corpus, split by ``group`` (default :func:`default_group`).
 
     ``names`` fixes the classes and their order (default: every label but
-    :data:`CATCH_ALL`, sorted); files with other labels are left out.
+    :data:`CATCH_ALL`, sorted); files with other labels are left out. Where
+    every group lies within one class (programs within instrument families),
+    each class is split on its own, so that every class is on both sides.
     """
     names = tuple(names) if names else class_names(corpus)
     kept = corpus.subset(lambda e: e.label in names)
     if len(names) < 2 or len(kept) == 0:
         raise InvalidParameterError(f"{corpus.name} needs files of at least two labels to train a classifier; has {names}")
-    train, test = split_by_file(kept, held_out, seed, group=group if group is not None else default_group(kept), weight="files")
+    group = group if group is not None else default_group(kept)
+    classes_of = {}
+    for e in kept:
+        classes_of.setdefault(e.tags.get(group, e.path) if group else e.path, set()).add(e.label)
+    if group and all(len(labels) == 1 for labels in classes_of.values()):
+        parts = [split_by_file(kept.subset(lambda e, name=name: e.label == name), held_out, seed, group=group, weight="files") for name in names]
+        train, test = (sorted((e for part in parts for e in part[side]), key=lambda e: e.path) for side in (0, 1))
+    else:
+        train, test = split_by_file(kept, held_out, seed, group=group, weight="files")
     clips = _cached_clips(kept, sample_rate, seconds)
     return tuple(_gather(clips, entries, names) for entries in (train, test))
 
