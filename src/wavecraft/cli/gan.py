@@ -21,7 +21,10 @@ from wavecraft.errors import InvalidParameterError
 from wavecraft.inference import FrameModel, Generator, WaveNetModel, load_classifier, load_generator
 from wavecraft.metrics import different_bins, frechet_distance, inception_score, nearest_distances
 from wavecraft.models import classify
+from wavecraft.music.generation import generated_pieces, write_pieces
+from wavecraft.music.render import SYNTHS
 from wavecraft.summary import summary_json
+from wavecraft.train.checkpoints import read_run_config
 from wavecraft.train.data import SliceSampler
 
 #: export formats -> file suffix
@@ -43,7 +46,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     options.shared(generate, out="folder of WAVs and sheet.png", seeds="the latent vectors", force="replace --out")
     generate.add_argument("--label", default=None, help="class of a conditional run (default: the classes in turn)")
     generate.add_argument("--checkpoint", default=None, help="a checkpoint name such as step-0000500 or best (default the latest)")
-    _length_arguments(generate, "frames and WaveNet runs: seconds per clip (default one training window)")
+    _length_arguments(generate, "frames and WaveNet runs: seconds per clip (default one training window); melody runs: per piece (default 32)")
+    generate.add_argument("--synth", choices=SYNTHS, default="soundfont", help="melody runs: how the pieces' WAVs are rendered (default soundfont)")
     generate.set_defaults(run=run_generate)
 
     cont = commands.add_parser("continue", help=summary("continue"))
@@ -92,7 +96,16 @@ def _length_arguments(parser: argparse.ArgumentParser, seconds: str, default: fl
 
 
 def run_generate(args: argparse.Namespace) -> int:
-    """Write ``n`` generated clips and a sheet of their spectrograms."""
+    """Write ``n`` generated clips and a sheet of their spectrograms (a melody run: pieces as MIDI and WAV, and their statistics)."""
+    if read_run_config(args.run_dir)[0].kind == "melody":
+        check_writable(args.out, args.force)
+        pieces, facts = generated_pieces(args.run_dir, args.checkpoint, args.n, args.seconds or 32.0, args.seed, args.temperature)
+        statistics = write_pieces(pieces, facts, args.out, synth=args.synth, force=args.force)["statistics"]
+        print(f"wrote {args.n} pieces (MIDI and WAV) from {facts['checkpoint']} to {args.out}")
+        if statistics:
+            print(format_table(["statistic", "held-out pieces", "generated"],
+                               [[k, statistics["real"][k], statistics["generated"][k]] for k in statistics["real"]]))
+        return 0
     model = load_generator(args.run_dir, args.checkpoint)
     stepwise = isinstance(model, STEPWISE)
     if not stepwise and (args.seconds is not None or args.temperature != 1.0):

@@ -12,17 +12,21 @@ from wavecraft.bases.basis import Basis
 from wavecraft.cli import options
 from wavecraft.cli.commands import summary
 from wavecraft.corpus import Corpus, open_corpus
+from wavecraft.corpus.manifest import Manifest
 from wavecraft.corpus.phonemes import HELD_OUT_TAGS, transcripts
+from wavecraft.corpus.rendered import rendered_dir
 from wavecraft.errors import InvalidParameterError
 from wavecraft.inference import load_run
 from wavecraft.models.chords import HEADS
 from wavecraft.models.conditioning import CONDITIONALS
 from wavecraft.models.frames import DISTRIBUTIONS, OBJECTIVES
 from wavecraft.models.frontends import FRONTENDS
+from wavecraft.models.melody import MELODY_MODELS, VOICE_SETS
 from wavecraft.models.speechgan import SPEECH_GAN_MODELS
 from wavecraft.models.tts import TTS_MODELS
 from wavecraft.models.wavenet import CONDITIONS, OUTPUTS
 from wavecraft.music.chords import LABELS
+from wavecraft.music.scores import COLLECTIONS
 from wavecraft.train.checkpoints import read_run_config
 from wavecraft.train.classifier import class_names
 from wavecraft.train.config import LOSSES, TrainConfig
@@ -129,6 +133,11 @@ def register(commands: argparse._SubParsersAction) -> None:
                              "(default plain)")
     chords.add_argument("--roots", type=options.names, default=None,
                         help="comma-separated roots of the major and minor chords to train on, e.g. C,F,G (default all 12)")
+    melody = sub.add_parser("melody", help="train a language model of scores (the maximum-likelihood LSTM) on a collection: the soprano "
+                                           "lines or the four voices of the chorales (wavecraft generate RUN writes MIDI and WAV)")
+    _training_arguments(melody)
+    melody.add_argument("--model", choices=MELODY_MODELS, default="lstm", help="the model (default lstm)")
+    melody.add_argument("--voices", choices=list(VOICE_SETS), default="soprano", help="soprano: the top line; all: the four voices (default soprano)")
     transcriber = sub.add_parser("transcriber", help="train a piano transcriber on the chorales corpus: a frame-level acoustic model on "
                                                      "the CQT and an RNN musical language model on the piano rolls (wavecraft listen RUN "
                                                      "decodes with and without it)")
@@ -161,7 +170,7 @@ def run_train(args: argparse.Namespace) -> int:
         raise InvalidParameterError("--resume continues a run and --force replaces it; choose one")
     torch.set_num_threads(args.threads or threads_per_process())
     # under torchrun: rank 0 opens the corpus first (it may generate or fetch it), the others then find it
-    corpus = main_first(lambda: open_corpus(args.corpus), join(default_device()))
+    corpus = main_first(lambda: open_corpus(args.corpus), join(default_device())) if args.train_command != "melody" else scores(args.corpus)
     config = read_run_config(args.out)[0] if args.resume else _config(args, corpus)
     schedule = Schedule(args.steps, args.minutes, args.checkpoint_every, args.checkpoint_minutes, args.keep)
     trainer = train_run(corpus, args.out, config, schedule, resume=args.resume, force=args.force)
@@ -196,6 +205,9 @@ def _config(args: argparse.Namespace, corpus: Corpus) -> TrainConfig:
         return _tdnn_config(args, corpus, changes)
     if args.train_command == "chords":
         return _chords_config(args, corpus, changes)
+    if args.train_command == "melody":
+        return preset("melody", args.preset, model_changes={"model": args.model, "collection": args.corpus, "voices": VOICE_SETS[args.voices]},
+                      **changes)
     if args.train_command == "transcriber":
         if args.sr != 16_000:
             raise InvalidParameterError(f"train transcriber at 16000 Hz (its CQT's hop of 32 ms is 512 samples there), not --sr {args.sr}")
@@ -257,6 +269,13 @@ def _chords_config(args: argparse.Namespace, corpus: Corpus, changes: dict) -> T
         raise InvalidParameterError(f"{args.corpus} has no file labelled with a major or minor chord (C:maj ... B:min): use the chords corpus")
     model = {"head": args.head} | ({"roots": args.roots} if args.roots else {})
     return preset("chords", args.preset, labels=LABELS, model_changes=model, groups=_tags(corpus, ("program",)), **changes)
+
+
+def scores(collection: str) -> Corpus:
+    """A collection of scores as the corpus of a melody run: no audio, its name (the run's provenance); refused unless it is known."""
+    if collection not in COLLECTIONS:
+        raise InvalidParameterError(f"train melody learns a collection of scores ({', '.join(COLLECTIONS)}), not {collection!r}")
+    return Corpus(Manifest(collection, rendered_dir(collection), []))
 
 
 def _inventory(corpus: Corpus) -> tuple[str, ...]:

@@ -8,6 +8,7 @@ from wavecraft.configs import from_dict, to_dict
 from wavecraft.errors import InvalidParameterError
 from wavecraft.models.chords import ChordConfig
 from wavecraft.models.frames import FrameConfig
+from wavecraft.models.melody import MelodyConfig
 from wavecraft.models.recogniser import RecogniserConfig
 from wavecraft.models.seq2seq import Seq2SeqConfig
 from wavecraft.models.specgan import SpecGANConfig
@@ -24,9 +25,11 @@ from wavecraft.translate.config import TranslationConfig
 LOSSES = ("wgan-gp", "hinge", "lsgan", "nonsaturating")
 MODEL_KINDS = {"wavegan": WaveGANConfig, "specgan": SpecGANConfig, "vae": VAEConfig, "translate": TranslationConfig, "frames": FrameConfig,
                "wavenet": WaveNetConfig, "recogniser": RecogniserConfig, "tts": TTSConfig, "seq2seq": Seq2SeqConfig, "tts-gan": SpeechGANConfig,
-               "tdnn": TDNNConfig, "chords": ChordConfig, "transcriber": TranscriberConfig}
+               "tdnn": TDNNConfig, "chords": ChordConfig, "transcriber": TranscriberConfig,
+               "melody": MelodyConfig}
 ModelConfig = (WaveGANConfig | SpecGANConfig | VAEConfig | TranslationConfig | FrameConfig | WaveNetConfig | RecogniserConfig | TTSConfig
-               | Seq2SeqConfig | SpeechGANConfig | TDNNConfig | ChordConfig | TranscriberConfig)
+               | Seq2SeqConfig | SpeechGANConfig | TDNNConfig | ChordConfig | TranscriberConfig
+               | MelodyConfig)
 
 
 @dataclass(frozen=True)
@@ -36,7 +39,7 @@ class TrainConfig:
     Attributes
     ----------
     model : WaveGANConfig, SpecGANConfig, VAEConfig, TranslationConfig, FrameConfig, WaveNetConfig, RecogniserConfig, TTSConfig,
-            Seq2SeqConfig, SpeechGANConfig, TDNNConfig, ChordConfig or TranscriberConfig
+            Seq2SeqConfig, SpeechGANConfig, TDNNConfig, ChordConfig, TranscriberConfig or MelodyConfig
         The architecture; its type is the run's kind.
     sample_rate, batch_size : int
         Rate of the clips and clips per batch (per process when distributed).
@@ -60,7 +63,7 @@ class TrainConfig:
         (:func:`~wavecraft.train.precision.resolve_precision`).
     held_out : float
         Fraction of the corpus's files kept out of training to score checkpoints on (translation, WaveNet, recogniser, TTS, seq2seq,
-        TDNN, chords, transcriber).
+        TDNN, chords, transcriber; a melody model holds out pieces).
     groups : tuple of str
         Tags whose values are held out whole, each tag split on its own (``text``: no held-out text is
         trained on; ``text`` and ``voice``: the held-out files are held-out texts in held-out voices, the
@@ -104,7 +107,7 @@ class TrainConfig:
     @property
     def kind(self) -> str:
         """``wavegan``, ``specgan``, ``vae``, ``translate``, ``frames``, ``wavenet``, ``recogniser``, ``tts``, ``seq2seq``, ``tts-gan``,
-        ``tdnn``, ``chords`` or ``transcriber``."""
+        ``tdnn``, ``chords``, ``transcriber`` or ``melody``."""
         return next(name for name, cls in MODEL_KINDS.items() if isinstance(self.model, cls))
 
     @property

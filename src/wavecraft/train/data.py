@@ -123,10 +123,10 @@ class TrainingData:
 
     Attributes
     ----------
-    sampler : SliceSampler
-        The training clips; its random state is saved in every checkpoint.
-    held_out : SliceSampler or None
-        Clips of the held-out files (scored, never learned from).
+    sampler : SliceSampler or ScoreSampler
+        The training clips (a language model of scores: its pieces); its random state is saved in every checkpoint.
+    held_out : SliceSampler, ScoreSampler or None
+        Clips of the held-out files (pieces), scored, never learned from.
     noise, held_out_noise : dict of str to NoiseBank
         Recorded noise of an enhancement task, by corpus name, from the noise corpus's training and held-out files.
     transcripts, held_out_transcripts : list of list of int
@@ -145,8 +145,8 @@ class TrainingData:
         transcriber's language model learns from (empty: the listing has no scores).
     """
 
-    sampler: SliceSampler
-    held_out: SliceSampler | None = None
+    sampler: SliceSampler | ScoreSampler
+    held_out: SliceSampler | ScoreSampler | None = None
     noise: dict[str, NoiseBank] = field(default_factory=dict)
     held_out_noise: dict[str, NoiseBank] = field(default_factory=dict)
     transcripts: list[list[int]] = field(default_factory=list)
@@ -202,6 +202,8 @@ def phoneme_targets(corpus: Corpus, sampler: SliceSampler, phonemes: tuple[str, 
 
 def training_data(corpus: Corpus, config: TrainConfig, *, rank: int = 0) -> TrainingData:
     """Everything a run of ``config`` on ``corpus`` reads: samplers of its training and held-out files, and its noise banks."""
+    if config.kind == "melody":
+        return melody_data(corpus, config, rank)
     train_files, held_out_files = split_files(corpus, config)
     sampler = SliceSampler(train_files, config.sample_rate, config.length, config.normalize, config.seed, config.labels, config.labelled,
                            rank, config.channels)
@@ -298,3 +300,50 @@ def phrase_targets(model: Seq2SeqConfig, held_out: set[str]) -> list[list[int]]:
     known = {p: i for i, p in enumerate(model.phonemes)}
     return [[known[p] for p in said] for text, said in phrase_phonemes().items()
             if text not in held_out and 0 < len(said) <= model.longest and all(p in known for p in said)]
+
+
+class ScoreSampler:
+    """Token sequences of pieces (:mod:`wavecraft.music.tokens`), each moved by every shift up to ``transpose``, and the draws' random state.
+
+    Parameters
+    ----------
+    scores : list of Score
+        The pieces (those whose notes leave the grid or its range are left out).
+    voices : tuple of str
+        The voices, interleaved step by step.
+    transpose : int
+        Every piece is also kept moved by each shift up to this many semitones either way.
+    seed, rank : int
+        Seed the draws.
+    """
+
+    def __init__(self, scores: list, voices: tuple[str, ...], transpose: int, seed: int, rank: int = 0) -> None:
+        from wavecraft.music.tokens import encode
+
+        self.voices = voices
+        self.sequences = [t for s in scores for k in range(-transpose, transpose + 1) if (t := encode(s.transposed(k), voices)) is not None]
+        self.pieces = [t for s in scores if (t := encode(s, voices)) is not None]
+        if not self.pieces:
+            raise InvalidParameterError("no piece fits the grid and the range of the melody models")
+        self.rng = np.random.default_rng([seed, rank])
+
+    def batch(self, size: int, steps: int) -> torch.Tensor:
+        """``(size, (steps + 1) * voices)`` tokens: ``steps + 1`` whole steps of random pieces from random steps (short ones padded with rests)."""
+        width = len(self.voices)
+        out = torch.zeros(size, (steps + 1) * width, dtype=torch.long)
+        for row in range(size):
+            sequence = self.sequences[int(self.rng.integers(len(self.sequences)))]
+            first = int(self.rng.integers(max(len(sequence) // width - steps - 1, 0) + 1)) * width
+            window = sequence[first : first + (steps + 1) * width]
+            out[row, : len(window)] = torch.from_numpy(window)
+        return out
+
+
+def melody_data(corpus: Corpus, config: TrainConfig, rank: int = 0) -> TrainingData:
+    """A language model's pieces: the training and held-out pieces of its collection (split by piece), as token sequences."""
+    from wavecraft.music.scores import open_scores, split_pieces
+
+    model = config.model
+    train, held_out = split_pieces(open_scores(model.collection), config.held_out)
+    return TrainingData(ScoreSampler(train, model.voices, model.transpose, config.seed, rank),
+                        ScoreSampler(held_out, model.voices, 0, config.seed) if held_out else None)

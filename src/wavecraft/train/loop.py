@@ -37,6 +37,7 @@ from wavecraft.train.data import TrainingData, training_data
 from wavecraft.train.distributed import World, any_rank, barrier, join, leave, replica_spread
 from wavecraft.train.frames import FrameTrainer
 from wavecraft.train.gan import GANTrainer
+from wavecraft.train.melody import MelodyTrainer
 from wavecraft.train.precision import resolve_precision
 from wavecraft.train.recogniser import RecogniserTrainer
 from wavecraft.train.seq2seq import Seq2SeqTrainer
@@ -54,7 +55,8 @@ from wavecraft.train.wavenet import WaveNetTrainer
 TRAINERS: dict[str, type[Trainer]] = {"wavegan": GANTrainer, "specgan": GANTrainer, "vae": VAETrainer, "translate": TranslationTrainer,
                                       "frames": FrameTrainer, "wavenet": WaveNetTrainer, "recogniser": RecogniserTrainer,
                                       "tts": TTSTrainer, "seq2seq": Seq2SeqTrainer, "tts-gan": SpeechGANTrainer, "tdnn": TDNNTrainer,
-                                      "chords": ChordTrainer, "transcriber": TranscriberTrainer}
+                                      "chords": ChordTrainer, "transcriber": TranscriberTrainer,
+                                      "melody": MelodyTrainer}
 
 
 @dataclass(frozen=True)

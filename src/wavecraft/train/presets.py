@@ -18,6 +18,7 @@ from dataclasses import replace
 from wavecraft.errors import InvalidParameterError
 from wavecraft.models.chords import ChordConfig
 from wavecraft.models.frames import FrameConfig
+from wavecraft.models.melody import MelodyConfig
 from wavecraft.models.recogniser import RecogniserConfig
 from wavecraft.models.seq2seq import Seq2SeqConfig
 from wavecraft.models.specgan import SpecGANConfig
@@ -62,6 +63,8 @@ PRESET_MODELS: dict[tuple[str, str], ModelConfig] = {
     ("chords", "small"): ChordConfig(),
     ("transcriber", "paper"): TranscriberConfig(hidden=512, language_hidden=256),
     ("transcriber", "small"): TranscriberConfig(),
+    ("melody", "paper"): MelodyConfig(hidden=512, window=128),
+    ("melody", "small"): MelodyConfig(),
 }
 
 
@@ -81,8 +84,11 @@ def training_settings(kind: str, name: str, model: ModelConfig) -> dict:
     (of the projection discriminator), two discriminator steps per generator step, batch 32 or 16, 10 % held out.
     The TDNN: cross-entropy, Adam 1e-3, β = (0.9, 0.999), batch 64 tokens, 10 % held out. The chord recogniser: cross-entropy,
     Adam 1e-3, β = (0.9, 0.999), batch 32 or 16 clips, 15 % held out. The transcriber: binary cross-entropy for both of its models,
-    Adam 1e-3, β = (0.9, 0.999), batch 64 or 32 (frames, and language-model windows), 15 % of the pieces held out.
+    Adam 1e-3, β = (0.9, 0.999), batch 64 or 32 (frames, and language-model windows), 15 % of the pieces held out. Melody models:
+    cross-entropy, Adam 1e-3, β = (0.9, 0.999), batch 64 or 32 windows, 10 % of the pieces held out.
     """
+    if kind == "melody":
+        return {"batch_size": 64 if name == "paper" else 32, "learning_rate": 1e-3, "betas": (0.9, 0.999), "held_out": 0.1}
     if kind == "transcriber":
         return {"batch_size": 64 if name == "paper" else 32, "learning_rate": 1e-3, "betas": (0.9, 0.999), "held_out": 0.15}
     if kind == "chords":
@@ -121,7 +127,7 @@ def preset(kind: str, name: str, *, conditional: str = "none", labels: tuple[str
 
     Parameters
     ----------
-    kind : {"wavegan", "specgan", "vae", "translate", "frames", "wavenet", "recogniser", "tts", "seq2seq", "tts-gan", "tdnn", "chords", "transcriber"}
+    kind : {"wavegan", "specgan", "vae", "translate", "frames", "wavenet", "recogniser", "tts", "seq2seq", "tts-gan", "tdnn", "chords", "transcriber", "melody"}
         The model.
     name : {"paper", "small"}
         The preset: ``paper`` is d = 64, 16384 samples, batch 64 for the GANs; ``small`` d = 16, 4096 samples,
@@ -136,7 +142,8 @@ def preset(kind: str, name: str, *, conditional: str = "none", labels: tuple[str
         a 256-frame window from 16 frames, 256 channels halving to 64, discriminator convolutions of 128, batch 16; ``paper`` 512, 256, batch 32;
         the TDNN: 16 mel bands, 15 frames, time delays of 3 and 5 frames, 32 first-layer units; ``paper`` Waibel et al.'s 8;
         the chord recogniser: convolutions of 32 channels, batch 16; ``paper`` 64, batch 32; the transcriber: an acoustic model of two
-        layers of 256 on 7 frames, a GRU of 128, batch 32; ``paper`` 512, 256, batch 64).
+        layers of 256 on 7 frames, a GRU of 128, batch 32; ``paper`` 512, 256, batch 64; the melody LSTM: embedding 64, two LSTMs of
+        256, windows of 64 steps, batch 32; ``paper`` 512, 128 steps, batch 64).
     conditional : str, default="none"
         A class-conditional GAN (``cgan``, ``acgan``, ``semi``) on ``labels``; a WaveNet's conditioning
         goes in ``model_changes`` (``condition``; ``classes`` follows ``labels``).
@@ -148,7 +155,8 @@ def preset(kind: str, name: str, *, conditional: str = "none", labels: tuple[str
         model's basis shape (``M``, ``N``, ``hop``, ``window``, ``basis``) and ``objective``, a WaveNet's ``condition``, ``output``,
         ``mels`` and ``hop``, a recogniser's ``phonemes`` and ``frontend``, a TTS model's ``phonemes``, ``mels``, ``hop`` and loss weights,
         a seq2seq autoencoder's ``phonemes`` and ``phrases``, a speech GAN's ``model``, ``seq2seq``, ``seq2seq_run``, ``mels`` and ``hop``,
-        a TDNN's ``phonemes`` and ``channels``, a chord recogniser's ``head`` and ``roots``.
+        a TDNN's ``phonemes`` and ``channels``, a chord recogniser's ``head`` and ``roots``, a melody model's ``model``, ``collection``
+        and ``voices``.
     **changes
         Any other :class:`TrainConfig` field.
 
