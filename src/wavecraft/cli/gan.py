@@ -12,7 +12,7 @@ import torch
 
 from wavecraft import audio
 from wavecraft.analysis.plots import plot_spectrograms
-from wavecraft.atomic import atomic_path, check_writable
+from wavecraft.atomic import atomic_path, check_writable, write_text
 from wavecraft.cli import options
 from wavecraft.cli.commands import summary
 from wavecraft.cli.output import format_table
@@ -21,7 +21,7 @@ from wavecraft.errors import InvalidParameterError
 from wavecraft.inference import FrameModel, Generator, WaveNetModel, load_classifier, load_generator
 from wavecraft.metrics import different_bins, frechet_distance, inception_score, nearest_distances
 from wavecraft.models import classify
-from wavecraft.music.generation import generated_pieces, write_pieces
+from wavecraft.music.generation import evaluate_pieces, generated_pieces, write_pieces
 from wavecraft.music.render import SYNTHS
 from wavecraft.summary import summary_json
 from wavecraft.train.checkpoints import read_run_config
@@ -78,7 +78,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         "evaluate", help=summary("evaluate")
     )
     evaluate.add_argument("run_dir", type=Path, metavar="RUN")
-    evaluate.add_argument("--classifier", type=Path, required=True, metavar="CLF", help="a classifier folder (`classifier train`)")
+    evaluate.add_argument("--classifier", type=Path, default=None, metavar="CLF",
+                          help="a classifier folder (`classifier train`); required for every run but a melody run")
     evaluate.add_argument("-n", type=options.integer(2), default=500, help="clips drawn from each side (default 500)")
     evaluate.add_argument("--bins", type=options.integer(2), default=10, help="k-means bins of NDB/K (default 10)")
     evaluate.add_argument("--checkpoint", default=None, help="a checkpoint name such as step-0000500 or best (default the latest)")
@@ -219,8 +220,28 @@ def _write_clips(model: Generator | FrameModel | WaveNetModel, clips: np.ndarray
         (tmp / "summary.json").write_text(summary_json({**facts, "n": len(clips), "sample_rate": rate}))
 
 
+def _evaluate_melody(args: argparse.Namespace) -> int:
+    """Mogren's statistics, Bach's region and the held-out likelihood of a melody run, printed (and written to ``--json``)."""
+    if args.json:
+        check_writable(args.json, args.force)
+    result = evaluate_pieces(args.run_dir, args.checkpoint, args.n, 32.0, args.seed)
+    statistics = result["statistics"] or {"real": {}, "generated": {}}
+    rows = [[k, statistics["real"][k], statistics["generated"][k]] for k in statistics["real"]]
+    rows += [[f"{k} distance", 0.0, statistics[f"{k}_distance"]] for k in ("pitch_class", "interval") if f"{k}_distance" in statistics]
+    rows += [["inside Bach's region", result["inside_bach_region"]["held_out"], result["inside_bach_region"]["generated"]]]
+    print(format_table(["statistic", "held-out pieces", "generated"], rows))
+    print(f"held-out negative log-likelihood: {result['held_out_nll']:.4f} nats a token")
+    if args.json:
+        write_text(args.json, summary_json(result), force=args.force)
+    return 0
+
+
 def run_evaluate(args: argparse.Namespace) -> int:
-    """Score generated clips and two independent draws of real ones with the same classifier."""
+    """Score generated clips and two independent draws of real ones with the same classifier (a melody run: Mogren's evaluation)."""
+    if read_run_config(args.run_dir)[0].kind == "melody":
+        return _evaluate_melody(args)
+    if args.classifier is None:
+        raise InvalidParameterError(f"evaluate {args.run_dir} needs --classifier: a classifier folder (wavecraft classifier train)")
     if args.n < max(20, 2 * args.bins):
         raise InvalidParameterError("-n must be at least 20 (10 splits of the inception score) and twice --bins")
     if args.json:

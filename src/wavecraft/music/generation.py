@@ -59,3 +59,27 @@ def write_pieces(pieces: list[Score], facts: dict, out: Path, *, synth: str = "s
             audio.save(tmp / f"{piece.name}.wav", 0.9 * signal / peak if peak > 0 else signal, SAMPLE_RATE)
         (tmp / "summary.json").write_text(summary_json(summary))
     return summary
+
+
+def evaluate_pieces(run: Path, checkpoint: str | None, count: int, seconds: float, seed: int) -> dict:
+    """Mogren's evaluation of a melody run: the statistics of ``count`` generated pieces beside the held-out pieces', the share of their
+    top voices' four-note melodies inside Bach's region (:mod:`wavecraft.music.manifold`, fitted on the training pieces) beside the
+    held-out pieces' share, and the held-out pieces' negative log-likelihood per token under the model."""
+    from wavecraft.music.manifold import BachRegion, soprano_melodies
+    from wavecraft.music.tokens import encode
+    from wavecraft.train.melody import negative_log_likelihood
+
+    pieces, facts = generated_pieces(run, checkpoint, count, seconds, seed)
+    config, _, folder = load_run(run, checkpoint, "melody", "a melody run")
+    network = MelodyLSTM(config.model)
+    load_networks(folder / WEIGHTS, {"melody": network})
+    train, held_out = split_pieces(open_scores(config.model.collection), config.held_out)
+    voices = config.model.voices
+    real = [Score(s.name, {v: s.voices[v] for v in voices}) for s in held_out]
+    made = [p for p in pieces if len(next(iter(p.voices.values()))) >= 4]
+    region = BachRegion.fit(soprano_melodies(train), soprano_melodies(held_out), seed)
+    tokens = [t for s in held_out if (t := encode(s, voices)) is not None]
+    return {**facts, "n": len(pieces), "statistics": compare(real, made) if made else None,
+            "inside_bach_region": {"held_out": round(region.inside(soprano_melodies(real)), 4),
+                                   "generated": round(region.inside(soprano_melodies(made)), 4) if made else None},
+            "held_out_nll": round(negative_log_likelihood(network, tokens), 4)}
