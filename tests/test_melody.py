@@ -47,7 +47,7 @@ def motif_scores(count: int) -> dict:
 
 @pytest.fixture(scope="session")  # trained once per worker: its tests are one xdist_group
 def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    from wavecraft.cli.train import scores
+    from wavecraft.music.scores import collection_corpus
     from wavecraft.train.loop import Schedule, train_run
     from wavecraft.train.presets import preset
 
@@ -59,7 +59,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
         torch.set_num_threads(1)
         config = preset("melody", "small", model_changes={"hidden": 64, "layers": 1, "window": 16, "transpose": 0}, held_out=0.2,
                         learning_rate=3e-3)
-        train_run(scores("chorales"), folder / "run", config, Schedule(steps=300, checkpoint_every=150))
+        train_run(collection_corpus("chorales"), folder / "run", config, Schedule(steps=300, checkpoint_every=150))
     return folder, folder / "run"
 
 

@@ -12,9 +12,7 @@ from wavecraft.bases.basis import Basis
 from wavecraft.cli import options
 from wavecraft.cli.commands import summary
 from wavecraft.corpus import Corpus, open_corpus
-from wavecraft.corpus.manifest import Manifest
 from wavecraft.corpus.phonemes import HELD_OUT_TAGS, transcripts
-from wavecraft.corpus.rendered import rendered_dir
 from wavecraft.errors import InvalidParameterError
 from wavecraft.inference import load_run
 from wavecraft.models.chords import HEADS
@@ -26,7 +24,7 @@ from wavecraft.models.speechgan import SPEECH_GAN_MODELS
 from wavecraft.models.tts import TTS_MODELS
 from wavecraft.models.wavenet import CONDITIONS, OUTPUTS
 from wavecraft.music.chords import LABELS
-from wavecraft.music.scores import COLLECTIONS
+from wavecraft.music.scores import collection_corpus
 from wavecraft.train.checkpoints import read_run_config
 from wavecraft.train.classifier import class_names
 from wavecraft.train.config import LOSSES, TrainConfig
@@ -170,7 +168,7 @@ def run_train(args: argparse.Namespace) -> int:
         raise InvalidParameterError("--resume continues a run and --force replaces it; choose one")
     torch.set_num_threads(args.threads or threads_per_process())
     # under torchrun: rank 0 opens the corpus first (it may generate or fetch it), the others then find it
-    corpus = main_first(lambda: open_corpus(args.corpus), join(default_device())) if args.train_command != "melody" else scores(args.corpus)
+    corpus = main_first(lambda: open_corpus(args.corpus), join(default_device())) if args.train_command != "melody" else collection_corpus(args.corpus)
     config = read_run_config(args.out)[0] if args.resume else _config(args, corpus)
     schedule = Schedule(args.steps, args.minutes, args.checkpoint_every, args.checkpoint_minutes, args.keep)
     trainer = train_run(corpus, args.out, config, schedule, resume=args.resume, force=args.force)
@@ -269,13 +267,6 @@ def _chords_config(args: argparse.Namespace, corpus: Corpus, changes: dict) -> T
         raise InvalidParameterError(f"{args.corpus} has no file labelled with a major or minor chord (C:maj ... B:min): use the chords corpus")
     model = {"head": args.head} | ({"roots": args.roots} if args.roots else {})
     return preset("chords", args.preset, labels=LABELS, model_changes=model, groups=_tags(corpus, ("program",)), **changes)
-
-
-def scores(collection: str) -> Corpus:
-    """A collection of scores as the corpus of a melody run: no audio, its name (the run's provenance); refused unless it is known."""
-    if collection not in COLLECTIONS:
-        raise InvalidParameterError(f"train melody learns a collection of scores ({', '.join(COLLECTIONS)}), not {collection!r}")
-    return Corpus(Manifest(collection, rendered_dir(collection), []))
 
 
 def _inventory(corpus: Corpus) -> tuple[str, ...]:

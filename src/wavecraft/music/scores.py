@@ -15,6 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from wavecraft.corpus.corpus import Corpus
+from wavecraft.corpus.manifest import Manifest
+from wavecraft.corpus.rendered import rendered_dir
 from wavecraft.errors import InvalidParameterError
 from wavecraft.music.notes import KEYS, LOWEST_KEY, Note
 
@@ -82,6 +85,19 @@ def open_scores(name: str = "chorales") -> list[Score]:
 
     return [Score(piece, {voice: tuple(Event(p, onset, duration, VELOCITY) for p, onset, duration in events) for voice, events in voices.items()},
                   COLLECTIONS[name]) for piece, voices in chorale_scores().items()]
+
+
+def collection_corpus(name: str) -> Corpus:
+    """A collection of scores as the corpus of a run that learns it: no audio, its name (the run's provenance).
+
+    Raises
+    ------
+    InvalidParameterError
+        For an unknown name.
+    """
+    if name not in COLLECTIONS:
+        raise InvalidParameterError(f"unknown collection of scores {name!r}; choose from {', '.join(COLLECTIONS)}")
+    return Corpus(Manifest(name, rendered_dir(name), []))
 
 
 def split_pieces(scores: Sequence[Score], held_out: float = 0.1) -> tuple[list[Score], list[Score]]:
