@@ -98,9 +98,9 @@ class ChromaTemplates:
     @classmethod
     def fit(cls, features: torch.Tensor, labels: torch.Tensor) -> ChromaTemplates:
         """The threshold that classifies the most of these clips right (among every clip's best cosine)."""
-        best = cls(0.0).cosines(features).max(axis=1)
-        candidates = np.concatenate([[0.0], np.sort(best)])
-        scores = [np.mean(cls(t).predict(features) == labels.numpy()) for t in candidates]
+        cosines = cls(0.0).cosines(features)  # once: each candidate threshold only moves the line between a triad and other
+        candidates = np.concatenate([[0.0], np.sort(cosines.max(axis=1))])
+        scores = [np.mean(cls(t).decide(cosines) == labels.numpy()) for t in candidates]
         return cls(float(candidates[int(np.argmax(scores))]))
 
     def cosines(self, features: torch.Tensor) -> np.ndarray:
@@ -113,5 +113,8 @@ class ChromaTemplates:
 
     def predict(self, features: torch.Tensor) -> np.ndarray:
         """The label index of every clip."""
-        cosines = self.cosines(features)
+        return self.decide(self.cosines(features))
+
+    def decide(self, cosines: np.ndarray) -> np.ndarray:
+        """The label index of clips of these cosines: the best triad, or ``other`` under the threshold."""
         return np.where(cosines.max(axis=1) >= self.threshold, cosines.argmax(axis=1), len(LABELS) - 1)
