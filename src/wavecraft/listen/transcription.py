@@ -39,12 +39,13 @@ def listen_transcriber(run: Path, checkpoint: str = "best", *, beam: int = 4) ->
     acoustic.eval(), language.eval()
     data = training_data(open_corpus(record.provenance["corpus"]), config)
     held = (data.held_out, data.held_out_notes) if data.held_out is not None else (data.sampler, data.notes)
-    rolls = pieces(*held, config.model, config.sample_rate)[1]
+    features, rolls = pieces(*held, config.model, config.sample_rate)
+    noisy_features = [torch.from_numpy(cqt_features(signal, config.sample_rate, config.model)) for signal in noisy(held[0].signals, config.seed)]
     truth = np.concatenate([r.numpy() for r in rolls])
     scores, shown = {}, {"truth": rolls[0].numpy()[:SHOWN]}
-    for condition, signals in (("clean", [s[0] for s in held[0].signals]), (f"noise at {NOISY_SNR_DB:g} dB", noisy(held[0].signals, config.seed))):
+    for condition, heard in (("clean", features), (f"noise at {NOISY_SNR_DB:g} dB", noisy_features)):
         with torch.no_grad():
-            logits = [acoustic.roll_logits(torch.from_numpy(cqt_features(signal, config.sample_rate, config.model))) for signal in signals]
+            logits = [acoustic.roll_logits(f) for f in heard]
         decodes = {"acoustic model alone": np.concatenate([(a > 0).numpy() for a in logits])}
         for weight in WEIGHTS_TRIED:
             decodes[f"language model, weight {weight:g}"] = np.concatenate([beam_decode(a, language, weight=weight, beam=beam) for a in logits])
