@@ -270,12 +270,15 @@ def phoneme_segments(corpus: Corpus, sampler: SliceSampler, classes: tuple[str, 
     Raises
     ------
     InvalidParameterError
-        When the corpus has no timed phonemes, or none of ``classes``.
+        When the corpus has no timed phonemes, misses some file's, or says none of ``classes``.
     """
     listing = corpus.root / LISTING
     if not listing.is_file():
         raise InvalidParameterError(f"{corpus.name} has no {LISTING} of timed phonemes: use the phonemes or voices corpus")
     timed = json.loads(listing.read_text())
+    missing = [path for path in sampler.paths if path not in timed["files"]]
+    if missing:
+        raise InvalidParameterError(f"{corpus.name}: {len(missing)} files have no phonemes in its {listing}, e.g. {missing[0]}")
     scale = sample_rate / timed["sample_rate"]
     out = []
     for path, signal in zip(sampler.paths, sampler.signals):
