@@ -42,7 +42,8 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     """
     parser = Parser(
         prog="wavecraft",
-        description="Machine learning on raw audio: corpora, learned bases, neural filter banks, raw-audio GANs, audio-to-audio translation.",
+        description="Machine learning on raw audio: corpora, learned bases, neural filter banks, raw-audio GANs, audio-to-audio translation, "
+                    "speech, listening machines and symbolic music.",
     )
     parser.add_argument("--version", action="version", version=f"wavecraft {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)

@@ -12,7 +12,7 @@ from __future__ import annotations
 COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("demo", "fetch the default corpora, draw ensembles, compare six bases on drums and speech"),
     "corpus": ("corpus", "list, fetch and describe corpora"),
-    "learn": ("bases", "learn a basis (PCA, ICA, sparse coding) from a corpus"),
+    "learn": ("bases", "learn a basis (PCA, ICA, sparse coding, RBM) from a corpus"),
     "compare": ("bases", "compare bases on held-out slices; writes an HTML report"),
     "resynth": ("bases", "rebuild a file from the K largest coefficients of each frame"),
     "hops": ("bases", "reconstruction and rate-distortion of bases against the hop and window pair; writes an HTML report"),
@@ -25,12 +25,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "vocode": ("vocode", "audio for mel features (of a file, its PCA vocoder code, or a .npy) with a WaveNet vocoder"),
     "classifier": ("classifier", "train and evaluate raw-audio classifiers"),
     "probe": ("classifier", "impulse responses, spectra and tiling of every layer of a model"),
-    "train": ("train", "train generative, translation, frame, WaveNet, recogniser, seq2seq, text-to-speech, TDNN, chord and transcription models"),
-    "generate": ("gan", "sample clips from a trained run (a frames or WaveNet run: of any length)"),
+    "train": ("train", "train generative, translation, frame, WaveNet, recogniser, seq2seq, text-to-speech, TDNN, chord, transcription "
+                       "and melody models"),
+    "generate": ("gan", "sample clips from a trained run (a frames or WaveNet run: of any length; a melody run: pieces as MIDI and WAV)"),
     "continue": ("gan", "continue a prompt with a frames run, frame by frame"),
     "interpolate": ("gan", "clips along a straight line between two latent vectors, or two labels"),
     "export": ("gan", "the generator as a torch.export program or an ONNX model (z -> output), loadable without wavecraft"),
-    "evaluate": ("gan", "inception score, Fréchet distance, NDB/K, label accuracy and memorisation of a run, beside the real data's"),
+    "evaluate": ("gan", "inception score, Fréchet distance, NDB/K, label accuracy and memorisation of a run, beside the real data's "
+                        "(a melody run: Mogren's statistics)"),
     "enhance": ("translate", "denoise, decorrupt or translate a file with a trained enhance, decorrupt or paired run"),
     "upsample": ("translate", "extend a file's bandwidth with a trained superres run"),
     "speak": ("translate", "text to speech with a tts run (frames or cgan), or a paired run trained on the phonemes corpus (espeak-ng's phonemes in)"),
