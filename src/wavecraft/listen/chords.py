@@ -19,7 +19,7 @@ import torch
 from wavecraft.analysis.plots import plot_metric_curves
 from wavecraft.corpus import open_corpus
 from wavecraft.inference import load_run
-from wavecraft.listen.page import Listening, confusion_matrix, plot_confusion
+from wavecraft.listen.page import Listening, accuracy_sweep, plot_confusion
 from wavecraft.models.checkpoint import WEIGHTS, load_networks
 from wavecraft.models.chords import BINS_PER_SEMITONE, build_chord_net, transposed
 from wavecraft.music.chords import LABELS, QUALITIES, transposed_label
@@ -40,14 +40,11 @@ def listen_chords(run: Path, checkpoint: str = "best") -> Listening:
     held = data.held_out if data.held_out is not None else data.sampler
     features, labels = clip_features(held, config.model, config.sample_rate)
     templates = ChromaTemplates.fit(*clip_features(data.sampler, config.model, config.sample_rate))
-    model_accuracy, baseline_accuracy = [], []
-    for k in TRANSPOSITIONS:
-        moved, truth = transposed(features, k), np.array([transposed_label(int(y), k) for y in labels])
-        predicted = predict(network, moved, size=64)
-        model_accuracy.append(float(np.mean(predicted == truth)))
-        baseline_accuracy.append(float(np.mean(templates.predict(moved) == truth)))
-        if k == 0:
-            confusion = confusion_matrix(truth, predicted, len(LABELS))
+    def moved(k: int) -> tuple:
+        return transposed(features, k), np.array([transposed_label(int(y), k) for y in labels])
+
+    model_accuracy, baseline_accuracy, confusion = accuracy_sweep(TRANSPOSITIONS, moved, lambda x: predict(network, x, size=64),
+                                                                  templates.predict, len(LABELS))
     centre = TRANSPOSITIONS.index(0)
     unseen = [i for i, name in enumerate(LABELS[:24]) if name.split(":")[0] not in config.model.roots]
     summary = {

@@ -62,6 +62,29 @@ def write_listening(listening: Listening, out: str | os.PathLike, *, force: bool
     return Path(out)
 
 
+def accuracy_sweep(moves: Sequence[int], moved: Callable[[int], tuple], model: Callable, baseline: Callable,
+                   classes: int) -> tuple[list[float], list[float], np.ndarray]:
+    """A model's and its baseline's accuracy on inputs moved by each of ``moves`` (shifted in time, transposed), and the model's confusion
+    matrix at move 0.
+
+    Parameters
+    ----------
+    moved : callable
+        ``move -> (inputs, true classes as an array)``.
+    model, baseline : callable
+        ``inputs -> predicted classes``.
+    """
+    model_accuracy, baseline_accuracy, confusion = [], [], np.zeros((classes, classes), int)
+    for move in moves:
+        inputs, truth = moved(move)
+        predicted = model(inputs)
+        model_accuracy.append(float(np.mean(predicted == truth)))
+        baseline_accuracy.append(float(np.mean(baseline(inputs) == truth)))
+        if move == 0:
+            confusion = confusion_matrix(truth, predicted, classes)
+    return model_accuracy, baseline_accuracy, confusion
+
+
 def confusion_matrix(truth: np.ndarray, predicted: np.ndarray, classes: int) -> np.ndarray:
     """``(classes, classes)`` counts: rows the true class, columns the predicted one."""
     confusion = np.zeros((classes, classes), int)

@@ -20,7 +20,7 @@ from sklearn.neural_network import MLPClassifier
 from wavecraft.analysis.plots import plot_metric_curves
 from wavecraft.corpus import open_corpus
 from wavecraft.inference import load_run
-from wavecraft.listen.page import Listening, confusion_matrix, plot_confusion
+from wavecraft.listen.page import Listening, accuracy_sweep, plot_confusion
 from wavecraft.models.checkpoint import WEIGHTS, load_networks
 from wavecraft.models.tdnn import build_tdnn
 from wavecraft.train.accuracy import predict
@@ -46,14 +46,12 @@ def listen_tdnn(run: Path, checkpoint: str = "best") -> Listening:
     baseline.fit(train_tokens.flatten(1).numpy(), train_labels.numpy())
     baseline_seconds = time.perf_counter() - started
     names = config.model.phonemes
-    tdnn_accuracy, mlp_accuracy = [], []
-    for shift in SHIFTS:
+    def shifted(shift: int) -> tuple:
         tokens, labels = token_set(*held, config.model, config.sample_rate, shift=shift)
-        predicted = predict(network, tokens)
-        tdnn_accuracy.append(float(np.mean(predicted == labels.numpy())))
-        mlp_accuracy.append(float(np.mean(baseline.predict(tokens.flatten(1).numpy()) == labels.numpy())))
-        if shift == 0:
-            confusion = confusion_matrix(labels.numpy(), predicted, len(names))
+        return tokens, labels.numpy()
+
+    tdnn_accuracy, mlp_accuracy, confusion = accuracy_sweep(SHIFTS, shifted, lambda tokens: predict(network, tokens),
+                                                            lambda tokens: baseline.predict(tokens.flatten(1).numpy()), len(names))
     centre = SHIFTS.index(0)
     summary = {
         "run": str(run), "checkpoint": folder.name, "corpus": record.provenance["corpus"], "phonemes": list(names),

@@ -71,6 +71,12 @@ class Score:
         return roll
 
 
+def check_collection(name: str) -> None:
+    """Refuse a name that is not one of :data:`COLLECTIONS` (:class:`~wavecraft.errors.InvalidParameterError`, naming them)."""
+    if name not in COLLECTIONS:
+        raise InvalidParameterError(f"unknown collection of scores {name!r}; choose from {', '.join(COLLECTIONS)}")
+
+
 def open_scores(name: str = "chorales") -> list[Score]:
     """The scores of a named collection (:data:`COLLECTIONS`), in the collection's order.
 
@@ -79,8 +85,7 @@ def open_scores(name: str = "chorales") -> list[Score]:
     InvalidParameterError
         For an unknown name.
     """
-    if name not in COLLECTIONS:
-        raise InvalidParameterError(f"unknown collection of scores {name!r}; choose from {', '.join(COLLECTIONS)}")
+    check_collection(name)
     from wavecraft.corpus.chorales import VELOCITY, chorale_scores
 
     return [Score(piece, {voice: tuple(Event(p, onset, duration, VELOCITY) for p, onset, duration in events) for voice, events in voices.items()},
@@ -95,8 +100,7 @@ def collection_corpus(name: str) -> Corpus:
     InvalidParameterError
         For an unknown name.
     """
-    if name not in COLLECTIONS:
-        raise InvalidParameterError(f"unknown collection of scores {name!r}; choose from {', '.join(COLLECTIONS)}")
+    check_collection(name)
     return Corpus(Manifest(name, rendered_dir(name), []))
 
 
