@@ -82,8 +82,9 @@ def test_the_lstm_learns_the_collection_and_generates_its_music(trained, monkeyp
     assert "scale_consistency" in capsys.readouterr().out
     assert main(["evaluate", str(run), "-n", "20", "--checkpoint", "best", "--json", str(folder / "evaluation.json")]) == 0
     evaluation = json.loads((folder / "evaluation.json").read_text())
-    assert evaluation["held_out_nll"] == pytest.approx(best["validation_nll"], abs=1e-3)  # what training scored is what evaluate scores
-    assert evaluation["inside_bach_region"]["held_out"] >= 0.9 and 0 <= evaluation["inside_bach_region"]["generated"] <= 1
+    (model,) = evaluation["models"]
+    assert model["held_out_nll"] == pytest.approx(best["validation_nll"], abs=1e-3)  # what training scored is what evaluate scores
+    assert evaluation["held_out"]["inside_bach_region"] >= 0.9 and 0 <= model["inside_bach_region"] <= 1
     assert evaluation["n"] == 20 and "inside Bach's region" in capsys.readouterr().out
     assert_refused({"an unknown collection": ["train", "melody", "palestrina", "--out", str(folder / "r2")],
                     "an existing --out": ["generate", str(run), "--out", str(out), "--synth", "additive"]}, capsys)

@@ -21,7 +21,8 @@ from wavecraft.errors import InvalidParameterError
 from wavecraft.inference import FrameModel, Generator, WaveNetModel, load_classifier, load_generator
 from wavecraft.metrics import different_bins, frechet_distance, inception_score, nearest_distances
 from wavecraft.models import classify
-from wavecraft.music.generation import evaluate_pieces, generated_pieces, write_pieces
+from wavecraft.music.evaluation import comparison_table, evaluate_runs, write_report
+from wavecraft.music.generation import generated_pieces, write_pieces
 from wavecraft.music.render import SYNTHS
 from wavecraft.summary import summary_json
 from wavecraft.train.checkpoints import read_run_config
@@ -77,7 +78,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     evaluate = commands.add_parser(
         "evaluate", help=summary("evaluate")
     )
-    evaluate.add_argument("run_dir", type=Path, metavar="RUN")
+    evaluate.add_argument("runs", type=Path, nargs="+", metavar="RUN", help="a run (melody runs of one collection: one or more, compared)")
     evaluate.add_argument("--classifier", type=Path, default=None, metavar="CLF",
                           help="a classifier folder (`classifier train`); required for every run but a melody run")
     evaluate.add_argument("-n", type=options.integer(2), default=500, help="clips drawn from each side (default 500)")
@@ -85,6 +86,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     evaluate.add_argument("--checkpoint", default=None, help="a checkpoint name such as step-0000500 or best (default the latest)")
     options.shared(evaluate, seeds="the latents and of the real draws", force="overwrite --json")
     evaluate.add_argument("--json", type=Path, default=None, help="also write the scores to this JSON file")
+    evaluate.add_argument("--report", type=Path, default=None, metavar="DIR",
+                          help="melody runs: also write DIR/index.html, the table with rendered examples of every run and of held-out pieces")
+    evaluate.add_argument("--synth", choices=SYNTHS, default="soundfont", help="melody runs: how --report renders the pieces (default soundfont)")
     evaluate.set_defaults(run=run_evaluate)
 
 
@@ -221,32 +225,35 @@ def _write_clips(model: Generator | FrameModel | WaveNetModel, clips: np.ndarray
 
 
 def _evaluate_melody(args: argparse.Namespace) -> int:
-    """Mogren's statistics, Bach's region and the held-out likelihood of a melody run, printed (and written to ``--json``)."""
-    if args.json:
-        check_writable(args.json, args.force)
-    result = evaluate_pieces(args.run_dir, args.checkpoint, args.n, 32.0, args.seed)
-    statistics = result["statistics"] or {"real": {}, "generated": {}}
-    rows = [[k, statistics["real"][k], statistics["generated"][k]] for k in statistics["real"]]
-    rows += [[f"{k} distance", 0.0, statistics[f"{k}_distance"]] for k in ("pitch_class", "interval") if f"{k}_distance" in statistics]
-    rows += [["inside Bach's region", result["inside_bach_region"]["held_out"], result["inside_bach_region"]["generated"]]]
-    print(format_table(["statistic", "held-out pieces", "generated"], rows))
-    print(f"held-out negative log-likelihood: {result['held_out_nll']:.4f} nats a token")
+    """Mogren's statistics, Bach's region and the held-out likelihood of melody runs side by side, printed (and written to ``--json``,
+    and as a page with rendered examples to ``--report``)."""
+    for path in (args.json, args.report):
+        if path:
+            check_writable(path, args.force)
+    result, drawn = evaluate_runs(args.runs, args.checkpoint, args.n, 32.0, args.seed)
+    print(format_table(*comparison_table(result)))
     if args.json:
         write_text(args.json, summary_json(result), force=args.force)
+    if args.report:
+        write_report(result, drawn, args.report, synth=args.synth, force=args.force)
+        print(f"wrote {args.report / 'index.html'}")
     return 0
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
     """Score generated clips and two independent draws of real ones with the same classifier (a melody run: Mogren's evaluation)."""
-    if read_run_config(args.run_dir)[0].kind == "melody":
+    if all(read_run_config(run)[0].kind == "melody" for run in args.runs):
         return _evaluate_melody(args)
+    if len(args.runs) > 1:
+        raise InvalidParameterError("evaluate compares melody runs; score any other run on its own")
+    run = args.runs[0]
     if args.classifier is None:
-        raise InvalidParameterError(f"evaluate {args.run_dir} needs --classifier: a classifier folder (wavecraft classifier train)")
+        raise InvalidParameterError(f"evaluate {run} needs --classifier: a classifier folder (wavecraft classifier train)")
     if args.n < max(20, 2 * args.bins):
         raise InvalidParameterError("-n must be at least 20 (10 splits of the inception score) and twice --bins")
     if args.json:
         check_writable(args.json, args.force)
-    model = load_generator(args.run_dir, args.checkpoint)
+    model = load_generator(run, args.checkpoint)
     config = model.config
     classifier, _ = load_classifier(args.classifier)
     clf_config = classifier.config

@@ -17,6 +17,7 @@ from wavecraft.errors import InvalidParameterError
 from wavecraft.inference import load_run
 from wavecraft.models.chords import HEADS
 from wavecraft.models.conditioning import CONDITIONALS
+from wavecraft.models.crnngan import WINDOW as CRNNGAN_WINDOW
 from wavecraft.models.frames import DISTRIBUTIONS, OBJECTIVES
 from wavecraft.models.frontends import FRONTENDS
 from wavecraft.models.melody import MELODY_MODELS, VOICE_SETS
@@ -136,6 +137,11 @@ def register(commands: argparse._SubParsersAction) -> None:
     _training_arguments(melody)
     melody.add_argument("--model", choices=MELODY_MODELS, default="lstm", help="the model (default lstm)")
     melody.add_argument("--voices", choices=list(VOICE_SETS), default="soprano", help="soprano: the top line; all: the four voices (default soprano)")
+    melody.add_argument("--window", type=options.integer(16), default=None,
+                        help=f"grid steps a training window (C-RNN-GAN: onsets; default the preset's, {CRNNGAN_WINDOW} onsets for C-RNN-GAN)")
+    melody.add_argument("--pretrain", type=options.integer(0), default=None,
+                        help="C-RNN-GAN and SeqGAN: steps of maximum likelihood (C-RNN-GAN: squared error) before the adversarial ones "
+                             "(default the preset's, 1000)")
     transcriber = sub.add_parser("transcriber", help="train a piano transcriber on the chorales corpus: a frame-level acoustic model on "
                                                      "the CQT and an RNN musical language model on the piano rolls (wavecraft listen RUN "
                                                      "decodes with and without it)")
@@ -204,8 +210,10 @@ def _config(args: argparse.Namespace, corpus: Corpus) -> TrainConfig:
     if args.train_command == "chords":
         return _chords_config(args, corpus, changes)
     if args.train_command == "melody":
-        return preset("melody", args.preset, model_changes={"model": args.model, "collection": args.corpus, "voices": VOICE_SETS[args.voices]},
-                      **changes)
+        model = {"model": args.model, "collection": args.corpus, "voices": VOICE_SETS[args.voices]}
+        window = args.window or (CRNNGAN_WINDOW if args.model == "crnngan" else None)
+        model |= ({"window": window} if window else {}) | ({"pretrain": args.pretrain} if args.pretrain is not None else {})
+        return preset("melody", args.preset, model_changes=model, **changes)
     if args.train_command == "transcriber":
         if args.sr != 16_000:
             raise InvalidParameterError(f"train transcriber at 16000 Hz (its CQT's hop of 32 ms is 512 samples there), not --sr {args.sr}")

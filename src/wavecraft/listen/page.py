@@ -32,7 +32,9 @@ class Listening:
     notes : list of str
         Paragraphs saying how to read the page.
     saved : dict of str to callable
-        Other things written beside (a trained model's folder): name -> a function writing it at that path.
+        Other things written beside (a trained model's folder, audio): name -> a function writing it at that path.
+    players : list of (str, list of (str, str))
+        Each heading's audio players, ``(label, path of a saved WAV)`` each.
     """
 
     title: str
@@ -41,6 +43,7 @@ class Listening:
     figures: dict[str, Callable[[Path], Path]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     saved: dict[str, Callable[[Path], object]] = field(default_factory=dict)
+    players: list[tuple[str, list[tuple[str, str]]]] = field(default_factory=list)
 
 
 def write_listening(listening: Listening, out: str | os.PathLike, *, force: bool = False) -> Path:
@@ -58,6 +61,8 @@ def write_listening(listening: Listening, out: str | os.PathLike, *, force: bool
             page.image(name, name.removesuffix(".png").replace("-", " "))
         for name, write in listening.saved.items():
             write(tmp / name)
+        for heading, clips in listening.players:
+            page.heading(heading).players(clips)
         page.save(tmp / "index.html")
     return Path(out)
 

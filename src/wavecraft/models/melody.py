@@ -1,4 +1,5 @@
-"""Language models of scores (:mod:`wavecraft.music.tokens`): the maximum-likelihood LSTM, the baseline of the symbolic generators.
+"""Language models of scores (:mod:`wavecraft.music.tokens`): the maximum-likelihood LSTM, the baseline of the symbolic generators
+(and SeqGAN's generator); :class:`MelodyConfig` fixes every model of scores, C-RNN-GAN's (:mod:`wavecraft.models.crnngan`) too.
 
 An embedding of each token, stacked LSTMs, and a linear layer to the next
 token's logits, trained by teacher forcing on windows of the training
@@ -16,7 +17,7 @@ from torch import nn
 from wavecraft.errors import InvalidParameterError
 from wavecraft.music.tokens import START, VOCABULARY
 
-MELODY_MODELS = ("lstm",)
+MELODY_MODELS = ("lstm", "crnngan", "seqgan")
 VOICE_SETS = {"soprano": ("soprano",), "all": ("soprano", "alto", "tenor", "bass")}
 
 
@@ -35,9 +36,21 @@ class MelodyConfig:
     embedding, hidden, layers : int
         Token embedding, LSTM width and depth.
     window : int
-        Grid steps per training sequence.
+        Grid steps per training sequence (C-RNN-GAN: onsets, the rows of :mod:`wavecraft.music.tuples`).
     transpose : int
         Training pieces are moved by up to this many semitones either way.
+    pretrain : int
+        Steps of maximum likelihood (SeqGAN) or of teacher-forced squared error (C-RNN-GAN) before the adversarial ones.
+    noise : int
+        C-RNN-GAN: random values fed to the generator with each row.
+    feature_matching : bool
+        C-RNN-GAN: the generator matches the mean of the discriminator's last features on real windows (else it fools its logits).
+    freeze : float
+        C-RNN-GAN: a player whose adversarial loss is under this share of the other's skips its update (0: never).
+    rollouts : int
+        SeqGAN: Monte-Carlo completions that estimate each reward.
+    reward_every : int
+        SeqGAN: grid steps between the points where rewards are estimated (each token gets the reward of the next point).
     """
 
     model: str = "lstm"
@@ -48,11 +61,19 @@ class MelodyConfig:
     layers: int = 2
     window: int = 64
     transpose: int = 5
+    pretrain: int = 1000
+    noise: int = 16
+    feature_matching: bool = True
+    freeze: float = 0.7
+    rollouts: int = 4
+    reward_every: int = 16
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "voices", tuple(self.voices))
         if self.model not in MELODY_MODELS:
             raise InvalidParameterError(f"unknown melody model {self.model!r}; choose from {', '.join(MELODY_MODELS)}")
+        if min(self.pretrain, self.noise, self.rollouts - 1, self.reward_every - 1) < 0 or not 0 <= self.freeze < 1:
+            raise InvalidParameterError("pretrain and noise must be at least 0, rollouts and reward_every at least 1, freeze in [0, 1)")
 
     @property
     def length(self) -> int:
@@ -82,11 +103,14 @@ class MelodyLSTM(nn.Module):
 
 
 @torch.no_grad()
-def sample(network: MelodyLSTM, count: int, length: int, generator: torch.Generator, *, temperature: float = 1.0) -> torch.Tensor:
-    """``(count, voices + length)`` token sequences drawn after a step of ``START``, each from the softmax of the logits over ``temperature``
-    (0: the most likely token)."""
+def sample(network: MelodyLSTM, count: int, length: int, generator: torch.Generator | None, *, temperature: float = 1.0,
+           prefix: torch.Tensor | None = None) -> torch.Tensor:
+    """``(count, voices + length)`` token sequences drawn after a step of ``START`` (or ``(count, P + length)`` after ``prefix``
+    ``(count, P)``), each token from the softmax of the logits over ``temperature`` (0: the most likely token), drawn by ``generator``
+    (None: torch's own)."""
     network.eval()
-    tokens = torch.full((count, len(network.config.voices)), START, dtype=torch.long)
+    device = next(network.parameters()).device
+    tokens = prefix if prefix is not None else torch.full((count, len(network.config.voices)), START, dtype=torch.long, device=device)
     state, out = None, [tokens]
     for _ in range(length):
         logits, state = network(tokens, state)
@@ -95,7 +119,7 @@ def sample(network: MelodyLSTM, count: int, length: int, generator: torch.Genera
         if temperature == 0:  # the most likely token
             tokens = last.argmax(dim=-1, keepdim=True)
         else:
-            tokens = torch.multinomial(torch.softmax(last / temperature, dim=-1), 1, generator=generator)
+            tokens = torch.multinomial(torch.softmax(last / temperature, dim=-1).cpu(), 1, generator=generator).to(device)
         out.append(tokens)
     network.train()
     return torch.cat(out, dim=1)

@@ -53,6 +53,15 @@ class Score:
         return Score(self.name, {v: tuple(Event(e.pitch + semitones, e.onset, e.duration, e.velocity) for e in events)
                                  for v, events in self.voices.items()}, self.licence)
 
+    def only(self, voices: Sequence[str]) -> Score:
+        """The piece with ``voices`` alone, in that order."""
+        return Score(self.name, {v: self.voices[v] for v in voices}, self.licence)
+
+    def until(self, quarters: float) -> Score:
+        """The piece's first ``quarters`` quarter notes: later notes left out, notes sounding on cut there."""
+        return Score(self.name, {v: tuple(Event(e.pitch, e.onset, min(e.duration, quarters - e.onset), e.velocity) for e in events
+                                          if e.onset < quarters) for v, events in self.voices.items()}, self.licence)
+
     def notes(self, *, quarter_seconds: float = 0.5, program: int = 0) -> list[Note]:
         """Every voice's events as :class:`~wavecraft.music.notes.Note` s in seconds, played by ``program``."""
         return [Note(e.pitch, e.onset * quarter_seconds, e.duration * quarter_seconds, e.velocity, program)

@@ -60,13 +60,16 @@ def total_variation(p: np.ndarray, q: np.ndarray) -> float:
     return float(np.abs(p - q).sum() / 2)
 
 
+def mean_statistics(scores: Sequence[Score]) -> dict[str, float]:
+    """Every statistic of :func:`piece_statistics`, averaged over the pieces (rounded to 4 places)."""
+    rows = [piece_statistics(s) for s in scores]
+    return {k: round(float(np.mean([r[k] for r in rows])), 4) for k in rows[0]}
+
+
 def compare(real: Sequence[Score], made: Sequence[Score]) -> dict:
     """Every statistic's mean over the real and the made pieces, and the made histograms' distances to the real ones."""
-    def means(scores: Sequence[Score]) -> dict[str, float]:
-        rows = [piece_statistics(s) for s in scores]
-        return {k: round(float(np.mean([r[k] for r in rows])), 4) for k in rows[0]}
     real_classes, real_intervals = histograms(real)
     classes, intervals = histograms(made)
-    return {"real": means(real), "generated": means(made),
+    return {"real": mean_statistics(real), "generated": mean_statistics(made),
             "pitch_class_distance": round(total_variation(real_classes, classes), 4),
             "interval_distance": round(total_variation(real_intervals, intervals), 4)}

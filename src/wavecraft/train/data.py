@@ -306,47 +306,61 @@ def phrase_targets(model: Seq2SeqConfig, held_out: set[str]) -> list[list[int]]:
 
 
 class ScoreSampler:
-    """Token sequences of pieces (:mod:`wavecraft.music.tokens`), each moved by every shift up to ``transpose``, and the draws' random state.
+    """Pieces encoded for a model of scores, each moved by every shift up to ``transpose``, and the draws' random state.
 
     Parameters
     ----------
     scores : list of Score
-        The pieces (those whose notes leave the grid or its range are left out).
+        The pieces (as tokens, those whose notes leave the grid or its range are left out).
     voices : tuple of str
-        The voices, interleaved step by step.
+        The voices, interleaved step by step (tokens) or side by side in each row (tuples).
     transpose : int
         Every piece is also kept moved by each shift up to this many semitones either way.
     seed, rank : int
         Seed the draws.
+    tuples : bool, default=False
+        Encode as C-RNN-GAN's note tuples (:mod:`wavecraft.music.tuples`), a frame a row; else as grid tokens
+        (:mod:`wavecraft.music.tokens`), a frame a step of one token per voice.
     """
 
-    def __init__(self, scores: list, voices: tuple[str, ...], transpose: int, seed: int, rank: int = 0) -> None:
+    def __init__(self, scores: list, voices: tuple[str, ...], transpose: int, seed: int, rank: int = 0, *, tuples: bool = False) -> None:
         from wavecraft.music.tokens import encode
+        from wavecraft.music.tuples import encode_tuples
 
-        self.voices = voices
-        self.sequences = [t for s in scores for k in range(-transpose, transpose + 1) if (t := encode(s.transposed(k), voices)) is not None]
-        self.pieces = [t for s in scores if (t := encode(s, voices)) is not None]
-        if not self.pieces:
+        def coded(score) -> np.ndarray | None:
+            return encode_tuples(score, voices) if tuples else encode(score, voices)
+
+        self.voices, self.unit = voices, 1 if tuples else len(voices)
+        self.sequences = [t for s in scores for k in range(-transpose, transpose + 1) if (t := coded(s.transposed(k))) is not None]
+        kept = [(s, t) for s in scores if (t := coded(s)) is not None]
+        if not kept:
             raise InvalidParameterError("no piece fits the grid and the range of the melody models")
+        self.scores, self.pieces = [s for s, _ in kept], [t for _, t in kept]
         self.rng = np.random.default_rng([seed, rank])
 
-    def batch(self, size: int, steps: int) -> torch.Tensor:
-        """``(size, (steps + 1) * voices)`` tokens: ``steps + 1`` whole steps of random pieces from random steps (short ones padded with rests)."""
-        width = len(self.voices)
-        out = torch.zeros(size, (steps + 1) * width, dtype=torch.long)
+    def batch(self, size: int, frames: int, *, beginnings: bool = False) -> torch.Tensor:
+        """``frames`` whole frames of random pieces from random frames, or from their beginnings: tokens ``(size, frames * voices)``
+        (short pieces padded with rests), tuples ``(size, frames, values)`` (from pieces of ``frames`` onsets or more)."""
+        example = self.sequences[0]
+        out = np.zeros((size, frames * self.unit, *example.shape[1:]), example.dtype)
+        # tuples have no rest to pad with: their windows come from pieces long enough
+        long = self.sequences if example.ndim == 1 else [s for s in self.sequences if len(s) >= frames]
+        if not long:
+            raise InvalidParameterError(f"no piece has {frames} onsets, a window of the model: train it with a shorter one")
         for row in range(size):
-            sequence = self.sequences[int(self.rng.integers(len(self.sequences)))]
-            first = int(self.rng.integers(max(len(sequence) // width - steps - 1, 0) + 1)) * width
-            window = sequence[first : first + (steps + 1) * width]
-            out[row, : len(window)] = torch.from_numpy(window)
-        return out
+            sequence = long[int(self.rng.integers(len(long)))]
+            first = 0 if beginnings else int(self.rng.integers(max(len(sequence) // self.unit - frames, 0) + 1)) * self.unit
+            window = sequence[first : first + frames * self.unit]
+            out[row, : len(window)] = window
+        return torch.from_numpy(out)
 
 
 def melody_data(corpus: Corpus, config: TrainConfig, rank: int = 0) -> TrainingData:
-    """A language model's pieces: the training and held-out pieces of its collection (split by piece), as token sequences."""
+    """A model of scores' pieces: the training and held-out pieces of its collection (split by piece), as tokens or as C-RNN-GAN's tuples."""
     from wavecraft.music.scores import open_scores, split_pieces
 
     model = config.model
     train, held_out = split_pieces(open_scores(model.collection), config.held_out)
-    return TrainingData(ScoreSampler(train, model.voices, model.transpose, config.seed, rank),
-                        ScoreSampler(held_out, model.voices, 0, config.seed) if held_out else None)
+    tuples = model.model == "crnngan"
+    return TrainingData(ScoreSampler(train, model.voices, model.transpose, config.seed, rank, tuples=tuples),
+                        ScoreSampler(held_out, model.voices, 0, config.seed, tuples=tuples) if held_out else None)

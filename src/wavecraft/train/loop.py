@@ -33,6 +33,7 @@ from wavecraft.progress import progress
 from wavecraft.train.checkpoints import keep_best, latest_checkpoint, never_checkpointed, read_run_config, write_run_config
 from wavecraft.train.chords import ChordTrainer
 from wavecraft.train.config import TrainConfig
+from wavecraft.train.crnngan import CRNNGANTrainer
 from wavecraft.train.data import TrainingData, training_data
 from wavecraft.train.distributed import World, any_rank, barrier, join, leave, replica_spread
 from wavecraft.train.frames import FrameTrainer
@@ -41,6 +42,7 @@ from wavecraft.train.melody import MelodyTrainer
 from wavecraft.train.precision import resolve_precision
 from wavecraft.train.recogniser import RecogniserTrainer
 from wavecraft.train.seq2seq import Seq2SeqTrainer
+from wavecraft.train.seqgan import SeqGANTrainer
 from wavecraft.train.speechgan import SpeechGANTrainer
 from wavecraft.train.tdnn import TDNNTrainer
 from wavecraft.train.throughput import matmul_rate
@@ -55,8 +57,9 @@ from wavecraft.train.wavenet import WaveNetTrainer
 TRAINERS: dict[str, type[Trainer]] = {"wavegan": GANTrainer, "specgan": GANTrainer, "vae": VAETrainer, "translate": TranslationTrainer,
                                       "frames": FrameTrainer, "wavenet": WaveNetTrainer, "recogniser": RecogniserTrainer,
                                       "tts": TTSTrainer, "seq2seq": Seq2SeqTrainer, "tts-gan": SpeechGANTrainer, "tdnn": TDNNTrainer,
-                                      "chords": ChordTrainer, "transcriber": TranscriberTrainer,
-                                      "melody": MelodyTrainer}
+                                      "chords": ChordTrainer, "transcriber": TranscriberTrainer}
+#: kind ``melody``: each model of scores -> its trainer
+MELODY_TRAINERS: dict[str, type[Trainer]] = {"lstm": MelodyTrainer, "crnngan": CRNNGANTrainer, "seqgan": SeqGANTrainer}
 
 
 @dataclass(frozen=True)
@@ -99,8 +102,9 @@ def default_device() -> torch.device:
 
 
 def build_trainer(config: TrainConfig, data: TrainingData, *, world: World = World(), device: torch.device | None = None) -> Trainer:
-    """The trainer of the config's model kind."""
-    return TRAINERS[config.kind](config, data, world, device)
+    """The trainer of the config's model kind (a model of scores: of its model)."""
+    trainer = MELODY_TRAINERS[config.model.model] if config.kind == "melody" else TRAINERS[config.kind]
+    return trainer(config, data, world, device)
 
 
 def train_run(corpus: Corpus, run: Path, config: TrainConfig, schedule: Schedule, *, resume: bool = False, force: bool = False,
