@@ -14,9 +14,7 @@ from wavecraft.music.scores import Event, Score
 from wavecraft.music.statistics import piece_statistics, total_variation
 from wavecraft.music.tokens import HOLD, REST, START, decode, encode, pitch_token
 
-from conftest import assert_refused
-
-MOTIF = (60, 62, 64, 65, 67, 65, 64, 62)  # C major, up and down
+from conftest import MOTIF, assert_refused, motif_scores
 
 
 def test_scores_become_grid_tokens_and_back() -> None:
@@ -37,12 +35,6 @@ def test_statistics_of_a_known_piece() -> None:
     assert stats["polyphony"] == pytest.approx(1 / 16)  # only the first onset has two notes
     assert stats["repetitions"] == pytest.approx(5 / 13)  # the runs of the second pass that lie within it repeat the first pass's
     assert total_variation(np.array([1.0, 0.0]), np.array([0.5, 0.5])) == 0.5
-
-
-def motif_scores(count: int) -> dict:
-    """A collection as the cache holds it: every piece the motif, in quarter notes, four times, from a different first note of it."""
-    return {f"piece{i}": {"soprano": [[MOTIF[(i + k) % 8], float(k), 1.0] for k in range(32)], "alto": [[55, 0.0, 32.0]],
-                          "tenor": [[52, 0.0, 32.0]], "bass": [[48, 0.0, 32.0]]} for i in range(count)}
 
 
 @pytest.fixture(scope="session")  # trained once per worker: its tests are one xdist_group

@@ -12,8 +12,7 @@ import torch
 from wavecraft.music.scores import Event, Score
 from wavecraft.music.tuples import decode_tuples, encode_tuples
 
-from conftest import assert_refused
-from test_melody import motif_scores
+from conftest import assert_refused, motif_scores
 
 
 def test_scores_become_note_tuples_and_back() -> None:

@@ -132,10 +132,12 @@ def register(commands: argparse._SubParsersAction) -> None:
                              "(default plain)")
     chords.add_argument("--roots", type=options.names, default=None,
                         help="comma-separated roots of the major and minor chords to train on, e.g. C,F,G (default all 12)")
-    melody = sub.add_parser("melody", help="train a language model of scores (the maximum-likelihood LSTM) on a collection: the soprano "
-                                           "lines or the four voices of the chorales (wavecraft generate RUN writes MIDI and WAV)")
+    melody = sub.add_parser("melody", help="train a model of scores (the maximum-likelihood LSTM, C-RNN-GAN or SeqGAN) on a collection: "
+                                           "the soprano lines or the four voices of the chorales (wavecraft generate RUN writes MIDI and WAV)")
     _training_arguments(melody)
-    melody.add_argument("--model", choices=MELODY_MODELS, default="lstm", help="the model (default lstm)")
+    melody.add_argument("--model", choices=MELODY_MODELS, default="lstm",
+                        help="lstm: maximum likelihood over grid tokens; crnngan: Mogren's GAN over note tuples; "
+                             "seqgan: the LSTM as a policy with Monte-Carlo rewards (default lstm)")
     melody.add_argument("--voices", choices=list(VOICE_SETS), default="soprano", help="soprano: the top line; all: the four voices (default soprano)")
     melody.add_argument("--window", type=options.integer(16), default=None,
                         help=f"grid steps a training window (C-RNN-GAN: onsets; default the preset's, {CRNNGAN_WINDOW} onsets for C-RNN-GAN)")
