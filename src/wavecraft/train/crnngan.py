@@ -60,13 +60,17 @@ class CRNNGANTrainer(Trainer):
         self.generator.scale.fit(rows)
         self.discriminator.scale.fit(rows)
 
+    def phase(self) -> str:
+        """``pretrain`` for the first ``pretrain`` steps, then ``adversarial``."""
+        return "pretrain" if self.step < self.config.model.pretrain else "adversarial"
+
     def step_flops(self) -> float:
-        """FLOPs of an adversarial step (a pretraining step is the generator's share alone): the generator's pass forward and back,
-        the discriminator's on real, generated and detached windows."""
+        """FLOPs of a step of the current phase: the generator's pass forward and back, and in the adversarial steps the discriminator's on real,
+        generated and detached windows."""
         m, rows = self.config.model, self.config.batch_size * self.config.model.window
         generator = lstm_multiply_adds(self.generator.lstm) + m.hidden * self.generator.values
         discriminator = lstm_multiply_adds(self.discriminator.lstm) + 2 * m.hidden
-        return FORWARD_BACKWARD * 2 * rows * (generator + 3 * discriminator)
+        return FORWARD_BACKWARD * 2 * rows * (generator + (3 * discriminator if self.step >= m.pretrain else 0))
 
     def train_step(self) -> dict:
         """One pretraining step (the first ``pretrain``) or one adversarial step."""

@@ -5,8 +5,9 @@ the data opened, the trainer built, and then each step is one
 ``trainer.train_step()``, logged every ``log_every`` steps and checkpointed
 as the :class:`Schedule` says. ``log.csv`` records the losses and
 ``tensorboard/`` the same scalars (losses, gradient norms, steps/s, and the
-FLOP utilisation: the model's FLOPs per step times steps/s over the
-machine's measured matmul rate, :mod:`wavecraft.train.throughput`) plus, at
+FLOP utilisation: the FLOPs of the trainer's step in its current phase
+times the steps/s since the last log over the machine's measured matmul
+rate, :mod:`wavecraft.train.throughput`) plus, at
 every checkpoint, the trainer's metric (for generative models the log-mel
 Fréchet distance, :mod:`wavecraft.train.quality`) and the audio and
 spectrograms of the trainer's fixed samples
@@ -143,18 +144,22 @@ def _train(corpus: Corpus, run: Path, config: TrainConfig, schedule: Schedule, r
     metric = trainer.metric() if world.main else None
     # events after the checkpoint we resume from are dropped: they belong to steps about to be redone
     writer = SummaryWriter(str(run / "tensorboard"), purge_step=trainer.step + 1 if resume else None) if world.main else None
-    step_flops, limit = trainer.step_flops(), matmul_rate()
+    limit, phase, step_flops = matmul_rate(), trainer.phase(), trainer.step_flops()
     bar = progress(total=schedule.steps, initial=trainer.step, desc=f"training {config.kind}", unit="step", disable=not world.main)
     started, first = time.perf_counter(), trainer.step
-    saved = started
+    saved, logged = started, (started, first)
     while trainer.step < schedule.steps:
         losses = trainer.train_step()
         bar.update(1)
         out_of_time = schedule.minutes is not None and any_rank(time.perf_counter() - started > 60 * schedule.minutes, world)
         last = trainer.step == schedule.steps or out_of_time
         if trainer.step % schedule.log_every == 0 or last:
-            losses["steps_per_second"] = round((trainer.step - first) / (time.perf_counter() - started), 3)
-            losses["flop_utilisation"] = round(losses["steps_per_second"] * step_flops / limit, 4)
+            now = time.perf_counter()
+            losses["steps_per_second"] = round((trainer.step - first) / (now - started), 3)
+            losses["flop_utilisation"] = round((trainer.step - logged[1]) / (now - logged[0]) * step_flops / limit, 4)
+            logged = (now, trainer.step)
+            if trainer.phase() != phase:  # the steps from here on cost another amount
+                phase, step_flops = trainer.phase(), trainer.step_flops()
             trainer.history.append(losses)
             if world.main:
                 _log_scalars(writer, "train", losses, trainer.step)

@@ -41,9 +41,15 @@ class SeqGANTrainer(MelodyTrainer):
         self.discriminator = TokenDiscriminator(config.model)
         return {"discriminator": self.discriminator}
 
+    def phase(self) -> str:
+        """``pretrain`` for the first ``pretrain`` steps, then ``adversarial``."""
+        return "pretrain" if self.step < self.config.model.pretrain else "adversarial"
+
     def step_flops(self) -> float:
-        """FLOPs of an adversarial step (a pretraining step is the LSTM's): the discriminator's updates on real and drawn windows, the
+        """FLOPs of a step of the current phase: the LSTM's while it pretrains; then the discriminator's updates on real and drawn windows, the
         policy's draws, roll-outs (each completion re-reading its prefix) and its update."""
+        if self.step < self.config.model.pretrain:
+            return super().step_flops()
         m, size, voices = self.config.model, self.config.batch_size, len(self.config.model.voices)
         token = 2 * (lstm_multiply_adds(self.network.lstm) + m.hidden * self.network.out.out_features)
         blocks = -(-m.window // m.reward_every)

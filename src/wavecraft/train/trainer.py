@@ -72,6 +72,10 @@ class Trainer:
         """FLOPs of one :meth:`train_step`."""
         raise NotImplementedError
 
+    def phase(self) -> str:
+        """The name of the kind of step the next one is, where a run changes kind (pretraining, then adversarial); "" by default."""
+        return ""
+
     def prepare(self) -> None:
         """Fit what must be fitted to the data before the first step of a new run (nothing by default)."""
 
