@@ -53,11 +53,13 @@ def build_deb(workdir: Path, name: str, files: dict[str, np.ndarray | str], sr: 
 
 
 def local_repository(tmp_path: Path) -> Path:
-    """A flat apt repository with stand-ins for asterisk-moh-opsound-wav and hydrogen-drumkits; returns its sources.list."""
+    """A flat apt repository with stand-ins for asterisk-moh-opsound-wav, hydrogen-drumkits and sonic-pi-samples; returns its
+    sources.list."""
     repo = tmp_path / "repo"
     repo.mkdir()
     moh = "usr/share/asterisk/moh"
     kits = "usr/share/hydrogen/data/drumkits"
+    samples = "usr/share/sonic-pi/samples"
     debs = [
         build_deb(tmp_path / "build", "asterisk-moh-opsound-wav", {
             f"{moh}/macroform-cold_day.wav": tone(220, 8000, 1.0),
@@ -70,6 +72,11 @@ def local_repository(tmp_path: Path) -> Path:
             f"{kits}/Mini/c.wav": tone(800, 44_100, 0.2),
             f"{kits}/Mini/HH_01.wav": tone(5000, 44_100, 0.1),
         }, sr=44_100),
+        build_deb(tmp_path / "build", "sonic-pi-samples", {
+            f"{samples}/{name}.flac": tone(frequency, 44_100, seconds)
+            for name, frequency, seconds in [("loop_amen", 100, 1.75), ("bd_haus", 60, 0.3), ("sn_dolf", 200, 0.2), ("drum_cymbal_closed", 6000, 0.1),
+                                             ("elec_beep", 1000, 0.1), ("ambi_choir", 440, 1.0)]
+        } | {f"{samples}/README.md": "All samples ... Creative Commons 0"}, sr=44_100),
     ]
     stanzas = []
     for deb in debs:
@@ -116,3 +123,13 @@ def test_music_and_drums_corpora_end_to_end(tmp_path: Path, monkeypatch: pytest.
     assert main(["corpus", "info", "drums"]) == 0
     out = capsys.readouterr().out
     assert "files       4" in out and "44100 Hz x4" in out
+
+
+def test_loops_corpus_labels_sonic_pi_samples_by_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WAVECRAFT_APT_SOURCES", str(local_repository(tmp_path)))
+    assert main(["corpus", "fetch", "loops"]) == 0
+    every = {e.path: e.label for e in open_corpus("loops", fetch=False)}
+    assert every == {"loop_amen.flac": "loop", "bd_haus.flac": "kick", "sn_dolf.flac": "snare", "drum_cymbal_closed.flac": "hihat",
+                     "elec_beep.flac": "other", "ambi_choir.flac": "ambi"}  # the README is no audio
+    assert [(e.label, e.duration, e.licence) for e in open_corpus("loops:loops", fetch=False)] == [("amen", pytest.approx(1.75), "CC0-1.0")]
+    assert sorted(e.label for e in open_corpus("loops:hits", fetch=False)) == ["hihat", "kick", "snare"]  # an 'other' elec_ sound is no hit

@@ -1,4 +1,4 @@
-"""Real corpora packaged in the Debian archive: drums, speech-en, speech-fr, music.
+"""Real corpora packaged in the Debian archive: drums, speech-en, speech-fr, music, loops.
 
 Each is a :class:`PackagedCorpus`: which packages to fetch, where the audio
 lies in the unpacked tree, how files are labelled, and the licence;
@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath
 from wavecraft import debian
 from wavecraft.cache import cache_dir
 from wavecraft.corpus.corpus import Corpus
-from wavecraft.corpus.drums import drum_labeller
+from wavecraft.corpus.drums import classify, drum_labeller
 from wavecraft.corpus.manifest import Labeller, refresh
 from wavecraft.errors import CorpusError, UnknownCorpusError
 
@@ -82,6 +82,41 @@ def hydrogen_labeller(tree: Path, audio_dir: Path) -> Labeller:
     return drum_labeller(audio_dir, tree / "usr/share/doc/hydrogen-drumkits/copyright")
 
 
+#: Sonic Pi's file-name prefixes that :func:`~wavecraft.corpus.drums.classify` would not read, as names it reads
+SONIC_PI_NAMES = (("bd_", "kick "), ("sn_", "snare "), ("drum_bass_", "kick "), ("drum_cymbal_closed", "hihat"), ("drum_cymbal_pedal", "hihat"),
+                  ("drum_cymbal_open", "hihat"))
+#: Sonic Pi's families of drum hits
+DRUM_FAMILIES = ("bd", "sn", "drum", "elec")
+
+
+def sonic_pi_labeller(tree: Path, audio_dir: Path) -> Labeller:
+    """Label Sonic Pi's samples by file name: ``loop`` for its loops, a drum class for its drum hits (``bd_``, ``sn_``, ``drum_``,
+    ``elec_``; see :func:`~wavecraft.corpus.drums.classify`), else the family (``ambi``, ``bass``, ``tabla`` ...); tag the family."""
+
+    def label(rel: str) -> tuple[str, dict[str, str]]:
+        stem = PurePosixPath(rel).stem
+        family = stem.split("_")[0]
+        if family in DRUM_FAMILIES:
+            name = stem
+            for prefix, readable in SONIC_PI_NAMES:
+                name = readable + name.removeprefix(prefix) if name.startswith(prefix) else name
+            return classify(name.replace("_", " ")), {"family": family}
+        return family, {"family": family}
+
+    return label
+
+
+def hits_subset(corpus: Corpus) -> Corpus:
+    """The drum hits of a drum class (kick, snare, hihat, tom, cymbal), labelled by it."""
+    return corpus.subset(lambda e: e.tags.get("family") in DRUM_FAMILIES and e.label != "other", name=f"{corpus.name}:hits")
+
+
+def loops_subset(corpus: Corpus) -> Corpus:
+    """The loops alone (drum breaks such as the amen break, percussion, drones), labelled by name."""
+    loops = corpus.subset(lambda e: e.label == "loop", name=f"{corpus.name}:loops")
+    return loops.relabel(lambda e: PurePosixPath(e.path).stem.removeprefix("loop_"))
+
+
 def digits_subset(corpus: Corpus) -> Corpus:
     """The spoken digits 0-9, labelled by the digit."""
     digits = corpus.subset(lambda e: e.label in {f"digits/{d}" for d in DIGITS}, name=f"{corpus.name}:digits")
@@ -125,6 +160,16 @@ PACKAGED: dict[str, PackagedCorpus] = {
             licence="CC-BY-SA-3.0",
             attribution="Macroform (Paul Shuler), Manolo Camp, Reno Project - opsound.org",
             labeller=track_labeller,
+        ),
+        PackagedCorpus(
+            name="loops",
+            packages=("sonic-pi-samples",),
+            audio_dir="usr/share/sonic-pi/samples",
+            description="Sonic Pi's samples: 17 loops (the amen break ...), drum hits, ambient, bass, 44.1 kHz FLAC; subsets :loops, :hits",
+            licence="CC0-1.0",
+            attribution="Sonic Pi samples from freesound.org (each one's source in the package's samples/README.md)",
+            labeller=sonic_pi_labeller,
+            subsets={"loops": loops_subset, "hits": hits_subset},
         ),
     )
 }

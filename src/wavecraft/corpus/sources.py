@@ -5,7 +5,8 @@ spec                        source
 =========================  ==================================================
 ``folder:PATH``             any folder of audio; label = first sub-folder
 ``drums``, ``speech-en``,   Debian-packaged real corpora (fetched on first use);
-``speech-fr``, ``music``    ``NAME:SUBSET`` for a view such as ``speech-en:digits``
+``speech-fr``, ``music``,   ``NAME:SUBSET`` for a view such as ``speech-en:digits``
+``loops``                   or ``loops:hits``
 ``digits``                  spoken digits, one real speaker and 144 espeak-ng ones
 ``phonemes``                espeak-ng speech and its phoneme signal (two channels)
 ``voices``                  the same texts in 10 other espeak-ng voices
