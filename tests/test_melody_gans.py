@@ -128,6 +128,9 @@ def test_training_melody_gans_and_comparing_them(tmp_path: Path, monkeypatch: py
     for model in ("crnngan", "seqgan"):
         assert main(["train", "melody", "chorales", "--model", model, "--out", str(tmp_path / model), *common]) == 0
     assert main(["train", "melody", "chorales", "--voices", "all", "--out", str(tmp_path / "four"), *common]) == 0
+    assert main(["generate", str(tmp_path / "crnngan"), "-n", "2", "--seconds", "4", "--synth", "additive", "--out", str(tmp_path / "pieces")]) == 0
+    made = json.loads((tmp_path / "pieces" / "summary.json").read_text())
+    assert made["model"] == "crnngan" and "temperature" not in made and (tmp_path / "pieces" / "piece-01.mid").is_file()
     report, summary = tmp_path / "report", tmp_path / "comparison.json"
     assert main(["evaluate", str(tmp_path / "crnngan"), str(tmp_path / "seqgan"), "-n", "4", "--report", str(report), "--synth", "additive",
                  "--json", str(summary)]) == 0
