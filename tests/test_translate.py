@@ -19,9 +19,10 @@ from wavecraft.metrics import log_spectral_distance, snr
 from wavecraft.train.config import TrainConfig
 from wavecraft.train.loop import Schedule, train_run
 from wavecraft.train.presets import preset
+from wavecraft.train.translate import feature_matching
 from wavecraft.translate import UNet1d, UNetConfig, decimate, translate_long
 from wavecraft.translate.degrade import add_noise, coloured_noise, random_smoothing
-from wavecraft.translate.discriminator import PatchDiscriminator
+from wavecraft.translate.discriminator import PERIODS, PatchDiscriminator, PeriodDiscriminator, build_discriminator
 from wavecraft.translate.losses import multi_resolution_stft_loss, reconstruction_loss
 from wavecraft.translate.tasks import TaskConfig
 
@@ -154,13 +155,32 @@ def test_recorded_noise_is_drawn_from_its_bank_never_silent() -> None:
 def test_patch_discriminator_scores_patches_at_every_scale() -> None:
     discriminator = PatchDiscriminator(channels=4, layers=3, stride=4, scales=2)
     condition, output = torch.randn(2, 1, 1000), torch.randn(2, 1, 4000)  # bandwidth extension by 4
-    full, half = discriminator(condition, output)
+    (full, full_maps), (half, half_maps) = discriminator(condition, output)
     assert full.shape == (2, 4000 // 64 + 1) and half.shape == (2, 2000 // 64 + 1)  # ceil(T / stride ** layers) patches
+    assert [m.shape[1:] for m in full_maps] == [(4, 1000), (8, 250), (16, 63)]  # every hidden layer's features, for feature matching
     (full.sum() + half.sum()).backward()
     assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in discriminator.parameters())
     # the condition matters: the same output with another condition gets other scores
     with torch.no_grad():
-        assert not torch.allclose(discriminator(condition, output)[0], discriminator(-condition, output)[0])
+        assert not torch.allclose(discriminator(condition, output)[0][0], discriminator(-condition, output)[0][0])
+
+
+def test_period_discriminator_reads_every_pth_sample_and_features_match() -> None:
+    torch.manual_seed(0)
+    discriminator = PeriodDiscriminator(channels=4, layers=1)
+    condition, output = torch.randn(2, 1, 2310), torch.randn(2, 1, 2310)  # 2310 = 2 * 3 * 5 * 7 * 11
+    verdicts = discriminator(condition, output)
+    assert [logits.shape for logits, _ in verdicts] == [(2, -(-2310 // p // 3) * p) for p in PERIODS]  # T / p rows strided by 3; p columns
+    with torch.no_grad():  # moving the pair by 3 p samples moves period p's logits by one row: p columns of rows, nothing mixed across
+        for (logits, _), period in zip(verdicts, PERIODS):
+            moved = discriminator(condition.roll(3 * period, -1), output.roll(3 * period, -1))[PERIODS.index(period)][0]
+            rows = logits.reshape(2, -1, period)
+            torch.testing.assert_close(moved.reshape(2, -1, period)[:, 3:-3], rows.roll(1, 1)[:, 3:-3])  # away from the wrapped ends
+    assert feature_matching(verdicts, verdicts).item() == 0.0
+    fake = discriminator(condition, output + 0.1 * torch.randn_like(output))
+    assert feature_matching(verdicts, fake).item() > 0
+    both = build_discriminator("both", 4, 2, 1)
+    assert len(both(condition, output)) == len(PERIODS) + 3  # HiFi-GAN's five periods and three scales
 
 
 def test_multi_resolution_stft_loss() -> None:
@@ -193,6 +213,13 @@ def test_translation_resumes_bit_exactly_and_holds_files_out(tmp_path: Path) -> 
     assert len(straight.data.sampler.signals) + len(straight.data.held_out.signals) == 10 and len(straight.data.held_out.signals) >= 1
     inputs, targets = straight.validation()
     assert inputs.shape == (32, 1, 1024) and targets.shape == (32, 1, 2048)  # low-rate inputs, high-rate targets
+
+
+def test_a_multi_period_feature_matching_run_resumes_bit_exactly(tmp_path: Path) -> None:
+    config = _tiny(TaskConfig("superres", 2, "aliased"), discriminator="both", feature_matching_weight=2.0)
+    straight, resumed = resume_twice(synthetic_corpus("tones", n_files=6, duration=0.5), tmp_path, config)
+    assert straight.history[-1]["feature_matching_loss"] == resumed.history[-1]["feature_matching_loss"] > 0
+    assert straight.history[-1]["validation_lsd"] == resumed.history[-1]["validation_lsd"]
 
 
 def test_an_l1_unet_learns_to_undo_smoothing_on_held_out_files(tmp_path: Path) -> None:

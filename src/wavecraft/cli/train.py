@@ -34,6 +34,7 @@ from wavecraft.train.loop import Schedule, default_device, train_run
 from wavecraft.train.precision import PRECISIONS
 from wavecraft.train.presets import PRESETS, preset
 from wavecraft.translate.degrade import DECIMATIONS
+from wavecraft.translate.discriminator import DISCRIMINATORS
 from wavecraft.translate.tasks import TASKS, TaskConfig
 from wavecraft.vocoder import framing
 
@@ -70,6 +71,11 @@ def register(commands: argparse._SubParsersAction) -> None:
     translate.add_argument("--adversarial-weight", type=options.number(0.0), default=1.0,
                            help="weight of the adversarial loss (default 1; 0: no discriminator)")
     translate.add_argument("--loss", choices=["lsgan", "hinge", "nonsaturating"], default="lsgan", help="adversarial loss (default lsgan)")
+    translate.add_argument("--discriminator", choices=DISCRIMINATORS, default="patch",
+                           help="patch: pix2pix's (multi-scale with a preset's scales); periods: HiFi-GAN's multi-period one; both: "
+                                "multi-period and three-scale patch (default patch)")
+    translate.add_argument("--feature-matching-weight", type=options.number(0.0), default=0.0,
+                           help="weight of the feature-matching loss on the discriminator's hidden features (default 0; HiFi-GAN: 2)")
     frames = sub.add_parser("frames", help="train an autoregressive model over a basis's short-time frames: maximum likelihood or a GAN")
     _training_arguments(frames)
     frames.add_argument("--basis", type=Path, default=None, metavar="BASIS", help="a basis .npz (wavecraft learn); required unless --resume")
@@ -119,6 +125,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     tts.add_argument("--reconstruction-weight", type=options.number(0.0), default=100.0, help="pix2pix-frames: weight of L1 on normalised frames (default 100)")
     tts.add_argument("--adversarial-weight", type=options.number(0.0), default=1.0,
                      help="pix2pix-frames: weight of the adversarial loss (default 1; 0: L1 alone)")
+    tts.add_argument("--feature-matching-weight", type=options.number(0.0), default=0.0,
+                     help="pix2pix-frames: weight of the feature-matching loss on the discriminator's hidden features (default 0)")
     tdnn = sub.add_parser("tdnn", help="train Waibel et al.'s time-delay neural network to classify phonemes from 15 frames of 16 log-mel "
                                        "bands, on the voices or phonemes corpus (wavecraft listen RUN scores it)")
     _training_arguments(tdnn)
@@ -225,7 +233,8 @@ def _config(args: argparse.Namespace, corpus: Corpus) -> TrainConfig:
     if args.train_command == "translate":
         task = TaskConfig(args.task, args.factor if args.task == "superres" else 1, args.decimation, tuple(args.snr), tuple(args.noise))
         model = {"task": task, "reconstruction": args.reconstruction, "reconstruction_weight": args.reconstruction_weight,
-                 "stft_weight": args.stft_weight, "adversarial_weight": args.adversarial_weight, "spline_input": args.spline_input}
+                 "stft_weight": args.stft_weight, "adversarial_weight": args.adversarial_weight, "spline_input": args.spline_input,
+                 "discriminator": args.discriminator, "feature_matching_weight": args.feature_matching_weight}
         return preset("translate", args.preset, model_changes=model, loss=args.loss, **changes)
     conditional = args.conditional
     changes |= {"labelled": args.labelled, "loss": args.loss or ("nonsaturating" if conditional == "semi" else "wgan-gp")}
@@ -242,7 +251,8 @@ def _tts_config(args: argparse.Namespace, corpus: Corpus, changes: dict) -> Trai
         raise InvalidParameterError(f"train tts at the corpus's own rate ({corpus.entries[0].sample_rate} Hz), not --sr {args.sr}")
     shape, groups = {"model": args.model, "mels": args.mels, "hop": framing(args.sr)[1]}, _tags(corpus, ("text",))
     if args.model in TTS_MODELS:
-        model = shape | {"phonemes": phonemes, "reconstruction_weight": args.reconstruction_weight, "adversarial_weight": args.adversarial_weight}
+        model = shape | {"phonemes": phonemes, "reconstruction_weight": args.reconstruction_weight, "adversarial_weight": args.adversarial_weight,
+                         "feature_matching_weight": args.feature_matching_weight}
         return preset("tts", args.preset, model_changes=model, groups=groups, **changes)
     if args.seq2seq is None:
         raise InvalidParameterError(f"--model {args.model} needs --seq2seq RUN: a wavecraft train seq2seq run on {args.corpus}")

@@ -53,6 +53,8 @@ class TTSConfig:
         Weights of the L1 loss on normalised frames and of the adversarial loss (0: no discriminator).
     patch_channels, patch_layers, patch_kernel : int
         The patch discriminator of (phoneme frames, envelope frames) pairs (stride 2).
+    feature_matching_weight : float
+        Weight of the feature-matching loss on the discriminator's hidden features (0: none).
     """
 
     model: str = "pix2pix-frames"
@@ -66,11 +68,12 @@ class TTSConfig:
     patch_channels: int = 64
     patch_layers: int = 3
     patch_kernel: int = 5
+    feature_matching_weight: float = 0.0
 
     def __post_init__(self) -> None:
         if self.model not in TTS_MODELS:
             raise InvalidParameterError(f"unknown TTS model {self.model!r}; choose from {', '.join(TTS_MODELS)}")
-        if min(self.mels, self.hop, self.frames) < 1 or min(self.reconstruction_weight, self.adversarial_weight) < 0:
+        if min(self.mels, self.hop, self.frames) < 1 or min(self.reconstruction_weight, self.adversarial_weight, self.feature_matching_weight) < 0:
             raise InvalidParameterError("a TTS model needs mels, hop and frames of at least 1 and non-negative loss weights")
         object.__setattr__(self, "phonemes", tuple(self.phonemes))
 

@@ -3,11 +3,14 @@
 Each step draws clean clips, corrupts them (:mod:`wavecraft.translate.tasks`;
 recorded noise comes from the training files of its corpus, validation
 noise from the held-out ones, both opened by :func:`~wavecraft.train.data.training_data`),
-runs the generator once, updates the patch discriminator on (input, clean)
-against (input, generated, detached) pairs when the adversarial weight is
-positive, then the generator on ``reconstruction_weight`` × L1 (or L2) + ``stft_weight`` × the
-multi-resolution STFT loss + ``adversarial_weight`` × the adversarial loss
-(LSGAN by default, or hinge, non-saturating). Checkpoints, resuming, logging,
+runs the generator once, updates the conditional discriminator (patch,
+multi-period or both, :mod:`wavecraft.translate.discriminator`) on (input,
+clean) against (input, generated, detached) pairs when the adversarial
+weight is positive, then the generator on ``reconstruction_weight`` × L1 (or
+L2) + ``stft_weight`` × the multi-resolution STFT loss +
+``adversarial_weight`` × the adversarial loss (LSGAN by default, or hinge,
+non-saturating), averaged over the sub-discriminators, +
+``feature_matching_weight`` × HiFi-GAN's feature-matching loss. Checkpoints, resuming, logging,
 DDP and time budgets are the shared loop's (:mod:`wavecraft.train.loop`);
 the metric that picks ``checkpoints/best`` is the log-spectral distance on
 fixed windows of held-out files.
@@ -27,7 +30,7 @@ from wavecraft.train.distributed import World, parallel
 from wavecraft.train.gan import discriminator_loss, generator_loss
 from wavecraft.train.throughput import FORWARD_BACKWARD
 from wavecraft.train.trainer import Trainer
-from wavecraft.translate.discriminator import PatchDiscriminator
+from wavecraft.translate.discriminator import Verdict, build_discriminator
 from wavecraft.translate.losses import multi_resolution_stft_loss, reconstruction_loss
 from wavecraft.translate.noise import NoiseBank
 from wavecraft.translate.tasks import corrupt
@@ -50,13 +53,13 @@ class Pix2PixTrainer(Trainer):
         As for :class:`~wavecraft.train.trainer.Trainer`.
     generator : nn.Module
         Saved as ``name``.
-    discriminator : PatchDiscriminator or None
-        None without an adversarial loss.
+    discriminator : nn.Module or None
+        A conditional discriminator (:mod:`wavecraft.translate.discriminator`); None without an adversarial loss.
     name : str
         The generator's name in the checkpoints.
     """
 
-    def __init__(self, config: TrainConfig, data: TrainingData, generator: torch.nn.Module, discriminator: PatchDiscriminator | None, name: str,
+    def __init__(self, config: TrainConfig, data: TrainingData, generator: torch.nn.Module, discriminator: torch.nn.Module | None, name: str,
                  world: World = World(), device: torch.device | None = None) -> None:
         self.generator, self.discriminator = generator, discriminator
         networks, optimized = {name: generator}, {"g": generator}
@@ -84,20 +87,33 @@ class Pix2PixTrainer(Trainer):
             out = self.parallel_generator(x).float()
         if self.discriminator is not None:
             with self.autocast():  # real and generated pairs in one pass (one DDP forward per backward)
-                scales = self.parallel_discriminator(torch.cat([condition, condition]), torch.cat([target, out.detach()]))
-                d_loss = sum(discriminator_loss(c.loss, *s.float().split(len(out))) for s in scales) / len(scales)
+                verdicts = self.parallel_discriminator(torch.cat([condition, condition]), torch.cat([target, out.detach()]))
+                d_loss = sum(discriminator_loss(c.loss, *logits.float().split(len(out))) for logits, _ in verdicts) / len(verdicts)
             losses |= {"d_loss": d_loss.item(), "d_gradient_norm": self.update("d", d_loss)}
         with self.autocast():
             g_loss, logged = self.reconstruction(target, out)
             losses |= logged
             if self.discriminator is not None:
-                scales = self.discriminator(condition, out)
-                adversarial = sum(generator_loss(c.loss, s.float()) for s in scales) / len(scales)
+                verdicts = self.discriminator(condition, out)
+                adversarial = sum(generator_loss(c.loss, logits.float()) for logits, _ in verdicts) / len(verdicts)
                 g_loss = g_loss + model.adversarial_weight * adversarial
                 losses["adversarial_loss"] = adversarial.item()
+                if model.feature_matching_weight:
+                    with torch.no_grad():
+                        real = self.discriminator(condition, target)
+                    matching = feature_matching(real, verdicts)
+                    g_loss = g_loss + model.feature_matching_weight * matching
+                    losses["feature_matching_loss"] = matching.item()
         losses |= {"g_loss": g_loss.item(), "g_gradient_norm": self.update("g", g_loss)}
         self.step += 1
         return {"step": self.step, **losses}
+
+
+def feature_matching(real: list[Verdict], fake: list[Verdict]) -> torch.Tensor:
+    """HiFi-GAN's feature-matching loss: the mean absolute difference of every hidden feature map of every sub-discriminator
+    between real and generated pairs, averaged over the maps."""
+    pairs = [(r, f) for (_, real_maps), (_, fake_maps) in zip(real, fake) for r, f in zip(real_maps, fake_maps)]
+    return sum((r.float() - f.float()).abs().mean() for r, f in pairs) / len(pairs)
 
 
 class TranslationTrainer(Pix2PixTrainer):
@@ -109,7 +125,7 @@ class TranslationTrainer(Pix2PixTrainer):
         generator = UNet1d(model.generator)
         discriminator = None
         if model.adversarial_weight > 0:
-            discriminator = PatchDiscriminator(model.patch_channels, model.patch_layers, scales=model.patch_scales)
+            discriminator = build_discriminator(model.discriminator, model.patch_channels, model.patch_layers, model.patch_scales)
         super().__init__(config, data, generator, discriminator, "generator", world, device)
         self.translator = Translator(config, self.generator, self.device)
         self._validation: tuple[torch.Tensor, torch.Tensor] | None = None
@@ -127,12 +143,13 @@ class TranslationTrainer(Pix2PixTrainer):
         return torch.from_numpy(inputs)[:, None].to(self.device), clips.to(self.device)
 
     def step_flops(self) -> float:
-        """One generator forward and backward, and the discriminator's forward and backward on two pairs and one more, per batch."""
+        """One generator forward and backward, the discriminator's forward and backward on two pairs and one more, and with feature
+        matching its forward on the real pair once more, per batch."""
         model, size = self.config.model, self.config.batch_size
         x = torch.zeros(1, 1, model.length // model.task.factor)
         g = forward_flops(self.generator, x)
         d = forward_flops(self.discriminator, x, torch.zeros(1, 1, model.length)) if self.discriminator is not None else 0.0
-        return size * FORWARD_BACKWARD * (g + 3 * d)
+        return size * (FORWARD_BACKWARD * (g + 3 * d) + (d if model.feature_matching_weight else 0.0))
 
     def batch(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Corrupted inputs (the generator's and the discriminator's condition) and clean targets."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from wavecraft.errors import InvalidParameterError
+from wavecraft.translate.discriminator import DISCRIMINATORS
 from wavecraft.translate.tasks import TaskConfig
 from wavecraft.translate.unet import UNetConfig
 
@@ -26,7 +27,12 @@ class TranslationConfig:
     reconstruction_weight, stft_weight, adversarial_weight : float
         Weights of the three generator losses (0 turns one off; no discriminator without the adversarial one).
     patch_channels, patch_layers, patch_scales : int
-        The patch discriminator's width, depth and number of scales.
+        The discriminator's width and depth (per scale or period), and the patch discriminator's number of scales.
+    discriminator : {"patch", "periods", "both"}
+        The conditional discriminator (:data:`~wavecraft.translate.discriminator.DISCRIMINATORS`): pix2pix's patch one, HiFi-GAN's
+        multi-period one, or both (the multi-period one and the patch one at three scales or more).
+    feature_matching_weight : float
+        Weight of the feature-matching loss (the discriminator's hidden features of real against generated pairs; 0: none).
     """
 
     task: TaskConfig = field(default_factory=TaskConfig)
@@ -39,10 +45,15 @@ class TranslationConfig:
     patch_channels: int = 16
     patch_layers: int = 4
     patch_scales: int = 1
+    discriminator: str = "patch"
+    feature_matching_weight: float = 0.0
 
     def __post_init__(self) -> None:
-        if self.reconstruction not in ("l1", "l2") or min(self.reconstruction_weight, self.stft_weight, self.adversarial_weight) < 0:
+        weights = (self.reconstruction_weight, self.stft_weight, self.adversarial_weight, self.feature_matching_weight)
+        if self.reconstruction not in ("l1", "l2") or min(weights) < 0:
             raise InvalidParameterError("reconstruction must be l1 or l2, and the loss weights non-negative")
+        if self.discriminator not in DISCRIMINATORS:
+            raise InvalidParameterError(f"discriminator must be one of {', '.join(DISCRIMINATORS)}, not {self.discriminator!r}")
         if self.length % self.task.factor or self.length < self.task.factor:
             raise InvalidParameterError(f"the window of {self.length} samples must be a multiple of the factor {self.task.factor}")
 

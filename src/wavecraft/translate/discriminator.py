@@ -1,4 +1,4 @@
-"""The conditional patch discriminator of 1-D pix2pix: it sees the condition and an output together, and scores patches.
+"""The conditional discriminators of 1-D pix2pix: they see the condition and an output together, and score patches.
 
 Input: the condition (brought to the output's rate by repeating samples,
 for bandwidth extension) stacked with a real or generated output as two
@@ -8,6 +8,17 @@ seeing a receptive field of a few hundred samples rather than the whole
 clip, as pix2pix's PatchGAN. With ``scales`` > 1 the same architecture also
 judges the pair average-pooled by 2, 4, ... (multi-scale), each scale with
 its own weights.
+
+:class:`PeriodDiscriminator` is HiFi-GAN's multi-period discriminator
+(Kong et al., 2020) made conditional the same way: for each period ``p`` the
+pair is folded into ``p`` columns of every ``p``-th sample, and 2-D
+convolutions that stride down the rows (never across columns) score each
+column's patches, so periodic structure (pitch, and the stationary patterns
+of strided up-sampling) is seen sample-exactly. ``both`` joins the two.
+
+Every discriminator returns one :data:`Verdict` per sub-discriminator (a
+scale or a period): its patch logits ``(batch, patches)`` and the feature
+maps of its hidden layers, which feature matching compares.
 """
 
 from __future__ import annotations
@@ -16,6 +27,13 @@ import torch
 from torch import nn
 
 from wavecraft.errors import InvalidParameterError
+
+#: a sub-discriminator's patch logits and hidden feature maps
+Verdict = tuple[torch.Tensor, list[torch.Tensor]]
+#: the periods of HiFi-GAN's multi-period discriminator
+PERIODS = (2, 3, 5, 7, 11)
+#: the conditional discriminators of translation: the patch one (multi-scale with ``scales`` > 1), the multi-period one, both
+DISCRIMINATORS = ("patch", "periods", "both")
 
 
 class PatchDiscriminator(nn.Module):
@@ -46,13 +64,82 @@ class PatchDiscriminator(nn.Module):
             for _ in range(scales)
         )
 
-    def forward(self, condition: torch.Tensor, output: torch.Tensor) -> list[torch.Tensor]:
-        factor = output.shape[-1] // condition.shape[-1]
-        x = torch.cat([condition.repeat_interleave(factor, dim=-1)[..., : output.shape[-1]], output], dim=1)
-        logits = []
+    def forward(self, condition: torch.Tensor, output: torch.Tensor) -> list[Verdict]:
+        """One verdict per scale."""
+        x, verdicts = paired(condition, output), []
         for i, layers in enumerate(self.scales):
-            h = nn.functional.avg_pool1d(x, 2**i, ceil_mode=True) if i else x
+            h, features = nn.functional.avg_pool1d(x, 2**i, ceil_mode=True) if i else x, []
             for layer in layers[:-1]:
                 h = nn.functional.leaky_relu(layer(h), 0.2)
-            logits.append(layers[-1](h)[:, 0])
-        return logits
+                features.append(h)
+            verdicts.append((layers[-1](h)[:, 0], features))
+        return verdicts
+
+
+class PeriodDiscriminator(nn.Module):
+    """(condition, output) -> one verdict per period of :data:`PERIODS`: 2-D convolutions over the pair folded by the period.
+
+    Parameters
+    ----------
+    channels : int
+        Channels of the first layer; each later layer doubles them, up to 8 times.
+    layers : int
+        Strided convolutions per period (kernel 5 down the rows, stride 3).
+    periods : tuple of int
+        The folds.
+    inputs : int
+        Channels of the condition and the output together.
+    """
+
+    def __init__(self, channels: int = 16, layers: int = 4, periods: tuple[int, ...] = PERIODS, inputs: int = 2) -> None:
+        super().__init__()
+        if min(channels, layers, *periods) < 1:
+            raise InvalidParameterError("a period discriminator needs channels, layers and periods >= 1")
+        self.periods = periods
+        widths = [inputs] + [channels * min(2**i, 8) for i in range(layers)]
+        self.stacks = nn.ModuleList(
+            nn.ModuleList([*(nn.Conv2d(a, b, (5, 1), (3, 1), padding=(2, 0)) for a, b in zip(widths, widths[1:])),
+                           nn.Conv2d(widths[-1], 1, (3, 1), padding=(1, 0))])
+            for _ in periods
+        )
+
+    def forward(self, condition: torch.Tensor, output: torch.Tensor) -> list[Verdict]:
+        """One verdict per period."""
+        x, verdicts = paired(condition, output), []
+        for period, layers in zip(self.periods, self.stacks):
+            h = nn.functional.pad(x, (0, -x.shape[-1] % period), mode="reflect")
+            h, features = h.reshape(*h.shape[:2], -1, period), []
+            for layer in layers[:-1]:
+                h = nn.functional.leaky_relu(layer(h), 0.1)
+                features.append(h)
+            verdicts.append((layers[-1](h).flatten(1), features))
+        return verdicts
+
+
+class JointDiscriminator(nn.Module):
+    """Several conditional discriminators together (HiFi-GAN's multi-period and multi-scale ones): all their verdicts."""
+
+    def __init__(self, *parts: nn.Module) -> None:
+        super().__init__()
+        self.parts = nn.ModuleList(parts)
+
+    def forward(self, condition: torch.Tensor, output: torch.Tensor) -> list[Verdict]:
+        """Every part's verdicts, in order."""
+        return [verdict for part in self.parts for verdict in part(condition, output)]
+
+
+def build_discriminator(kind: str, channels: int, layers: int, scales: int) -> nn.Module:
+    """The conditional discriminator of a translation model (see :data:`DISCRIMINATORS`); ``both`` judges at least three scales (HiFi-GAN's)."""
+    if kind not in DISCRIMINATORS:
+        raise InvalidParameterError(f"discriminator must be one of {', '.join(DISCRIMINATORS)}, not {kind!r}")
+    if kind == "patch":
+        return PatchDiscriminator(channels, layers, scales=scales)
+    if kind == "periods":
+        return PeriodDiscriminator(channels, layers)
+    return JointDiscriminator(PeriodDiscriminator(channels, layers), PatchDiscriminator(channels, layers, scales=max(scales, 3)))
+
+
+def paired(condition: torch.Tensor, output: torch.Tensor) -> torch.Tensor:
+    """The condition, brought to the output's rate by repeating samples, stacked with the output as channels."""
+    factor = output.shape[-1] // condition.shape[-1]
+    return torch.cat([condition.repeat_interleave(factor, dim=-1)[..., : output.shape[-1]], output], dim=1)
