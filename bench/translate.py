@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/translate.py --corpus speech-en --sr 8000 --task enhance
     .venv/bin/python bench/translate.py --corpus speech-en --sr 8000 --task superres --factor 2
+    .venv/bin/python bench/translate.py --corpus speech-en --sr 8000 --task enhance --discriminators patch periods both
     .venv/bin/python bench/translate.py --corpus speech-en --sr 8000 --aliasing --factor 2
     .venv/bin/python bench/translate.py --corpus drums --sr 16000 --aliasing --factor 4
     .venv/bin/python bench/translate.py --corpus phonemes --sr 16000 --task paired
@@ -113,12 +114,13 @@ def write_report(out: Path) -> Path:
 
 
 def task_runs(args: argparse.Namespace, folder: Path, budget: list[str]) -> dict[str, Path]:
-    """The models of a task table: the reconstruction loss alone, and with the adversarial loss.
+    """The models of a task table: the reconstruction loss alone, and with the adversarial loss of each of ``--discriminators``.
 
     Bandwidth extension uses L2 (the reference's) and adds the U-Net on a
     spline-interpolated input (``--spline-input``), the other tasks L1 (SEGAN's);
     the adversarial bandwidth-extension run is also the aliasing experiment's
-    anti-aliased one.
+    anti-aliased one. The multi-period discriminators (``periods``, ``both``)
+    train with HiFi-GAN's feature matching (weight 2).
     """
     loss = "l2" if args.task == "superres" else "l1"
     task = ["--task", args.task, "--reconstruction", loss] + (["--noise", *args.noise] if args.task == "enhance" else [])
@@ -132,7 +134,13 @@ def task_runs(args: argparse.Namespace, folder: Path, budget: list[str]) -> dict
     if args.task == "superres":  # the reference's variant: spline-interpolated input, a residual at the output rate
         runs[f"U-Net {loss.upper()}, spline input"] = train(args.corpus, folder / f"superres-x{args.factor}-{loss}-spline", budget, args.sr,
                                                             *task, "--adversarial-weight", "0", "--spline-input")
-    return runs | {f"U-Net {loss.upper()} + adversarial": train(args.corpus, adversarial, budget, args.sr, *task)}
+    for kind in args.discriminators:
+        if kind == "patch":
+            runs[f"U-Net {loss.upper()} + adversarial"] = train(args.corpus, adversarial, budget, args.sr, *task)
+        else:
+            runs[f"U-Net {loss.upper()} + {kind} + FM"] = train(args.corpus, adversarial.with_name(f"{adversarial.name}-{kind}-fm"), budget, args.sr,
+                                                              *task, "--discriminator", kind, "--feature-matching-weight", "2")
+    return runs
 
 
 def main() -> None:
@@ -147,6 +155,9 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, help="a training-time budget per model instead of --steps")
     parser.add_argument("--noise", nargs="+", default=["coloured", "music"], help="enhance: noise sources (default coloured music)")
     parser.add_argument("--files", type=int, default=10, help="held-out files scored")
+    parser.add_argument("--discriminators", nargs="+", choices=["patch", "periods", "both"], default=["patch"],
+                        help="the adversarial models of a task table, one per discriminator (default patch; periods and both "
+                             "with feature matching)")
     parser.add_argument("--out", type=Path, default=Path("build/translate"))
     args = parser.parse_args()
     torch.set_num_threads(2)
