@@ -26,6 +26,7 @@ from wavecraft.models.tts import TTS_MODELS
 from wavecraft.models.wavenet import CONDITIONS, OUTPUTS
 from wavecraft.music.chords import LABELS
 from wavecraft.music.scores import collection_corpus
+from wavecraft.nn.upsampling import UPSAMPLERS
 from wavecraft.train.checkpoints import read_run_config
 from wavecraft.train.classifier import class_names
 from wavecraft.train.config import LOSSES, TrainConfig
@@ -36,6 +37,7 @@ from wavecraft.train.presets import PRESETS, preset
 from wavecraft.translate.degrade import DECIMATIONS
 from wavecraft.translate.discriminator import DISCRIMINATORS
 from wavecraft.translate.tasks import TASKS, TaskConfig
+from wavecraft.translate.unet import DOWNSAMPLERS
 from wavecraft.vocoder import framing
 
 
@@ -65,6 +67,10 @@ def register(commands: argparse._SubParsersAction) -> None:
                                 "of recordings, e.g. --noise coloured music (default coloured)")
     translate.add_argument("--spline-input", action="store_true",
                            help="superres: interpolate the input by cubic spline first and learn a residual at the output rate (the reference's variant)")
+    translate.add_argument("--upsample", choices=UPSAMPLERS, default=None,
+                           help="the U-Net's up-sampling (default the preset's, subpixel; sinc: band-limited interpolation + convolution)")
+    translate.add_argument("--downsample", choices=DOWNSAMPLERS, default=None,
+                           help="the U-Net's down-sampling (default the preset's, strided; antialiased: low-pass first, nothing folds back)")
     translate.add_argument("--reconstruction", choices=["l1", "l2"], default="l1", help="sample-wise loss (default l1)")
     translate.add_argument("--reconstruction-weight", type=options.number(0.0), default=100.0, help="its weight (default 100, as SEGAN)")
     translate.add_argument("--stft-weight", type=options.number(0.0), default=0.0, help="weight of the multi-resolution STFT loss (default 0)")
@@ -234,7 +240,8 @@ def _config(args: argparse.Namespace, corpus: Corpus) -> TrainConfig:
         task = TaskConfig(args.task, args.factor if args.task == "superres" else 1, args.decimation, tuple(args.snr), tuple(args.noise))
         model = {"task": task, "reconstruction": args.reconstruction, "reconstruction_weight": args.reconstruction_weight,
                  "stft_weight": args.stft_weight, "adversarial_weight": args.adversarial_weight, "spline_input": args.spline_input,
-                 "discriminator": args.discriminator, "feature_matching_weight": args.feature_matching_weight}
+                 "discriminator": args.discriminator, "feature_matching_weight": args.feature_matching_weight,
+                 "upsample": args.upsample, "downsample": args.downsample}
         return preset("translate", args.preset, model_changes=model, loss=args.loss, **changes)
     conditional = args.conditional
     changes |= {"labelled": args.labelled, "loss": args.loss or ("nonsaturating" if conditional == "semi" else "wgan-gp")}

@@ -21,8 +21,9 @@ import torch
 from torch import nn
 
 from wavecraft.errors import InvalidParameterError
+from wavecraft.nn.antialiasing import Interpolate1d
 
-UPSAMPLERS = ("transpose", "nearest", "subpixel")
+UPSAMPLERS = ("transpose", "nearest", "subpixel", "sinc")
 
 
 class SubPixel1d(nn.Module):
@@ -100,13 +101,16 @@ def upsampler(c_in: int, c_out: int, stride: int, kind: str, kernel: int) -> nn.
     ``transpose``: a transposed convolution with 'same'-equivalent padding (padding 11 and output
     padding 1 for kernel 25, stride 4, as in WaveGAN); ``nearest``: repeat each sample, then an odd
     'same' convolution; ``subpixel``: a 'same' convolution to ``c_out * stride`` channels
-    (initialised by :func:`icnr_`), then :class:`SubPixel1d`.
+    (initialised by :func:`icnr_`), then :class:`SubPixel1d`; ``sinc``: band-limited interpolation
+    (:class:`~wavecraft.nn.antialiasing.Interpolate1d`), then an odd 'same' convolution.
     """
     if kind == "transpose":
         padding = (kernel - stride + 1) // 2
         return nn.ConvTranspose1d(c_in, c_out, kernel, stride, padding=padding, output_padding=stride + 2 * padding - kernel)
     if kind == "nearest":
         return nn.Sequential(nn.Upsample(scale_factor=stride, mode="nearest"), nn.Conv1d(c_in, c_out, kernel, padding=kernel // 2))
+    if kind == "sinc":
+        return nn.Sequential(Interpolate1d(stride), nn.Conv1d(c_in, c_out, kernel, padding=kernel // 2))
     if kind == "subpixel":
         return nn.Sequential(icnr_(nn.Conv1d(c_in, c_out * stride, kernel, padding=kernel // 2), stride), SubPixel1d(stride))
     raise InvalidParameterError(f"up-sampling must be one of {', '.join(UPSAMPLERS)}, not {kind!r}")

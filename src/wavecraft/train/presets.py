@@ -152,7 +152,8 @@ def preset(kind: str, name: str, *, conditional: str = "none", labels: tuple[str
         Its class names, in label order.
     model_changes : dict, optional
         Architecture fields to change: ``d`` of a GAN, the VAE's backbone, a translation model's ``task``,
-        loss weights and ``spline_input`` (the window is cut to a multiple of the task's factor), or a frame
+        loss weights, discriminator, and its U-Net's ``spline_input``, ``upsample`` and ``downsample`` (the window is cut to a
+        multiple of the task's factor), or a frame
         model's basis shape (``M``, ``N``, ``hop``, ``window``, ``basis``) and ``objective``, a WaveNet's ``condition``, ``output``,
         ``mels`` and ``hop``, a recogniser's ``phonemes`` and ``frontend``, a TTS model's ``phonemes``, ``mels``, ``hop`` and loss weights,
         a seq2seq autoencoder's ``phonemes`` and ``phrases``, a speech GAN's ``model``, ``seq2seq``, ``seq2seq_run``, ``mels`` and ``hop``,
@@ -188,8 +189,9 @@ def _changed(model: ModelConfig, changes: dict) -> ModelConfig:
     if isinstance(model, TranslationConfig):
         task = changes.get("task", model.task)
         changes.setdefault("length", model.length - model.length % task.factor)
-        if changes.pop("spline_input", False):
-            if task.task != "superres":
-                raise InvalidParameterError("--spline-input is for --task superres")
-            changes["unet"] = replace(model.unet, spline_input=True)
+        unet = {k: v for k in ("spline_input", "upsample", "downsample") if (v := changes.pop(k, None))}  # None, False: the preset's
+        if unet.get("spline_input") and task.task != "superres":
+            raise InvalidParameterError("--spline-input is for --task superres")
+        if unet:
+            changes["unet"] = replace(changes.get("unet", model.unet), **unet)
     return replace(model, **changes)

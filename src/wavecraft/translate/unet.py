@@ -23,7 +23,11 @@ import torch
 from torch import nn
 
 from wavecraft.errors import InvalidParameterError
+from wavecraft.nn.antialiasing import LowPass1d
 from wavecraft.nn.upsampling import UPSAMPLERS, SplineUpsample1d, SubPixel1d, icnr_, upsampler
+
+#: the encoder's down-sampling
+DOWNSAMPLERS = ("strided", "antialiased")
 
 
 @dataclass(frozen=True)
@@ -42,8 +46,11 @@ class UNetConfig:
         Taps of every convolution (odd).
     stride : int
         Down- and up-sampling factor per level.
-    upsample : {"subpixel", "transpose", "nearest"}
-        The decoder's up-sampling.
+    upsample : {"subpixel", "transpose", "nearest", "sinc"}
+        The decoder's up-sampling (``sinc``: band-limited interpolation, then a convolution).
+    downsample : {"strided", "antialiased"}
+        The encoder's: a strided convolution, or one whose input is first low-passed for the lower rate
+        (:class:`~wavecraft.nn.antialiasing.LowPass1d`), so nothing folds back.
     factor : int
         Output samples per input sample (bandwidth extension by ``factor``; 1 for same-rate tasks).
     residual : bool
@@ -66,6 +73,7 @@ class UNetConfig:
     kernel: int = 15
     stride: int = 2
     upsample: str = "subpixel"
+    downsample: str = "strided"
     factor: int = 1
     residual: bool = True
     dropout: float = 0.0
@@ -76,8 +84,9 @@ class UNetConfig:
     def __post_init__(self) -> None:
         if self.depth < 1 or self.channels < 1 or self.kernel % 2 == 0 or self.stride < 2 or self.factor < 1:
             raise InvalidParameterError(f"invalid U-Net config {self}: need depth >= 1, odd kernel, stride >= 2, factor >= 1")
-        if self.upsample not in UPSAMPLERS or not 0 <= self.dropout < 1:
-            raise InvalidParameterError(f"upsample must be one of {', '.join(UPSAMPLERS)} and dropout in [0, 1)")
+        if self.upsample not in UPSAMPLERS or self.downsample not in DOWNSAMPLERS or not 0 <= self.dropout < 1:
+            raise InvalidParameterError(f"upsample must be one of {', '.join(UPSAMPLERS)}, downsample one of {', '.join(DOWNSAMPLERS)}, "
+                                        "and dropout in [0, 1)")
         if min(self.inputs, self.outputs) < 1 or (max(self.inputs, self.outputs) > 1 and (self.factor > 1 or self.residual)):
             raise InvalidParameterError("a U-Net of several channels in or out needs factor 1 and no residual")
 
@@ -106,6 +115,7 @@ class UNet1d(nn.Module):
         c, widths = config, config.widths
         same = c.kernel // 2
         self.down = nn.ModuleList(nn.Conv1d(w_in, w_out, c.kernel, c.stride, padding=same) for w_in, w_out in zip([c.inputs, *widths], widths))
+        self.antialias = LowPass1d(c.stride) if c.downsample == "antialiased" else nn.Identity()
         # up level i takes the deeper level's features (and, below the deepest, its skip) back to width[i - 1]'s length
         ins = [widths[-1]] + [2 * w for w in widths[-2::-1]]
         outs = widths[-2::-1] + [widths[0]]
@@ -122,7 +132,7 @@ class UNet1d(nn.Module):
         padded = nn.functional.pad(x, (0, -length % self.config.multiple))
         skips, h = [], padded
         for layer in self.down:
-            h = nn.functional.leaky_relu(layer(h), 0.2)
+            h = nn.functional.leaky_relu(layer(self.antialias(h)), 0.2)
             skips.append(h)
         for i, layer in enumerate(self.up):
             h = torch.relu(layer(h))
