@@ -120,7 +120,7 @@ class CRNNGANTrainer(Trainer):
 
     def metric(self) -> HistogramDistance:
         """The histogram distance of windows made from fixed noise to the held-out pieces (the training ones when nothing is held out)."""
-        return HistogramDistance(self.draw, [s.only(self.config.model.voices) for s in (self.data.held_out or self.data.sampler).scores])
+        return HistogramDistance.held_out(self.draw, self.data, self.config.model.voices)
 
     def samples(self) -> np.ndarray:
         """None: a model of scores makes no audio while it trains."""

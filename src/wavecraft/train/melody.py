@@ -100,6 +100,11 @@ class HistogramDistance:
     def __init__(self, draw: Callable[[torch.Generator], list[Score]], real: list[Score]) -> None:
         self.draw, self.real = draw, real
 
+    @classmethod
+    def held_out(cls, draw: Callable[[torch.Generator], list[Score]], data: TrainingData, voices: tuple[str, ...]) -> HistogramDistance:
+        """Against the run's held-out pieces (the training ones when nothing is held out), in ``voices``."""
+        return cls(draw, [s.only(voices) for s in (data.held_out or data.sampler).scores])
+
     def __call__(self) -> float:
         """The distance for the model now."""
         real_classes, real_intervals = histograms(self.real)

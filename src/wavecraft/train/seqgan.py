@@ -90,4 +90,4 @@ class SeqGANTrainer(MelodyTrainer):
 
     def metric(self) -> HistogramDistance:
         """The histogram distance of windows drawn with a fixed seed to the held-out pieces (the training ones when nothing is held out)."""
-        return HistogramDistance(self.draw, [s.only(self.config.model.voices) for s in (self.data.held_out or self.data.sampler).scores])
+        return HistogramDistance.held_out(self.draw, self.data, self.config.model.voices)
