@@ -146,4 +146,6 @@ def test_training_melody_gans_and_comparing_them(tmp_path: Path, monkeypatch: py
     assert_refused({"runs of other voices": ["evaluate", str(tmp_path / "seqgan"), str(tmp_path / "four")],
                     "a window shorter than the discriminator's widest filter": ["train", "melody", "chorales", "--model", "seqgan",
                                                                                  "--window", "8", "--out", str(tmp_path / "w")],
+                    "a window no memory holds": ["train", "melody", "chorales", "--model", "seqgan", "--window", "100000000000", "--out",
+                                                 str(tmp_path / "w")],
                     "an existing report": ["evaluate", str(tmp_path / "seqgan"), "--report", str(report)]}, capsys)

@@ -153,7 +153,7 @@ def register(commands: argparse._SubParsersAction) -> None:
                         help="lstm: maximum likelihood over grid tokens; crnngan: Mogren's GAN over note tuples; "
                              "seqgan: the LSTM as a policy with Monte-Carlo rewards (default lstm)")
     melody.add_argument("--voices", choices=list(VOICE_SETS), default="soprano", help="soprano: the top line; all: the four voices (default soprano)")
-    melody.add_argument("--window", type=options.integer(16), default=None,
+    melody.add_argument("--window", type=options.integer(16, 4096), default=None,
                         help=f"grid steps a training window (C-RNN-GAN: onsets; default the preset's, {CRNNGAN_WINDOW} onsets for C-RNN-GAN)")
     melody.add_argument("--pretrain", type=options.integer(0), default=None,
                         help="C-RNN-GAN and SeqGAN: steps of maximum likelihood (C-RNN-GAN: squared error) before the adversarial ones "
