@@ -117,7 +117,8 @@ def task_runs(args: argparse.Namespace, folder: Path, budget: list[str]) -> dict
     """The models of a task table: the reconstruction loss alone, and with the adversarial loss of each of ``--discriminators``.
 
     Bandwidth extension uses L2 (the reference's) and adds the U-Net on a
-    spline-interpolated input (``--spline-input``), the other tasks L1 (SEGAN's);
+    spline-interpolated input (``--spline-input``), the other tasks L1 (SEGAN's)
+    and add the spectral mask (``--domain spectral``, L1 alone);
     the adversarial bandwidth-extension run is also the aliasing experiment's
     anti-aliased one. The multi-period discriminators (``periods``, ``both``)
     train with HiFi-GAN's feature matching (weight 2).
@@ -134,6 +135,9 @@ def task_runs(args: argparse.Namespace, folder: Path, budget: list[str]) -> dict
     if args.task == "superres":  # the reference's variant: spline-interpolated input, a residual at the output rate
         runs[f"U-Net {loss.upper()}, spline input"] = train(args.corpus, folder / f"superres-x{args.factor}-{loss}-spline", budget, args.sr,
                                                             *task, "--adversarial-weight", "0", "--spline-input")
+    elif args.task in ("enhance", "decorrupt"):  # a learned Wiener filter: gains on STFT bins
+        runs[f"spectral mask {loss.upper()}"] = train(args.corpus, folder / f"{args.task}-spectral-{loss}", budget, args.sr, *task,
+                                                      "--adversarial-weight", "0", "--domain", "spectral")
     for kind in args.discriminators:
         if kind == "patch":
             runs[f"U-Net {loss.upper()} + adversarial"] = train(args.corpus, adversarial, budget, args.sr, *task)

@@ -40,7 +40,7 @@ from wavecraft.models.wavenet import CHUNK, WaveNet, generate
 from wavecraft.progress import progress
 from wavecraft.train.checkpoints import find_checkpoint, read_run_config
 from wavecraft.train.config import TrainConfig
-from wavecraft.translate.unet import UNet1d
+from wavecraft.translate.config import build_generator
 from wavecraft.vocoder import envelope
 
 __all__ = ["FrameModel", "Generator", "Translator", "WaveNetModel", "load_classifier", "load_generator", "load_translator", "load_vocoder"]
@@ -267,8 +267,8 @@ class Translator(Loaded):
     ----------
     config : TrainConfig
         The run's settings (``config.model`` is a :class:`~wavecraft.translate.config.TranslationConfig`).
-    network : UNet1d
-        The generator.
+    network : nn.Module
+        The generator (:func:`~wavecraft.translate.config.build_generator`).
     device, checkpoint, record
         As for :class:`Loaded`.
     """
@@ -330,6 +330,6 @@ def load_vocoder(run: str | Path, checkpoint: str | None = "best", *, device: to
 def load_translator(run: str | Path, checkpoint: str | None = "best", *, device: torch.device | None = None) -> Translator:
     """The U-Net of a translation run at ``checkpoint`` (``best``: the lowest held-out LSD; None: the latest readable)."""
     config, record, folder = load_run(run, checkpoint, "translate", "a translation model")
-    network = UNet1d(config.model.generator)
+    network = build_generator(config.model)
     load_networks(folder / WEIGHTS, {"generator": network}, device=device or "cpu")
     return Translator(config, network.to(device or "cpu").eval(), device, folder, record)

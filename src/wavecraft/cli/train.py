@@ -34,6 +34,7 @@ from wavecraft.train.distributed import join, main_first, threads_per_process
 from wavecraft.train.loop import Schedule, default_device, train_run
 from wavecraft.train.precision import PRECISIONS
 from wavecraft.train.presets import PRESETS, preset
+from wavecraft.translate.config import DOMAINS
 from wavecraft.translate.degrade import DECIMATIONS
 from wavecraft.translate.discriminator import DISCRIMINATORS
 from wavecraft.translate.tasks import TASKS, TaskConfig
@@ -71,6 +72,9 @@ def register(commands: argparse._SubParsersAction) -> None:
                            help="the U-Net's up-sampling (default the preset's, subpixel; sinc: band-limited interpolation + convolution)")
     translate.add_argument("--downsample", choices=DOWNSAMPLERS, default=None,
                            help="the U-Net's down-sampling (default the preset's, strided; antialiased: low-pass first, nothing folds back)")
+    translate.add_argument("--domain", choices=DOMAINS, default="waveform",
+                           help="waveform: the U-Net maps samples to samples; spectral: a U-Net over STFT frames gives each bin a gain "
+                                "within +-40 dB (a learned Wiener filter; enhance and decorrupt) (default waveform)")
     translate.add_argument("--reconstruction", choices=["l1", "l2"], default="l1", help="sample-wise loss (default l1)")
     translate.add_argument("--reconstruction-weight", type=options.number(0.0), default=100.0, help="its weight (default 100, as SEGAN)")
     translate.add_argument("--stft-weight", type=options.number(0.0), default=0.0, help="weight of the multi-resolution STFT loss (default 0)")
@@ -241,7 +245,7 @@ def _config(args: argparse.Namespace, corpus: Corpus) -> TrainConfig:
         model = {"task": task, "reconstruction": args.reconstruction, "reconstruction_weight": args.reconstruction_weight,
                  "stft_weight": args.stft_weight, "adversarial_weight": args.adversarial_weight, "spline_input": args.spline_input,
                  "discriminator": args.discriminator, "feature_matching_weight": args.feature_matching_weight,
-                 "upsample": args.upsample, "downsample": args.downsample}
+                 "upsample": args.upsample, "downsample": args.downsample, "domain": args.domain}
         return preset("translate", args.preset, model_changes=model, loss=args.loss, **changes)
     conditional = args.conditional
     changes |= {"labelled": args.labelled, "loss": args.loss or ("nonsaturating" if conditional == "semi" else "wgan-gp")}

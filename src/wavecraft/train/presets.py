@@ -31,6 +31,7 @@ from wavecraft.models.wavegan import WaveGANConfig
 from wavecraft.models.wavenet import WaveNetConfig
 from wavecraft.train.config import MODEL_KINDS, ModelConfig, TrainConfig
 from wavecraft.translate.config import TranslationConfig
+from wavecraft.translate.masking import spectral_unet
 from wavecraft.translate.unet import UNetConfig
 
 PRESETS = ("paper", "small")
@@ -152,7 +153,8 @@ def preset(kind: str, name: str, *, conditional: str = "none", labels: tuple[str
         Its class names, in label order.
     model_changes : dict, optional
         Architecture fields to change: ``d`` of a GAN, the VAE's backbone, a translation model's ``task``,
-        loss weights, discriminator, and its U-Net's ``spline_input``, ``upsample`` and ``downsample`` (the window is cut to a
+        loss weights, discriminator, ``domain`` (``spectral``: the frame U-Net of
+        :func:`~wavecraft.translate.masking.spectral_unet`), and its U-Net's ``spline_input``, ``upsample`` and ``downsample`` (the window is cut to a
         multiple of the task's factor), or a frame
         model's basis shape (``M``, ``N``, ``hop``, ``window``, ``basis``) and ``objective``, a WaveNet's ``condition``, ``output``,
         ``mels`` and ``hop``, a recogniser's ``phonemes`` and ``frontend``, a TTS model's ``phonemes``, ``mels``, ``hop`` and loss weights,
@@ -194,4 +196,8 @@ def _changed(model: ModelConfig, changes: dict) -> ModelConfig:
             raise InvalidParameterError("--spline-input is for --task superres")
         if unet:
             changes["unet"] = replace(changes.get("unet", model.unet), **unet)
+        if changes.get("domain") == "spectral":
+            if unet:
+                raise InvalidParameterError("--spline-input, --upsample and --downsample shape the waveform U-Net, not the spectral one")
+            changes.setdefault("unet", spectral_unet(changes.get("n_fft", model.n_fft)))
     return replace(model, **changes)

@@ -30,11 +30,11 @@ from wavecraft.train.distributed import World, parallel
 from wavecraft.train.gan import discriminator_loss, generator_loss
 from wavecraft.train.throughput import FORWARD_BACKWARD
 from wavecraft.train.trainer import Trainer
+from wavecraft.translate.config import build_generator
 from wavecraft.translate.discriminator import Verdict, build_discriminator
 from wavecraft.translate.losses import multi_resolution_stft_loss, reconstruction_loss
 from wavecraft.translate.noise import NoiseBank
 from wavecraft.translate.tasks import corrupt
-from wavecraft.translate.unet import UNet1d
 
 #: held-out windows scored at every checkpoint, and how many of them are heard in TensorBoard
 VALIDATION, LISTEN = 32, 4
@@ -122,7 +122,7 @@ class TranslationTrainer(Pix2PixTrainer):
     def __init__(self, config: TrainConfig, data: TrainingData, world: World = World(), device: torch.device | None = None) -> None:
         torch.manual_seed(config.seed)
         model = config.model
-        generator = UNet1d(model.generator)
+        generator = build_generator(model)
         discriminator = None
         if model.adversarial_weight > 0:
             discriminator = build_discriminator(model.discriminator, model.patch_channels, model.patch_layers, model.patch_scales)

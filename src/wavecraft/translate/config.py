@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from torch import nn
+
 from wavecraft.errors import InvalidParameterError
 from wavecraft.translate.discriminator import DISCRIMINATORS
+from wavecraft.translate.masking import SpectralMask
 from wavecraft.translate.tasks import TaskConfig
-from wavecraft.translate.unet import UNetConfig
+from wavecraft.translate.unet import UNet1d, UNetConfig
+
+#: where the generator works: on the waveform itself, or on gains of the STFT's bins (:mod:`wavecraft.translate.masking`)
+DOMAINS = ("waveform", "spectral")
 
 
 @dataclass(frozen=True)
@@ -19,7 +25,8 @@ class TranslationConfig:
     task : TaskConfig
         What it learns to undo; its ``factor`` is the U-Net's.
     unet : UNetConfig
-        The generator (its own ``factor`` is replaced by the task's).
+        The generator (its own ``factor`` is replaced by the task's); in the ``spectral`` domain a U-Net over STFT frames,
+        one channel per bin (:func:`~wavecraft.translate.masking.spectral_unet`).
     length : int
         Clean samples per training window (a multiple of the factor).
     reconstruction : {"l1", "l2"}
@@ -33,6 +40,11 @@ class TranslationConfig:
         multi-period one, or both (the multi-period one and the patch one at three scales or more).
     feature_matching_weight : float
         Weight of the feature-matching loss (the discriminator's hidden features of real against generated pairs; 0: none).
+    domain : {"waveform", "spectral"}
+        The generator: a U-Net on the waveform, or a frame U-Net giving a gain to each bin of an ``n_fft``-point STFT
+        (:class:`~wavecraft.translate.masking.SpectralMask`; same-rate corruptions only: ``enhance``, ``decorrupt``).
+    n_fft : int
+        The ``spectral`` domain's STFT taps.
     """
 
     task: TaskConfig = field(default_factory=TaskConfig)
@@ -47,6 +59,8 @@ class TranslationConfig:
     patch_scales: int = 1
     discriminator: str = "patch"
     feature_matching_weight: float = 0.0
+    domain: str = "waveform"
+    n_fft: int = 256
 
     def __post_init__(self) -> None:
         weights = (self.reconstruction_weight, self.stft_weight, self.adversarial_weight, self.feature_matching_weight)
@@ -56,8 +70,21 @@ class TranslationConfig:
             raise InvalidParameterError(f"discriminator must be one of {', '.join(DISCRIMINATORS)}, not {self.discriminator!r}")
         if self.length % self.task.factor or self.length < self.task.factor:
             raise InvalidParameterError(f"the window of {self.length} samples must be a multiple of the factor {self.task.factor}")
+        if self.domain not in DOMAINS:
+            raise InvalidParameterError(f"domain must be one of {', '.join(DOMAINS)}, not {self.domain!r}")
+        if self.domain == "spectral" and self.task.task not in ("enhance", "decorrupt"):
+            raise InvalidParameterError(f"the spectral domain gains the input's own spectrum: it is for enhance and decorrupt, not {self.task.task}")
+        if self.domain == "spectral" and (self.unet.inputs, self.unet.outputs) != (self.n_fft // 2 + 1,) * 2:
+            raise InvalidParameterError(f"a spectral U-Net needs {self.n_fft // 2 + 1} channels in and out (one per bin of {self.n_fft} taps)")
 
     @property
     def generator(self) -> UNetConfig:
         """The U-Net with the task's factor."""
         return replace(self.unet, factor=self.task.factor)
+
+
+def build_generator(model: TranslationConfig) -> nn.Module:
+    """The generator of a translation model: a waveform U-Net, or a spectral mask around a frame U-Net."""
+    if model.domain == "spectral":
+        return SpectralMask(model.unet, model.n_fft)
+    return UNet1d(model.generator)

@@ -1,0 +1,69 @@
+"""Translation in the STFT's filter bank: a U-Net over frames gives every bin of every frame a gain (a learned Wiener filter).
+
+The waveform goes through a Hann STFT (``n_fft`` taps, hop ``n_fft / 4``);
+the log power of its bins, standardised over the clip (so the network sees
+levels relative to the clip's, whatever its loudness), is a sequence of
+frames with one channel per bin; a frame U-Net
+(:class:`~wavecraft.translate.unet.UNet1d`, bins in and out) maps it to one
+log-gain per bin and frame, squashed by ``tanh`` into ±40 dB; the gained
+spectra go back through the inverse STFT. A gain in [0, 1] is what the
+Wiener filter applies to a noisy spectrum; gains above 1 undo a smoothing
+filter's attenuation. The phase is the input's. Every step is
+differentiable, so the network trains on waveform losses like the
+waveform U-Net, and takes and returns waveforms: the loop, discriminators,
+evaluation and inference are the same.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import torch
+from torch import nn
+
+from wavecraft.translate.unet import UNet1d, UNetConfig
+
+#: the largest attenuation or boost a gain can apply
+GAIN_RANGE_DB = 40.0
+#: the frame U-Net of the ``spectral`` domain (its bins are set from ``n_fft``)
+SPECTRAL_UNET = UNetConfig(depth=3, channels=128, max_channels=256, kernel=5, stride=2, residual=False)
+
+
+def spectral_unet(n_fft: int) -> UNetConfig:
+    """:data:`SPECTRAL_UNET` with one input and one output channel per bin of an ``n_fft``-point STFT."""
+    bins = n_fft // 2 + 1
+    return replace(SPECTRAL_UNET, inputs=bins, outputs=bins)
+
+
+class SpectralMask(nn.Module):
+    """Waveform ``(batch, 1, T)`` -> waveform ``(batch, 1, T)`` through a gain on each STFT bin, predicted by a frame U-Net.
+
+    Parameters
+    ----------
+    unet : UNetConfig
+        The frame U-Net: ``n_fft / 2 + 1`` channels in and out.
+    n_fft : int
+        The STFT's taps (its hop is a quarter of them).
+    """
+
+    def __init__(self, unet: UNetConfig, n_fft: int) -> None:
+        super().__init__()
+        self.n_fft, self.hop = n_fft, n_fft // 4
+        self.unet = UNet1d(unet)
+        self.register_buffer("window", torch.hann_window(n_fft), persistent=False)
+
+    def gains(self, spectra: torch.Tensor) -> torch.Tensor:
+        """Gains ``(batch, bins, frames)`` for complex spectra of the same shape."""
+        power = torch.log(spectra.abs().square() + 1e-10)
+        mean = power.mean(dim=(1, 2), keepdim=True)
+        features = (power - mean) / power.std(dim=(1, 2), keepdim=True).clamp_min(1e-3)
+        limit = GAIN_RANGE_DB / 20 * math.log(10)
+        return torch.exp(limit * torch.tanh(self.unet(features).float() / limit))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        length = x.shape[-1]
+        signal = x[:, 0].float()
+        spectra = torch.stft(signal, self.n_fft, self.hop, window=self.window, return_complex=True)
+        out = torch.istft(spectra * self.gains(spectra), self.n_fft, self.hop, window=self.window, length=length)
+        return out[:, None]
