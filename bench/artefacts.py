@@ -26,7 +26,9 @@ from wavecraft.translate.artefacts import shift_error, spectral_lines
 def artefacts(run: Path, tone: float, seconds: float) -> list:
     """The table's row of one run."""
     translator = load_translator(run, "best")
-    unet, rate = translator.config.model.unet, translator.config.sample_rate
+    model, rate = translator.config.model, translator.config.sample_rate
+    unet = model.unet
+    shape = f"{unet.upsample}, {unet.downsample}, stride {unet.stride}" + (" over STFT frames" if model.domain == "spectral" else "")
     samples = round(seconds * rate)
     silence = np.zeros(samples, np.float32)
     sine = (0.1 * np.sin(2 * np.pi * tone * np.arange(samples) / rate)).astype(np.float32)
@@ -36,7 +38,7 @@ def artefacts(run: Path, tone: float, seconds: float) -> list:
     def loudest(lines: list) -> str:
         return f"{lines[0][1]:.1f} at {lines[0][0]:.0f} Hz" if lines else ""
 
-    return [run.name, f"{unet.upsample}, {unet.downsample}, stride {unet.stride}", len(quiet), loudest(quiet), len(around), loudest(around),
+    return [run.name, shape, len(quiet), loudest(quiet), len(around), loudest(around),
             *(round(shift_error(translator.network, noise, k), 4) for k in (1, 2, 4))]
 
 

@@ -83,13 +83,14 @@ def test_the_spectral_domain_is_refused_where_there_is_no_spectrum_to_gain(tmp_p
         TranslationConfig(domain="spectral")  # the waveform U-Net
     tiny = ["--steps", "1", "--preset", "small", "--domain", "spectral"]
     run = tmp_path / "run"
-    assert main(["train", "translate", "synthetic:tones", "--task", "enhance", *tiny, "--adversarial-weight", "0", "--out", str(run)]) == 0
+    assert main(["train", "translate", "synthetic:tones", "--task", "enhance", *tiny, "--adversarial-weight", "0", "--upsample", "sinc",
+                 "--out", str(run)]) == 0
     model = json.loads((run / "config.json").read_text())["config"]["model"]
-    assert (model["domain"], model["unet"]["inputs"], model["unet"]["kernel"]) == ("spectral", 129, 5)
+    assert (model["domain"], model["unet"]["inputs"], model["unet"]["kernel"], model["unet"]["upsample"]) == ("spectral", 129, 5, "sinc")
     write_wav(tmp_path / "noisy.wav", tone(440.0, 16_000, 1.3))
     assert main(["enhance", str(run), str(tmp_path / "noisy.wav"), str(tmp_path / "clean.wav")]) == 0
     assert sf.info(tmp_path / "clean.wav").frames == round(1.3 * 16_000)
     assert_refused({
         "superres": ["train", "translate", "synthetic:tones", "--task", "superres", *tiny, "--out", str(tmp_path / "a")],
-        "a waveform option": ["train", "translate", "synthetic:tones", "--task", "enhance", *tiny, "--upsample", "sinc", "--out", str(tmp_path / "b")],
+        "a waveform option": ["train", "translate", "synthetic:tones", "--task", "enhance", *tiny, "--spline-input", "--out", str(tmp_path / "b")],
     }, capsys)

@@ -69,7 +69,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     translate.add_argument("--spline-input", action="store_true",
                            help="superres: interpolate the input by cubic spline first and learn a residual at the output rate (the reference's variant)")
     translate.add_argument("--upsample", choices=UPSAMPLERS, default=None,
-                           help="the U-Net's up-sampling (default the preset's, subpixel; sinc: band-limited interpolation + convolution)")
+                           help="the U-Net's up-sampling, over samples or STFT frames (default the preset's, subpixel; "
+                                "sinc: band-limited interpolation + convolution)")
     translate.add_argument("--downsample", choices=DOWNSAMPLERS, default=None,
                            help="the U-Net's down-sampling (default the preset's, strided; antialiased: low-pass first, nothing folds back)")
     translate.add_argument("--domain", choices=DOMAINS, default="waveform",
