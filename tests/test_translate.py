@@ -19,10 +19,9 @@ from wavecraft.metrics import log_spectral_distance, snr
 from wavecraft.train.config import TrainConfig
 from wavecraft.train.loop import Schedule, train_run
 from wavecraft.train.presets import preset
-from wavecraft.train.translate import feature_matching
 from wavecraft.translate import UNet1d, UNetConfig, decimate, translate_long
 from wavecraft.translate.degrade import add_noise, coloured_noise, random_smoothing
-from wavecraft.translate.discriminator import PERIODS, PatchDiscriminator, PeriodDiscriminator, build_discriminator
+from wavecraft.translate.discriminator import PERIODS, PatchDiscriminator, PeriodDiscriminator, build_discriminator, feature_matching
 from wavecraft.translate.losses import multi_resolution_stft_loss, reconstruction_loss
 from wavecraft.translate.tasks import TaskConfig
 

@@ -10,6 +10,9 @@ LeakyReLU 0.2, phase shuffle after all but the last, a head to one logit
 At d = 64 and 16384 samples the parameter counts are the reference's:
 G 19,065,345 and D 17,427,969.
 
+With ``discriminator="hifigan"`` the critic is joined by HiFi-GAN's
+multi-period and multi-scale discriminators (:mod:`wavecraft.train.gan`).
+
 Longer clips add one layer: 32768 samples with stride 2, 65536 with stride
 4 (and twice the channels at the top). Optionally a 512-tap learned
 post-processing filter follows the generator's output, as in the reference.
@@ -30,6 +33,8 @@ KERNEL = 25
 #: clip length -> strides of the up-sampling layers (the discriminator mirrors them)
 STRIDES = {4096: (4, 4, 4, 4), 16384: (4, 4, 4, 4, 4), 32768: (4, 4, 4, 4, 4, 2), 65536: (4, 4, 4, 4, 4, 4)}
 START = 16
+#: WaveGAN's critic alone, or joined by HiFi-GAN's multi-period and multi-scale discriminators
+WAVEGAN_DISCRIMINATORS = ("wavegan", "hifigan")
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,11 @@ class WaveGANConfig:
         The class-conditional variant (see :mod:`wavecraft.models.conditioning`).
     classes : int
         Number of labels of a conditional model (0 when unconditional).
+    discriminator : {"wavegan", "hifigan"}
+        WaveGAN's critic alone, or joined by HiFi-GAN's multi-period (periods 2, 3, 5, 7, 11) and three-scale discriminators
+        (of ``d`` channels, least-squares loss).
+    feature_matching_weight : float
+        ``hifigan``: weight of the feature-matching loss on their hidden layers (0: none; HiFi-GAN's is 2).
     """
 
     d: int = 64
@@ -64,6 +74,8 @@ class WaveGANConfig:
     phase_shuffle: int = 2
     conditional: str = "none"
     classes: int = 0
+    discriminator: str = "wavegan"
+    feature_matching_weight: float = 0.0
 
     def __post_init__(self) -> None:
         if self.length not in STRIDES:
@@ -71,6 +83,10 @@ class WaveGANConfig:
         if self.upsample not in ("transpose", "nearest") or self.d < 1 or self.latent < 1 or self.post_filter < 0 or self.phase_shuffle < 0:
             raise InvalidParameterError(f"invalid WaveGAN config {self}")
         check_conditioning(self.conditional, self.classes)
+        if self.discriminator not in WAVEGAN_DISCRIMINATORS or not self.feature_matching_weight >= 0:
+            raise InvalidParameterError(f"discriminator must be one of {', '.join(WAVEGAN_DISCRIMINATORS)} and the feature-matching weight >= 0")
+        if self.feature_matching_weight and self.discriminator == "wavegan":
+            raise InvalidParameterError("feature matching needs the hifigan discriminators (a WaveGAN critic's features are not matched)")
 
     @property
     def strides(self) -> tuple[int, ...]:

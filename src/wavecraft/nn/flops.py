@@ -16,8 +16,8 @@ from torch import nn
 COUNTED = (nn.Conv1d, nn.Conv2d, nn.ConvTranspose1d, nn.ConvTranspose2d, nn.Linear)
 
 
-def forward_flops(module: nn.Module, *inputs: torch.Tensor) -> float:
-    """FLOPs of one forward pass of ``module`` on ``inputs``, per example of the batch."""
+def forward_flops(module: nn.Module, *inputs: torch.Tensor | None) -> float:
+    """FLOPs of one forward pass of ``module`` on ``inputs`` (None for an input it may go without), per example of the batch."""
     total = 0.0
 
     def count(layer: nn.Module, args: tuple, output: torch.Tensor) -> None:
@@ -39,4 +39,4 @@ def forward_flops(module: nn.Module, *inputs: torch.Tensor) -> float:
     finally:
         for handle in handles:
             handle.remove()
-    return total / inputs[0].shape[0]
+    return total / next(x for x in inputs if x is not None).shape[0]

@@ -8,6 +8,15 @@ label) and with uniformly drawn labels in the generator step; AC-GAN adds the
 cross-entropy of its class head on real and generated clips to both losses,
 the semi-supervised discriminator its cross-entropy on the labelled real
 clips, and its generator the cross-entropy towards the labels it was given.
+
+A WaveGAN with ``discriminator="hifigan"`` also trains HiFi-GAN's
+multi-period and three-scale discriminators (unconditional,
+:func:`~wavecraft.translate.discriminator.build_discriminator` with no
+condition) beside its critic, with their own optimiser, on the same real and
+generated batches, always with the least-squares loss (no gradient penalty);
+the generator adds their least-squares loss, averaged over the
+sub-discriminators, and ``feature_matching_weight`` × the feature-matching
+loss against the last critic step's real batch.
 """
 
 from __future__ import annotations
@@ -18,16 +27,20 @@ from torch import nn
 
 from wavecraft.models.specgan import SpecGANDiscriminator, SpecGANGenerator
 from wavecraft.models.wavegan import WaveGANDiscriminator, WaveGANGenerator
+from wavecraft.nn.flops import forward_flops
 from wavecraft.train.config import TrainConfig
 from wavecraft.train.data import UNLABELLED, TrainingData
 from wavecraft.train.distributed import World, parallel
 from wavecraft.train.generative import GenerativeTrainer
-from wavecraft.train.throughput import gan_step_flops
+from wavecraft.train.throughput import FORWARD_BACKWARD, gan_step_flops
+from wavecraft.translate.discriminator import build_discriminator, feature_matching
 
 #: kind -> (generator, discriminator)
 NETWORKS = {"wavegan": (WaveGANGenerator, WaveGANDiscriminator), "specgan": (SpecGANGenerator, SpecGANDiscriminator)}
 #: clips whose spectrograms set a SpecGAN's normalisation
 MOMENT_CLIPS = 1000
+#: layers of each HiFi-GAN sub-discriminator of a WaveGAN, and their loss
+HIFIGAN_LAYERS, HIFIGAN_LOSS = 4, "lsgan"
 
 
 def discriminator_loss(kind: str, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
@@ -68,15 +81,25 @@ class GANTrainer(GenerativeTrainer):
         torch.manual_seed(config.seed)
         generator_class, discriminator_class = NETWORKS[config.kind]
         self.generator, self.discriminator = generator_class(config.model), discriminator_class(config.model)
-        networks = {"generator": self.generator, "discriminator": self.discriminator}
-        super().__init__(config, data, networks, {"g": self.generator, "d": self.discriminator}, world, device)
+        networks, optimized = {"generator": self.generator, "discriminator": self.discriminator}, {"g": self.generator, "d": self.discriminator}
+        self.hifigan = None
+        if getattr(config.model, "discriminator", "wavegan") == "hifigan":  # a WaveGAN's option (a SpecGAN's critic sees spectrograms)
+            self.hifigan = build_discriminator("both", config.model.d, HIFIGAN_LAYERS, 3, inputs=1)
+            networks["hifigan_discriminator"], optimized["h"] = self.hifigan, self.hifigan
+        super().__init__(config, data, networks, optimized, world, device)
         torch.manual_seed(config.seed + world.rank)  # each replica draws its own latents
         self.parallel_generator, self.parallel_discriminator = (parallel(n, world) for n in (self.generator, self.discriminator))
+        self.parallel_hifigan = parallel(self.hifigan, world) if self.hifigan is not None else None
 
     def step_flops(self) -> float:
         """FLOPs of one generator step (see :func:`~wavecraft.train.throughput.gan_step_flops`)."""
         c = self.config
-        return gan_step_flops(self.generator.flops(), self.discriminator.flops(), c.batch_size, c.critic_steps, c.loss == "wgan-gp")
+        flops = gan_step_flops(self.generator.flops(), self.discriminator.flops(), c.batch_size, c.critic_steps, c.loss == "wgan-gp")
+        if self.hifigan is None:
+            return flops
+        h = forward_flops(self.hifigan, None, torch.zeros(1, 1, c.model.length))  # forward and backward on two batches per critic step,
+        matching = h if c.model.feature_matching_weight else 0.0  # then on the generated one (and a forward on a real one)
+        return flops + c.batch_size * (c.critic_steps * 2 * FORWARD_BACKWARD * h + FORWARD_BACKWARD * h + matching)
 
     def prepare(self) -> None:
         """A SpecGAN's spectrogram moments, from clips drawn with their own generator (the run's random state does not move)."""
@@ -101,18 +124,43 @@ class GANTrainer(GenerativeTrainer):
             if c.loss == "wgan-gp":
                 penalty = gradient_penalty(lambda x: self.discriminator(x, fake_labels)[0], real, fake)
             d_norm = self.update("d", d_loss + d_class + c.gradient_penalty * penalty)
+            if self.hifigan is not None:
+                with self.autocast():
+                    verdicts = self.parallel_hifigan(None, torch.cat([real, fake]))
+                    h_loss = sum(discriminator_loss(HIFIGAN_LOSS, *logits.float().split(size)) for logits, _ in verdicts) / len(verdicts)
+                h_norm = self.update("h", h_loss)
         labels = self.random_labels(size)
+        hifigan = {}
         with self.autocast():
-            logits, class_logits = self.discriminator(self.parallel_generator(self.latent(size), labels), labels)
+            made = self.parallel_generator(self.latent(size), labels)
+            logits, class_logits = self.discriminator(made, labels)
             g_loss = generator_loss(c.loss, logits.float())
             g_class = nn.functional.cross_entropy(class_logits.float(), labels) if class_logits is not None else torch.zeros(())
+            if self.hifigan is not None:
+                g_loss = g_loss + self._hifigan_generator_loss(made, real, hifigan)
         g_norm = self.update("g", g_loss + g_class)
         self.step += 1
         losses = {"step": self.step, "d_loss": d_loss.item(), "g_loss": g_loss.item(), "gradient_penalty": penalty.item(),
                   "d_gradient_norm": d_norm, "g_gradient_norm": g_norm}
+        if self.hifigan is not None:
+            losses |= {"hifigan_d_loss": h_loss.item(), "hifigan_d_gradient_norm": h_norm, **hifigan}
         if c.conditional in ("acgan", "semi"):
             losses |= {"d_class_loss": d_class.item(), "g_class_loss": g_class.item()}
         return losses
+
+    def _hifigan_generator_loss(self, made: torch.Tensor, real: torch.Tensor, logged: dict) -> torch.Tensor:
+        """The generator's least-squares loss against the HiFi-GAN discriminators, plus the weighted feature matching; logs both."""
+        verdicts = self.hifigan(None, made)
+        adversarial = sum(generator_loss(HIFIGAN_LOSS, logits.float()) for logits, _ in verdicts) / len(verdicts)
+        logged["hifigan_g_loss"] = adversarial.item()
+        weight = self.config.model.feature_matching_weight
+        if not weight:
+            return adversarial
+        with torch.no_grad():
+            targets = self.hifigan(None, real)
+        matching = feature_matching(targets, verdicts)
+        logged["feature_matching_loss"] = matching.item()
+        return adversarial + weight * matching
 
     def _fake_labels(self, labels: torch.Tensor) -> torch.Tensor | None:
         """Labels to generate with in a discriminator step: the real batch's, random where it has none."""

@@ -152,7 +152,8 @@ def preset(kind: str, name: str, *, conditional: str = "none", labels: tuple[str
     labels : tuple of str, default=()
         Its class names, in label order.
     model_changes : dict, optional
-        Architecture fields to change: ``d`` of a GAN, the VAE's backbone, a translation model's ``task``,
+        Architecture fields to change: ``d`` of a GAN, a WaveGAN's ``discriminator`` and ``feature_matching_weight``,
+        the VAE's backbone, a translation model's ``task``,
         loss weights, discriminator, ``domain`` (``spectral``: the frame U-Net of
         :func:`~wavecraft.translate.masking.spectral_unet`), and its U-Net's ``spline_input`` (waveform only), ``upsample`` and
         ``downsample`` (the window is cut to a multiple of the task's factor), or a frame

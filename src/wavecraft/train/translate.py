@@ -31,7 +31,7 @@ from wavecraft.train.gan import discriminator_loss, generator_loss
 from wavecraft.train.throughput import FORWARD_BACKWARD
 from wavecraft.train.trainer import Trainer
 from wavecraft.translate.config import build_generator
-from wavecraft.translate.discriminator import Verdict, build_discriminator
+from wavecraft.translate.discriminator import build_discriminator, feature_matching
 from wavecraft.translate.losses import multi_resolution_stft_loss, reconstruction_loss
 from wavecraft.translate.noise import NoiseBank
 from wavecraft.translate.tasks import corrupt
@@ -107,13 +107,6 @@ class Pix2PixTrainer(Trainer):
         losses |= {"g_loss": g_loss.item(), "g_gradient_norm": self.update("g", g_loss)}
         self.step += 1
         return {"step": self.step, **losses}
-
-
-def feature_matching(real: list[Verdict], fake: list[Verdict]) -> torch.Tensor:
-    """HiFi-GAN's feature-matching loss: the mean absolute difference of every hidden feature map of every sub-discriminator
-    between real and generated pairs, averaged over the maps."""
-    pairs = [(r, f) for (_, real_maps), (_, fake_maps) in zip(real, fake) for r, f in zip(real_maps, fake_maps)]
-    return sum((r.float() - f.float()).abs().mean() for r, f in pairs) / len(pairs)
 
 
 class TranslationTrainer(Pix2PixTrainer):

@@ -18,7 +18,9 @@ of strided up-sampling) is seen sample-exactly. ``both`` joins the two.
 
 Every discriminator returns one :data:`Verdict` per sub-discriminator (a
 scale or a period): its patch logits ``(batch, patches)`` and the feature
-maps of its hidden layers, which feature matching compares.
+maps of its hidden layers, which :func:`feature_matching` compares. Given no
+condition (None, and ``inputs`` 1) they judge outputs alone: WaveGAN's
+multi-period and multi-scale discriminators (:mod:`wavecraft.train.gan`).
 """
 
 from __future__ import annotations
@@ -64,7 +66,7 @@ class PatchDiscriminator(nn.Module):
             for _ in range(scales)
         )
 
-    def forward(self, condition: torch.Tensor, output: torch.Tensor) -> list[Verdict]:
+    def forward(self, condition: torch.Tensor | None, output: torch.Tensor) -> list[Verdict]:
         """One verdict per scale."""
         x, verdicts = paired(condition, output), []
         for i, layers in enumerate(self.scales):
@@ -103,7 +105,7 @@ class PeriodDiscriminator(nn.Module):
             for _ in periods
         )
 
-    def forward(self, condition: torch.Tensor, output: torch.Tensor) -> list[Verdict]:
+    def forward(self, condition: torch.Tensor | None, output: torch.Tensor) -> list[Verdict]:
         """One verdict per period."""
         x, verdicts = paired(condition, output), []
         for period, layers in zip(self.periods, self.stacks):
@@ -123,23 +125,37 @@ class JointDiscriminator(nn.Module):
         super().__init__()
         self.parts = nn.ModuleList(parts)
 
-    def forward(self, condition: torch.Tensor, output: torch.Tensor) -> list[Verdict]:
+    def forward(self, condition: torch.Tensor | None, output: torch.Tensor) -> list[Verdict]:
         """Every part's verdicts, in order."""
         return [verdict for part in self.parts for verdict in part(condition, output)]
 
 
-def build_discriminator(kind: str, channels: int, layers: int, scales: int) -> nn.Module:
-    """The conditional discriminator of a translation model (see :data:`DISCRIMINATORS`); ``both`` judges at least three scales (HiFi-GAN's)."""
+def build_discriminator(kind: str, channels: int, layers: int, scales: int, *, inputs: int = 2) -> nn.Module:
+    """The discriminator of :data:`DISCRIMINATORS` ``kind``; ``both`` judges at least three scales (HiFi-GAN's).
+
+    ``inputs`` is 2 for a conditional one (condition and output), 1 for one that judges outputs alone.
+    """
     if kind not in DISCRIMINATORS:
         raise InvalidParameterError(f"discriminator must be one of {', '.join(DISCRIMINATORS)}, not {kind!r}")
     if kind == "patch":
-        return PatchDiscriminator(channels, layers, scales=scales)
+        return PatchDiscriminator(channels, layers, scales=scales, inputs=inputs)
     if kind == "periods":
-        return PeriodDiscriminator(channels, layers)
-    return JointDiscriminator(PeriodDiscriminator(channels, layers), PatchDiscriminator(channels, layers, scales=max(scales, 3)))
+        return PeriodDiscriminator(channels, layers, inputs=inputs)
+    return JointDiscriminator(PeriodDiscriminator(channels, layers, inputs=inputs),
+                              PatchDiscriminator(channels, layers, scales=max(scales, 3), inputs=inputs))
 
 
-def paired(condition: torch.Tensor, output: torch.Tensor) -> torch.Tensor:
-    """The condition, brought to the output's rate by repeating samples, stacked with the output as channels."""
+def feature_matching(real: list[Verdict], fake: list[Verdict]) -> torch.Tensor:
+    """HiFi-GAN's feature-matching loss: the mean absolute difference of every hidden feature map of every sub-discriminator
+    between real and generated inputs, averaged over the maps."""
+    pairs = [(r, f) for (_, real_maps), (_, fake_maps) in zip(real, fake) for r, f in zip(real_maps, fake_maps)]
+    return sum((r.float() - f.float()).abs().mean() for r, f in pairs) / len(pairs)
+
+
+def paired(condition: torch.Tensor | None, output: torch.Tensor) -> torch.Tensor:
+    """The condition, brought to the output's rate by repeating samples, stacked with the output as channels (the output alone
+    without a condition)."""
+    if condition is None:
+        return output
     factor = output.shape[-1] // condition.shape[-1]
     return torch.cat([condition.repeat_interleave(factor, dim=-1)[..., : output.shape[-1]], output], dim=1)
