@@ -274,10 +274,12 @@ def test_translate_commands(tmp_path: Path) -> None:
     superres, enhance = tmp_path / "superres", tmp_path / "enhance"
     assert main(["train", "translate", "synthetic:tones", "--task", "superres", "--factor", "4", *tiny, "--out", str(superres)]) == 0
     assert main(["train", "translate", "synthetic:tones", "--task", "enhance", *tiny, "--adversarial-weight", "0",
-                 "--noise", "coloured", "synthetic:drum-machine", "--upsample", "sinc", "--downsample", "antialiased", "--out", str(enhance)]) == 0
+                 "--noise", "coloured", "synthetic:drum-machine", "--upsample", "sinc", "--downsample", "antialiased",
+                 "--activations", "alias-free", "--out", str(enhance)]) == 0
     model = json.loads((enhance / "config.json").read_text())["config"]["model"]
     assert model["task"]["noise"] == ["coloured", "synthetic:drum-machine"]
-    assert (model["unet"]["upsample"], model["unet"]["downsample"], model["unet"]["stride"]) == ("sinc", "antialiased", 4)  # the rest is the preset's
+    unet = model["unet"]
+    assert (unet["upsample"], unet["downsample"], unet["activations"], unet["stride"]) == ("sinc", "antialiased", "alias-free", 4)  # the rest is the preset's
     assert main(["train", "translate", "synthetic:tones", "--task", "enhance", *tiny, "--noise", "nosuch", "--out", str(tmp_path / "n")]) == 2
     write_wav(tmp_path / "low.wav", tone(300.0, 4000, 3.3), 4000)  # 3.3 s: not a multiple of the window
     assert main(["train", "translate", "synthetic:tones", "--task", "superres", "--sr", "8000", *tiny, "--spline-input", "--out", str(tmp_path / "8k")]) == 0

@@ -39,7 +39,7 @@ from wavecraft.translate.config import DOMAINS
 from wavecraft.translate.degrade import DECIMATIONS
 from wavecraft.translate.discriminator import DISCRIMINATORS
 from wavecraft.translate.tasks import TASKS, TaskConfig
-from wavecraft.translate.unet import DOWNSAMPLERS
+from wavecraft.translate.unet import ACTIVATIONS, DOWNSAMPLERS
 from wavecraft.vocoder import framing
 
 
@@ -82,6 +82,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     translate.add_argument("--domain", choices=DOMAINS, default="waveform",
                            help="waveform: the U-Net maps samples to samples; spectral: a U-Net over STFT frames gives each bin a gain "
                                 "within +-40 dB (a learned Wiener filter; enhance and decorrupt) (default waveform)")
+    translate.add_argument("--activations", choices=ACTIVATIONS, default=None,
+                           help="the U-Net's non-linearities: pointwise (the preset's) or alias-free (at twice the rate, low-passed back)")
     translate.add_argument("--reconstruction", choices=["l1", "l2"], default="l1", help="sample-wise loss (default l1)")
     translate.add_argument("--reconstruction-weight", type=options.number(0.0), default=100.0, help="its weight (default 100, as SEGAN)")
     translate.add_argument("--stft-weight", type=options.number(0.0), default=0.0, help="weight of the multi-resolution STFT loss (default 0)")
@@ -252,7 +254,8 @@ def _config(args: argparse.Namespace, corpus: Corpus) -> TrainConfig:
         model = {"task": task, "reconstruction": args.reconstruction, "reconstruction_weight": args.reconstruction_weight,
                  "stft_weight": args.stft_weight, "adversarial_weight": args.adversarial_weight, "spline_input": args.spline_input,
                  "discriminator": args.discriminator, "feature_matching_weight": args.feature_matching_weight,
-                 "upsample": args.upsample, "downsample": args.downsample, "domain": args.domain}
+                 "upsample": args.upsample, "downsample": args.downsample, "activations": args.activations,
+                 "domain": args.domain}
         return preset("translate", args.preset, model_changes=model, loss=args.loss, **changes)
     conditional = args.conditional
     changes |= {"labelled": args.labelled, "loss": args.loss or ("nonsaturating" if conditional == "semi" else "wgan-gp")}

@@ -16,6 +16,8 @@ alike.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import torch
 from scipy import signal as sps
@@ -55,3 +57,27 @@ class Interpolate1d(nn.Module):
         stuffed = torch.zeros(*x.shape[:2], x.shape[-1] * self.factor, dtype=x.dtype, device=x.device)
         stuffed[..., :: self.factor] = x
         return self.lowpass(stuffed)
+
+
+class AliasFree1d(nn.Module):
+    """A point-wise non-linearity applied at ``factor`` times the rate: interpolate, activate, low-pass, keep every ``factor``-th sample.
+
+    A non-linearity makes harmonics of what it is given; above the Nyquist frequency they fold back as inharmonic lines.
+    Made at a higher rate and low-passed before returning to the rate they came at, they mostly vanish (StyleGAN3's
+    and BigVGAN's filtered activations; Karras et al., 2021).
+
+    Parameters
+    ----------
+    activation : callable
+        Tensor -> tensor of the same shape, point-wise.
+    factor : int
+        Over-sampling.
+    """
+
+    def __init__(self, activation: Callable[[torch.Tensor], torch.Tensor], factor: int = 2) -> None:
+        super().__init__()
+        self.activation, self.factor = activation, factor
+        self.up, self.down = Interpolate1d(factor), LowPass1d(factor)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.down(self.activation(self.up(x)))[..., :: self.factor]

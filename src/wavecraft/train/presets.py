@@ -155,8 +155,8 @@ def preset(kind: str, name: str, *, conditional: str = "none", labels: tuple[str
         Architecture fields to change: ``d`` of a GAN, a WaveGAN's ``discriminator`` and ``feature_matching_weight``,
         the VAE's backbone, a translation model's ``task``,
         loss weights, discriminator, ``domain`` (``spectral``: the frame U-Net of
-        :func:`~wavecraft.translate.masking.spectral_unet`), and its U-Net's ``spline_input`` (waveform only), ``upsample`` and
-        ``downsample`` (the window is cut to a multiple of the task's factor), or a frame
+        :func:`~wavecraft.translate.masking.spectral_unet`), and its U-Net's ``spline_input`` (waveform only), ``upsample``,
+        ``downsample`` and ``activations`` (the window is cut to a multiple of the task's factor), or a frame
         model's basis shape (``M``, ``N``, ``hop``, ``window``, ``basis``) and ``objective``, a WaveNet's ``condition``, ``output``,
         ``mels`` and ``hop``, a recogniser's ``phonemes`` and ``frontend``, a TTS model's ``phonemes``, ``mels``, ``hop`` and loss weights,
         a seq2seq autoencoder's ``phonemes`` and ``phrases``, a speech GAN's ``model``, ``seq2seq``, ``seq2seq_run``, ``mels`` and ``hop``,
@@ -192,7 +192,7 @@ def _changed(model: ModelConfig, changes: dict) -> ModelConfig:
     if isinstance(model, TranslationConfig):
         task = changes.get("task", model.task)
         changes.setdefault("length", model.length - model.length % task.factor)
-        unet = {k: v for k in ("spline_input", "upsample", "downsample") if (v := changes.pop(k, None))}  # None, False: the preset's
+        unet = {k: v for k in ("spline_input", "upsample", "downsample", "activations") if (v := changes.pop(k, None))}  # None, False: the preset's
         spectral = changes.get("domain") == "spectral"
         if unet.get("spline_input") and (task.task != "superres" or spectral):
             raise InvalidParameterError("--spline-input is for --task superres in the waveform domain")

@@ -18,16 +18,19 @@ end to a multiple of ``stride ** depth`` and the output cut back.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import torch
 from torch import nn
 
 from wavecraft.errors import InvalidParameterError
-from wavecraft.nn.antialiasing import LowPass1d
+from wavecraft.nn.antialiasing import AliasFree1d, LowPass1d
 from wavecraft.nn.upsampling import UPSAMPLERS, SplineUpsample1d, SubPixel1d, icnr_, upsampler
 
 #: the encoder's down-sampling
 DOWNSAMPLERS = ("strided", "antialiased")
+#: the non-linearities: applied sample by sample, or at twice the rate and low-passed back
+ACTIVATIONS = ("pointwise", "alias-free")
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,9 @@ class UNetConfig:
     downsample : {"strided", "antialiased"}
         The encoder's: a strided convolution, or one whose input is first low-passed for the lower rate
         (:class:`~wavecraft.nn.antialiasing.LowPass1d`), so nothing folds back.
+    activations : {"pointwise", "alias-free"}
+        The LeakyReLUs and ReLUs sample by sample, or at twice the rate and low-passed back
+        (:class:`~wavecraft.nn.antialiasing.AliasFree1d`), so that their harmonics do not fold into inharmonic lines.
     factor : int
         Output samples per input sample (bandwidth extension by ``factor``; 1 for same-rate tasks).
     residual : bool
@@ -74,6 +80,7 @@ class UNetConfig:
     stride: int = 2
     upsample: str = "subpixel"
     downsample: str = "strided"
+    activations: str = "pointwise"
     factor: int = 1
     residual: bool = True
     dropout: float = 0.0
@@ -84,9 +91,9 @@ class UNetConfig:
     def __post_init__(self) -> None:
         if self.depth < 1 or self.channels < 1 or self.kernel % 2 == 0 or self.stride < 2 or self.factor < 1:
             raise InvalidParameterError(f"invalid U-Net config {self}: need depth >= 1, odd kernel, stride >= 2, factor >= 1")
-        if self.upsample not in UPSAMPLERS or self.downsample not in DOWNSAMPLERS or not 0 <= self.dropout < 1:
+        if self.upsample not in UPSAMPLERS or self.downsample not in DOWNSAMPLERS or self.activations not in ACTIVATIONS or not 0 <= self.dropout < 1:
             raise InvalidParameterError(f"upsample must be one of {', '.join(UPSAMPLERS)}, downsample one of {', '.join(DOWNSAMPLERS)}, "
-                                        "and dropout in [0, 1)")
+                                        f"activations one of {', '.join(ACTIVATIONS)}, and dropout in [0, 1)")
         if min(self.inputs, self.outputs) < 1 or (max(self.inputs, self.outputs) > 1 and (self.factor > 1 or self.residual)):
             raise InvalidParameterError("a U-Net of several channels in or out needs factor 1 and no residual")
 
@@ -116,6 +123,9 @@ class UNet1d(nn.Module):
         same = c.kernel // 2
         self.down = nn.ModuleList(nn.Conv1d(w_in, w_out, c.kernel, c.stride, padding=same) for w_in, w_out in zip([c.inputs, *widths], widths))
         self.antialias = LowPass1d(c.stride) if c.downsample == "antialiased" else nn.Identity()
+        leaky, relu = partial(nn.functional.leaky_relu, negative_slope=0.2), torch.relu
+        self.encoder_activation = AliasFree1d(leaky) if c.activations == "alias-free" else leaky
+        self.decoder_activation = AliasFree1d(relu) if c.activations == "alias-free" else relu
         # up level i takes the deeper level's features (and, below the deepest, its skip) back to width[i - 1]'s length
         ins = [widths[-1]] + [2 * w for w in widths[-2::-1]]
         outs = widths[-2::-1] + [widths[0]]
@@ -132,10 +142,10 @@ class UNet1d(nn.Module):
         padded = nn.functional.pad(x, (0, -length % self.config.multiple))
         skips, h = [], padded
         for layer in self.down:
-            h = nn.functional.leaky_relu(layer(self.antialias(h)), 0.2)
+            h = self.encoder_activation(layer(self.antialias(h)))
             skips.append(h)
         for i, layer in enumerate(self.up):
-            h = torch.relu(layer(h))
+            h = self.decoder_activation(layer(h))
             if i < len(self.up) - 1:
                 h = torch.cat([self.dropout(h), skips[-2 - i]], dim=1)
         y = self.interleave(self.out(torch.cat([h, padded], dim=1)))[..., : length * self.config.network_factor]
