@@ -125,15 +125,17 @@ def test_hifigan_discriminators_learn_beside_the_critic(tmp_path: Path) -> None:
     assert np.mean(verdicts) > 0.15 and min(verdicts) > 0
 
 
-def test_the_hifigan_options_of_train_gan(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+def test_the_length_and_hifigan_options_of_train_gan(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     run = tmp_path / "run"
     assert main(["train", "gan", "synthetic:tones", "--steps", "1", "--discriminator", "hifigan", "--feature-matching-weight", "2",
-                 "--out", str(run)]) == 0
+                 "--length", "16384", "--out", str(run)]) == 0
     model = read_run_config(run)[0].model
-    assert (model.discriminator, model.feature_matching_weight) == ("hifigan", 2.0)
+    assert (model.discriminator, model.feature_matching_weight, model.length, model.d) == ("hifigan", 2.0, 16384, 16)  # the small preset's d
     assert_refused({
         "a SpecGAN": ["train", "gan", "synthetic:tones", "--model", "specgan", "--discriminator", "hifigan", "--out", str(tmp_path / "a")],
         "matching without them": ["train", "gan", "synthetic:tones", "--feature-matching-weight", "2", "--out", str(tmp_path / "b")],
+        "a SpecGAN's length": ["train", "gan", "synthetic:tones", "--model", "specgan", "--length", "16384", "--out", str(tmp_path / "d")],
+        "no such length": ["train", "gan", "synthetic:tones", "--length", "5000", "--out", str(tmp_path / "e")],
         "a negative weight": ["train", "gan", "synthetic:tones", "--discriminator", "hifigan", "--feature-matching-weight", "-1",
                               "--out", str(tmp_path / "c")],
     }, capsys)

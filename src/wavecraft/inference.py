@@ -91,6 +91,16 @@ class Loaded:
         self.config, self.network, self.checkpoint, self.record = config, network, checkpoint, record
         self.device = device or torch.device("cpu")
 
+    @property
+    def sample_rate(self) -> int:
+        """Hertz of the audio it makes or takes."""
+        return self.config.sample_rate
+
+    @property
+    def length(self) -> int:
+        """Samples of one of its clips (a training window)."""
+        return self.config.length
+
     def labels(self, size: int, name: str | None = None) -> torch.Tensor | None:
         """``(size,)`` labels all of class ``name``, or the classes in turn; None for an unconditional model.
 

@@ -24,6 +24,7 @@ from wavecraft.models import classify
 from wavecraft.music.evaluation import comparison_table, evaluate_runs, write_report
 from wavecraft.music.generation import generated_pieces, write_pieces
 from wavecraft.music.render import SYNTHS
+from wavecraft.pyramid import load_pyramid
 from wavecraft.summary import summary_json
 from wavecraft.train.checkpoints import read_run_config
 from wavecraft.train.data import SliceSampler
@@ -47,6 +48,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     options.shared(generate, out="folder of WAVs and sheet.png", seeds="the latent vectors", force="replace --out")
     generate.add_argument("--label", default=None, help="class of a conditional run (default: the classes in turn)")
     generate.add_argument("--checkpoint", default=None, help="a checkpoint name such as step-0000500 or best (default the latest)")
+    generate.add_argument("--refine", type=Path, nargs="+", default=[], metavar="SUPERRES",
+                          help="a Laplacian pyramid: bandwidth-extension runs (best checkpoints) that refine RUN's clips octave by octave, coarsest first")
     _length_arguments(generate, "frames and WaveNet runs: seconds per clip (default one training window); melody runs: per piece (default 32)")
     generate.add_argument("--synth", choices=SYNTHS, default="soundfont", help="melody runs: how the pieces' WAVs are rendered (default soundfont)")
     generate.set_defaults(run=run_generate)
@@ -84,6 +87,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     evaluate.add_argument("-n", type=options.integer(2), default=500, help="clips drawn from each side (default 500)")
     evaluate.add_argument("--bins", type=options.integer(2), default=10, help="k-means bins of NDB/K (default 10)")
     evaluate.add_argument("--checkpoint", default=None, help="a checkpoint name such as step-0000500 or best (default the latest)")
+    evaluate.add_argument("--refine", type=Path, nargs="+", default=[], metavar="SUPERRES",
+                          help="score the Laplacian pyramid of RUN and these bandwidth-extension runs, coarsest first (see generate)")
     options.shared(evaluate, seeds="the latents and of the real draws", force="overwrite --json")
     evaluate.add_argument("--json", type=Path, default=None, help="also write the scores to this JSON file")
     evaluate.add_argument("--report", type=Path, default=None, metavar="DIR",
@@ -111,15 +116,17 @@ def run_generate(args: argparse.Namespace) -> int:
             print(format_table(["statistic", "held-out pieces", "generated"],
                                [[k, statistics["real"][k], statistics["generated"][k]] for k in statistics["real"]]))
         return 0
-    model = load_generator(args.run_dir, args.checkpoint)
+    model = load_pyramid(args.run_dir, args.refine, args.checkpoint) if args.refine else load_generator(args.run_dir, args.checkpoint)
     stepwise = isinstance(model, STEPWISE)
     if not stepwise and (args.seconds is not None or args.temperature != 1.0):
         raise InvalidParameterError(f"--seconds and --temperature are for frames and WaveNet runs; {args.run_dir} is a {model.config.kind} run "
-                                    f"of {model.config.length}-sample clips")
+                                    f"of {model.length}-sample clips")
     check_writable(args.out, args.force)
     generator = torch.Generator().manual_seed(args.seed)
     labels = model.labels(args.n, args.label)
     facts = {"run": str(args.run_dir), "checkpoint": model.checkpoint.name, "seed": args.seed}
+    if args.refine:
+        facts["refine"] = [str(run) for run in args.refine]
     if labels is not None:
         facts["labels"] = [model.config.labels[i] for i in labels.tolist()]
     if stepwise:
@@ -215,7 +222,7 @@ def run_export(args: argparse.Namespace) -> int:
 
 def _write_clips(model: Generator | FrameModel | WaveNetModel, clips: np.ndarray, out: Path, force: bool, facts: dict) -> None:
     """Write WAVs, the spectrogram sheet and summary.json, atomically."""
-    rate = model.config.sample_rate
+    rate = model.sample_rate
     with atomic_path(out, force=force) as tmp:
         tmp.mkdir(parents=True)
         for i, clip in enumerate(clips):
@@ -253,21 +260,21 @@ def run_evaluate(args: argparse.Namespace) -> int:
         raise InvalidParameterError("-n must be at least 20 (10 splits of the inception score) and twice --bins")
     if args.json:
         check_writable(args.json, args.force)
-    model = load_generator(run, args.checkpoint)
-    config = model.config
+    model = load_pyramid(run, args.refine, args.checkpoint) if args.refine else load_generator(run, args.checkpoint)
+    config, rate = model.config, model.sample_rate
     classifier, _ = load_classifier(args.classifier)
     clf_config = classifier.config
-    if clf_config.sample_rate != config.sample_rate:
-        raise InvalidParameterError(f"the classifier hears {clf_config.sample_rate} Hz and the run makes {config.sample_rate} Hz")
+    if clf_config.sample_rate != rate:
+        raise InvalidParameterError(f"the classifier hears {clf_config.sample_rate} Hz and the run makes {rate} Hz")
     stepwise = isinstance(model, STEPWISE)
-    length = clf_config.clip_samples if stepwise else config.length  # a frame model or WaveNet makes clips of any length
+    length = clf_config.clip_samples if stepwise else model.length  # a frame model or WaveNet makes clips of any length
     if clf_config.clip_samples != length:
-        seconds = config.length / config.sample_rate
-        raise InvalidParameterError(f"the classifier hears clips of {clf_config.clip_samples} samples and the run makes {config.length}: "
+        seconds = model.length / rate
+        raise InvalidParameterError(f"the classifier hears clips of {clf_config.clip_samples} samples and the run makes {model.length}: "
                                     f"padding or cutting would score something else; train one with --seconds {seconds:g}")
     # real clips only of classes the classifier knows (a conditional run's labels are such classes already)
     known = config.labels or clf_config.labels
-    sampler = SliceSampler(open_corpus(model.record.provenance["corpus"]), config.sample_rate, length, config.normalize, args.seed, known)
+    sampler = SliceSampler(open_corpus(model.record.provenance["corpus"]), rate, length, config.normalize, args.seed, known)
     generator = torch.Generator().manual_seed(args.seed)
     labels = model.labels(args.n)
     fake = model.sample(args.n, generator, labels, samples=length) if stepwise else model.sample(args.n, generator, labels)
@@ -302,7 +309,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
           f"of a training clip to its nearest other {spacing:.3f} (ratio {closest / spacing:.2f}; well below 1 means copies)")
     if args.json:
         with atomic_path(args.json, force=args.force) as tmp:
-            tmp.write_text(json.dumps({"checkpoint": model.checkpoint.name, "n": args.n, **scores}, indent=2) + "\n")
+            refined = {"refine": [str(r) for r in args.refine]} if args.refine else {}
+            tmp.write_text(json.dumps({"checkpoint": model.checkpoint.name, **refined, "n": args.n, **scores}, indent=2) + "\n")
     return 0
 
 

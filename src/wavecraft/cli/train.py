@@ -23,6 +23,7 @@ from wavecraft.models.frontends import FRONTENDS
 from wavecraft.models.melody import MELODY_MODELS, VOICE_SETS
 from wavecraft.models.speechgan import SPEECH_GAN_MODELS
 from wavecraft.models.tts import TTS_MODELS
+from wavecraft.models.wavegan import STRIDES as WAVEGAN_STRIDES
 from wavecraft.models.wavegan import WAVEGAN_DISCRIMINATORS
 from wavecraft.models.wavenet import CONDITIONS, OUTPUTS
 from wavecraft.music.chords import LABELS
@@ -54,6 +55,8 @@ def register(commands: argparse._SubParsersAction) -> None:
                      help="class conditioning on the corpus labels: projection cgan, acgan, or a semi-supervised discriminator (default none)")
     gan.add_argument("--labelled", type=options.number(0.0, 1.0, above=True), default=1.0, help="fraction of files whose labels a semi run sees (default 1)")
     gan.add_argument("--loss", choices=LOSSES, default=None, help="default wgan-gp; nonsaturating for --conditional semi")
+    gan.add_argument("--length", type=int, choices=sorted(WAVEGAN_STRIDES), default=None,
+                     help="wavegan: samples per clip (default the preset's: 4096 small, 16384 paper)")
     gan.add_argument("--discriminator", choices=WAVEGAN_DISCRIMINATORS, default="wavegan",
                      help="wavegan: its critic alone; hifigan: joined by HiFi-GAN's multi-period and three-scale discriminators "
                           "(least-squares loss; wavegan model only) (default wavegan)")
@@ -261,8 +264,9 @@ def _config(args: argparse.Namespace, corpus: Corpus) -> TrainConfig:
     changes |= {"labelled": args.labelled, "loss": args.loss or ("nonsaturating" if conditional == "semi" else "wgan-gp")}
     labels = class_names(corpus) if conditional != "none" else ()
     critics = {"discriminator": args.discriminator, "feature_matching_weight": args.feature_matching_weight}
-    if args.model != "wavegan" and (args.discriminator != "wavegan" or args.feature_matching_weight):
-        raise InvalidParameterError("--discriminator hifigan and --feature-matching-weight are WaveGAN's (a SpecGAN's critic sees spectrograms)")
+    critics |= {"length": args.length} if args.length else {}
+    if args.model != "wavegan" and (args.discriminator != "wavegan" or args.feature_matching_weight or args.length):
+        raise InvalidParameterError("--length, --discriminator hifigan and --feature-matching-weight are WaveGAN's (a SpecGAN's critic sees spectrograms)")
     return preset(args.model, args.preset, conditional=conditional, labels=labels,
                   model_changes=critics if args.model == "wavegan" else None, **changes)
 
