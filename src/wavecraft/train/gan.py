@@ -97,8 +97,10 @@ class GANTrainer(GenerativeTrainer):
         flops = gan_step_flops(self.generator.flops(), self.discriminator.flops(), c.batch_size, c.critic_steps, c.loss == "wgan-gp")
         if self.hifigan is None:
             return flops
-        h = forward_flops(self.hifigan, None, torch.zeros(1, 1, c.model.length))  # forward and backward on two batches per critic step,
-        matching = h if c.model.feature_matching_weight else 0.0  # then on the generated one (and a forward on a real one)
+        # the HiFi-GAN discriminators: forward and backward on the real and generated batches of each critic step, then on the
+        # generator's batch, and with feature matching a forward on a real one
+        h = forward_flops(self.hifigan, None, torch.zeros(1, 1, c.model.length))
+        matching = h if c.model.feature_matching_weight else 0.0
         return flops + c.batch_size * (c.critic_steps * 2 * FORWARD_BACKWARD * h + FORWARD_BACKWARD * h + matching)
 
     def prepare(self) -> None:
