@@ -26,8 +26,10 @@ from wavecraft.translate.unet import UNet1d, UNetConfig
 
 #: the largest attenuation or boost a gain can apply
 GAIN_RANGE_DB = 40.0
-#: the frame U-Net of the ``spectral`` domain (its bins are set from ``n_fft``)
-SPECTRAL_UNET = UNetConfig(depth=3, channels=128, max_channels=256, kernel=5, stride=2, residual=False)
+#: the frame U-Net of the ``spectral`` domain (its bins are set from ``n_fft``); band-limited resampling over frames, so that a
+#: stationary input gets constant gains (with sub-pixel frames a trained mask modulated a tone with a period of 4 frames)
+SPECTRAL_UNET = UNetConfig(depth=3, channels=128, max_channels=256, kernel=5, stride=2, upsample="sinc", downsample="antialiased",
+                           residual=False)
 
 
 def spectral_unet(n_fft: int) -> UNetConfig:
