@@ -26,7 +26,7 @@ import torch
 from torch import nn
 
 from wavecraft.models.specgan import SpecGANDiscriminator, SpecGANGenerator
-from wavecraft.models.wavegan import WaveGANDiscriminator, WaveGANGenerator
+from wavecraft.models.wavegan import WaveGANConfig, WaveGANDiscriminator, WaveGANGenerator
 from wavecraft.nn.flops import forward_flops
 from wavecraft.train.config import TrainConfig
 from wavecraft.train.data import UNLABELLED, TrainingData
@@ -83,7 +83,7 @@ class GANTrainer(GenerativeTrainer):
         self.generator, self.discriminator = generator_class(config.model), discriminator_class(config.model)
         networks, optimized = {"generator": self.generator, "discriminator": self.discriminator}, {"g": self.generator, "d": self.discriminator}
         self.hifigan = None
-        if getattr(config.model, "discriminator", "wavegan") == "hifigan":  # a WaveGAN's option (a SpecGAN's critic sees spectrograms)
+        if isinstance(config.model, WaveGANConfig) and config.model.discriminator == "hifigan":  # a SpecGAN's critic sees spectrograms
             self.hifigan = build_discriminator("both", config.model.d, HIFIGAN_LAYERS, 3, inputs=1)
             networks["hifigan_discriminator"], optimized["h"] = self.hifigan, self.hifigan
         super().__init__(config, data, networks, optimized, world, device)
@@ -132,14 +132,15 @@ class GANTrainer(GenerativeTrainer):
                     h_loss = sum(discriminator_loss(HIFIGAN_LOSS, *logits.float().split(size)) for logits, _ in verdicts) / len(verdicts)
                 h_norm = self.update("h", h_loss)
         labels = self.random_labels(size)
-        hifigan = {}
+        hifigan: dict = {}
         with self.autocast():
             made = self.parallel_generator(self.latent(size), labels)
             logits, class_logits = self.discriminator(made, labels)
             g_loss = generator_loss(c.loss, logits.float())
             g_class = nn.functional.cross_entropy(class_logits.float(), labels) if class_logits is not None else torch.zeros(())
             if self.hifigan is not None:
-                g_loss = g_loss + self._hifigan_generator_loss(made, real, hifigan)
+                hifigan_loss, hifigan = self._hifigan_generator_loss(made, real)
+                g_loss = g_loss + hifigan_loss
         g_norm = self.update("g", g_loss + g_class)
         self.step += 1
         losses = {"step": self.step, "d_loss": d_loss.item(), "g_loss": g_loss.item(), "gradient_penalty": penalty.item(),
@@ -150,19 +151,17 @@ class GANTrainer(GenerativeTrainer):
             losses |= {"d_class_loss": d_class.item(), "g_class_loss": g_class.item()}
         return losses
 
-    def _hifigan_generator_loss(self, made: torch.Tensor, real: torch.Tensor, logged: dict) -> torch.Tensor:
-        """The generator's least-squares loss against the HiFi-GAN discriminators, plus the weighted feature matching; logs both."""
+    def _hifigan_generator_loss(self, made: torch.Tensor, real: torch.Tensor) -> tuple[torch.Tensor, dict]:
+        """The generator's least-squares loss against the HiFi-GAN discriminators plus the weighted feature matching, and both to log."""
         verdicts = self.hifigan(None, made)
         adversarial = sum(generator_loss(HIFIGAN_LOSS, logits.float()) for logits, _ in verdicts) / len(verdicts)
-        logged["hifigan_g_loss"] = adversarial.item()
         weight = self.config.model.feature_matching_weight
         if not weight:
-            return adversarial
+            return adversarial, {"hifigan_g_loss": adversarial.item()}
         with torch.no_grad():
             targets = self.hifigan(None, real)
         matching = feature_matching(targets, verdicts)
-        logged["feature_matching_loss"] = matching.item()
-        return adversarial + weight * matching
+        return adversarial + weight * matching, {"hifigan_g_loss": adversarial.item(), "feature_matching_loss": matching.item()}
 
     def _fake_labels(self, labels: torch.Tensor) -> torch.Tensor | None:
         """Labels to generate with in a discriminator step: the real batch's, random where it has none."""
