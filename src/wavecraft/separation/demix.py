@@ -165,7 +165,9 @@ def refine_onsets(stem: np.ndarray, times: np.ndarray, sample_rate: int, search:
     """Move each frame-level onset to the steepest rise of the stem's 2-ms energy within ±``search``/2 seconds.
 
     An STFT frame places an onset only to within a window; the stem itself
-    places it to within milliseconds, at any rate.
+    places it to within milliseconds, at any rate. Two frame onsets may move
+    to the same rise: of refined onsets closer than :data:`ONSET_MIN_GAP`,
+    the first is kept.
     """
     if times.size == 0:
         return times
@@ -175,7 +177,11 @@ def refine_onsets(stem: np.ndarray, times: np.ndarray, sample_rate: int, search:
     half = int(search * sample_rate / 2)
     centres = np.round(times * sample_rate).astype(int)
     refined = [lo + int(np.argmax(rise[lo:hi])) for lo, hi in ((max(0, c - half), min(stem.size, c + half)) for c in centres) if hi > lo]
-    return np.unique(np.asarray(refined, float)) / sample_rate
+    kept: list[float] = []
+    for time in np.unique(np.asarray(refined, float)) / sample_rate:
+        if not kept or time - kept[-1] >= ONSET_MIN_GAP:
+            kept.append(time)
+    return np.asarray(kept)
 
 
 def cut_sound(stem: np.ndarray, onsets: np.ndarray, sample_rate: int) -> np.ndarray:
