@@ -84,7 +84,8 @@ def register(commands: argparse._SubParsersAction) -> None:
                            help="the U-Net's down-sampling (default the preset's, strided; antialiased: low-pass first, nothing folds back)")
     translate.add_argument("--domain", choices=DOMAINS, default="waveform",
                            help="waveform: the U-Net maps samples to samples; spectral: a U-Net over STFT frames gives each bin a gain "
-                                "within +-40 dB (a learned Wiener filter; enhance and decorrupt) (default waveform)")
+                                "within +-40 dB (a learned Wiener filter; enhance and decorrupt); equaliser: the same U-Net's gains averaged over "
+                                "the window's frames, one per bin (a learned inverse filter) (default waveform)")
     translate.add_argument("--activations", choices=ACTIVATIONS, default=None,
                            help="the U-Net's non-linearities: pointwise (the preset's) or alias-free (at twice the rate, low-passed back)")
     translate.add_argument("--reconstruction", choices=["l1", "l2"], default="l1", help="sample-wise loss (default l1)")

@@ -154,7 +154,7 @@ def preset(kind: str, name: str, *, conditional: str = "none", labels: tuple[str
     model_changes : dict, optional
         Architecture fields to change: ``d`` of a GAN, a WaveGAN's ``discriminator`` and ``feature_matching_weight``,
         the VAE's backbone, a translation model's ``task``,
-        loss weights, discriminator, ``domain`` (``spectral``: the frame U-Net of
+        loss weights, discriminator, ``domain`` (``spectral``, ``equaliser``: the frame U-Net of
         :func:`~wavecraft.translate.masking.spectral_unet`), and its U-Net's ``spline_input`` (waveform only), ``upsample``,
         ``downsample`` and ``activations`` (the window is cut to a multiple of the task's factor), or a frame
         model's basis shape (``M``, ``N``, ``hop``, ``window``, ``basis``) and ``objective``, a WaveNet's ``condition``, ``output``,
@@ -193,7 +193,7 @@ def _changed(model: ModelConfig, changes: dict) -> ModelConfig:
         task = changes.get("task", model.task)
         changes.setdefault("length", model.length - model.length % task.factor)
         unet = {k: v for k in ("spline_input", "upsample", "downsample", "activations") if (v := changes.pop(k, None))}  # None, False: the preset's
-        spectral = changes.get("domain") == "spectral"
+        spectral = changes.get("domain", "waveform") != "waveform"
         if unet.get("spline_input") and (task.task != "superres" or spectral):
             raise InvalidParameterError("--spline-input is for --task superres in the waveform domain")
         if spectral:  # the frame U-Net of the STFT's bins replaces the waveform one

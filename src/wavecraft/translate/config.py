@@ -12,8 +12,9 @@ from wavecraft.translate.masking import SpectralMask
 from wavecraft.translate.tasks import TaskConfig
 from wavecraft.translate.unet import UNet1d, UNetConfig
 
-#: where the generator works: on the waveform itself, or on gains of the STFT's bins (:mod:`wavecraft.translate.masking`)
-DOMAINS = ("waveform", "spectral")
+#: where the generator works: on the waveform itself, or on gains of the STFT's bins (:mod:`wavecraft.translate.masking`), per
+#: frame (``spectral``) or one per bin for the whole window (``equaliser``)
+DOMAINS = ("waveform", "spectral", "equaliser")
 
 
 @dataclass(frozen=True)
@@ -25,8 +26,8 @@ class TranslationConfig:
     task : TaskConfig
         What it learns to undo; its ``factor`` is the U-Net's.
     unet : UNetConfig
-        The generator (its own ``factor`` is replaced by the task's); in the ``spectral`` domain a U-Net over STFT frames,
-        one channel per bin (:func:`~wavecraft.translate.masking.spectral_unet`).
+        The generator (its own ``factor`` is replaced by the task's); in the ``spectral`` and ``equaliser`` domains a U-Net
+        over STFT frames, one channel per bin (:func:`~wavecraft.translate.masking.spectral_unet`).
     length : int
         Clean samples per training window (a multiple of the factor).
     reconstruction : {"l1", "l2"}
@@ -40,11 +41,12 @@ class TranslationConfig:
         multi-period one, or both (the multi-period one and the patch one at three scales or more).
     feature_matching_weight : float
         Weight of the feature-matching loss (the discriminator's hidden features of real against generated pairs; 0: none).
-    domain : {"waveform", "spectral"}
+    domain : {"waveform", "spectral", "equaliser"}
         The generator: a U-Net on the waveform, or a frame U-Net giving a gain to each bin of an ``n_fft``-point STFT
-        (:class:`~wavecraft.translate.masking.SpectralMask`; same-rate corruptions only: ``enhance``, ``decorrupt``).
+        (:class:`~wavecraft.translate.masking.SpectralMask`; same-rate corruptions only: ``enhance``, ``decorrupt``), in each
+        frame (``spectral``) or once for the whole window (``equaliser``: a time-invariant filter).
     n_fft : int
-        The ``spectral`` domain's STFT taps.
+        The STFT's taps of the ``spectral`` and ``equaliser`` domains.
     """
 
     task: TaskConfig = field(default_factory=TaskConfig)
@@ -72,10 +74,16 @@ class TranslationConfig:
             raise InvalidParameterError(f"the window of {self.length} samples must be a multiple of the factor {self.task.factor}")
         if self.domain not in DOMAINS:
             raise InvalidParameterError(f"domain must be one of {', '.join(DOMAINS)}, not {self.domain!r}")
-        if self.domain == "spectral" and self.task.task not in ("enhance", "decorrupt"):
-            raise InvalidParameterError(f"the spectral domain gains the input's own spectrum: it is for enhance and decorrupt, not {self.task.task}")
-        if self.domain == "spectral" and (self.unet.inputs, self.unet.outputs) != (self.n_fft // 2 + 1,) * 2:
+        if self.spectral and self.task.task not in ("enhance", "decorrupt"):
+            raise InvalidParameterError(f"the {self.domain} domain gains the input's own spectrum: it is for enhance and decorrupt, "
+                                        f"not {self.task.task}")
+        if self.spectral and (self.unet.inputs, self.unet.outputs) != (self.n_fft // 2 + 1,) * 2:
             raise InvalidParameterError(f"a spectral U-Net needs {self.n_fft // 2 + 1} channels in and out (one per bin of {self.n_fft} taps)")
+
+    @property
+    def spectral(self) -> bool:
+        """Whether the generator gains STFT bins (the ``spectral`` and ``equaliser`` domains)."""
+        return self.domain != "waveform"
 
     @property
     def generator(self) -> UNetConfig:
@@ -85,6 +93,6 @@ class TranslationConfig:
 
 def build_generator(model: TranslationConfig) -> nn.Module:
     """The generator of a translation model: a waveform U-Net, or a spectral mask around a frame U-Net."""
-    if model.domain == "spectral":
-        return SpectralMask(model.unet, model.n_fft)
+    if model.spectral:
+        return SpectralMask(model.unet, model.n_fft, static=model.domain == "equaliser")
     return UNet1d(model.generator)

@@ -8,7 +8,11 @@ frames with one channel per bin; a frame U-Net
 log-gain per bin and frame, squashed by ``tanh`` into ±40 dB; the gained
 spectra go back through the inverse STFT. A gain in [0, 1] is what the
 Wiener filter applies to a noisy spectrum; gains above 1 undo a smoothing
-filter's attenuation. The phase is the input's. Every step is
+filter's attenuation. The phase is the input's. With ``static`` gains (the
+``equaliser`` domain) the log-gains are averaged over the window's frames:
+one gain per bin, a time-invariant filter, the form of the inverse of a
+filter that corrupted the whole clip (a gain that changes from frame to frame
+modulates the signal, and that modulation is heard as noise). Every step is
 differentiable, so the network trains on waveform losses like the
 waveform U-Net, and takes and returns waveforms: the loop, discriminators,
 evaluation and inference are the same.
@@ -47,11 +51,13 @@ class SpectralMask(nn.Module):
         The frame U-Net: ``n_fft / 2 + 1`` channels in and out.
     n_fft : int
         The STFT's taps (its hop is a quarter of them).
+    static : bool, default=False
+        One gain per bin for the whole window (the frame U-Net's log-gains averaged over frames): an equaliser.
     """
 
-    def __init__(self, unet: UNetConfig, n_fft: int) -> None:
+    def __init__(self, unet: UNetConfig, n_fft: int, *, static: bool = False) -> None:
         super().__init__()
-        self.n_fft, self.hop = n_fft, n_fft // 4
+        self.n_fft, self.hop, self.static = n_fft, n_fft // 4, static
         self.unet = UNet1d(unet)
         self.register_buffer("window", torch.hann_window(n_fft), persistent=False)
 
@@ -61,7 +67,10 @@ class SpectralMask(nn.Module):
         mean = power.mean(dim=(1, 2), keepdim=True)
         features = (power - mean) / power.std(dim=(1, 2), keepdim=True).clamp_min(1e-3)
         limit = GAIN_RANGE_DB / 20 * math.log(10)
-        return torch.exp(limit * torch.tanh(self.unet(features).float() / limit))
+        log_gains = self.unet(features).float()
+        if self.static:
+            log_gains = log_gains.mean(dim=-1, keepdim=True)
+        return torch.exp(limit * torch.tanh(log_gains / limit))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         length = x.shape[-1]
