@@ -97,6 +97,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return folder, run
 
 
+@pytest.mark.slow  # shares a trained run (13 s to train, once per worker): make test-all runs it
 @pytest.mark.xdist_group("chords-run")
 def test_the_corpus_labels_each_file_with_its_chord(trained) -> None:
     folder, _ = trained
@@ -110,6 +111,7 @@ def test_the_corpus_labels_each_file_with_its_chord(trained) -> None:
     assert chord_labeller("040/0007-F#-sus4.flac") == ("other", {"program": "040", "root": "F#", "quality": "sus4"})
 
 
+@pytest.mark.slow  # shares a trained run (13 s to train, once per worker): make test-all runs it
 @pytest.mark.xdist_group("chords-run")
 def test_it_learns_the_chords_of_instruments_it_never_heard(trained, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
     from wavecraft.cli import main
@@ -130,6 +132,7 @@ def test_it_learns_the_chords_of_instruments_it_never_heard(trained, monkeypatch
     assert {p.name for p in (folder / "listen").iterdir()} == {"summary.json", "index.html", "confusion.png", "transposition.png"}
 
 
+@pytest.mark.slow  # shares a trained run (13 s to train, once per worker): make test-all runs it
 @pytest.mark.xdist_group("chords-run")
 def test_the_train_command_reads_the_labels_and_refuses_what_it_cannot_learn(trained, tmp_path: Path, sound_folder: Path,
                                                                              monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:

@@ -47,6 +47,7 @@ def test_learn_refuses_explicit_methods_and_unknown_ones(tmp_path: Path, capsys:
     assert not (tmp_path / "r").exists()
 
 
+@pytest.mark.slow  # 8 s: every method learned and coded, and the report: make test-all runs it
 def test_compare_writes_a_complete_report(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     out = tmp_path / "report"
     args = ["compare", "synthetic:drum-machine", "--methods", "dct,dwt:haar,pca,ica,sparse,rbm", "--window", "32",

@@ -117,6 +117,7 @@ def test_the_likelihood_is_the_distributions_own() -> None:
     torch.testing.assert_close(noisy.negative_log_likelihood(frames), -torch.distributions.Normal(location, log_scale.exp()).log_prob(frames).mean())
 
 
+@pytest.mark.slow  # 14 s of training: make test-all runs it
 def test_a_likelihood_model_continues_a_periodic_signal(periodic_corpus: Path, tmp_path: Path) -> None:
     config = preset("frames", "small", model_changes=frame_config(tmp_path, "ml"), sample_rate=RATE, batch_size=16)
     trainer = train_run(folder_corpus(periodic_corpus), tmp_path / "run", config, Schedule(800, checkpoint_every=800))
@@ -154,6 +155,7 @@ def test_frame_runs_resume_bit_exactly(periodic_corpus: Path, tmp_path: Path, ob
     assert 0 < resumed.history[-1]["flop_utilisation"] < 2
 
 
+@pytest.mark.slow  # 7 s: a basis learned, two runs trained: make test-all runs it
 def test_the_frames_commands(periodic_corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     run, basis = tmp_path / "run", str(tmp_path / "dct.npz")
     assert main(["train", "frames", f"folder:{periodic_corpus}", "--basis", basis, "--sr", str(RATE), "--steps", "3", "--out", str(run)]) == 0

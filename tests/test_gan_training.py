@@ -98,8 +98,8 @@ def test_resume_continues_bit_exactly(tmp_path: Path) -> None:
     preset("wavegan", "small", conditional="semi", labels=("bright", "hollow", "mellow"), batch_size=4, critic_steps=1, loss="hinge",
            labelled=0.5, model_changes={"d": 4}),
     preset("vae", "small", batch_size=4),
-    preset("wavegan", "small", conditional="acgan", labels=("bright", "hollow", "mellow"), batch_size=4, critic_steps=2,
-           model_changes={"d": 4, "discriminator": "hifigan", "feature_matching_weight": 2.0}),
+    pytest.param(preset("wavegan", "small", conditional="acgan", labels=("bright", "hollow", "mellow"), batch_size=4, critic_steps=2,
+                        model_changes={"d": 4, "discriminator": "hifigan", "feature_matching_weight": 2.0}), marks=pytest.mark.slow),  # 5 s
 ], ids=["specgan-acgan", "wavegan-semi", "vae", "wavegan-acgan-hifigan"])
 def test_every_model_kind_resumes_bit_exactly(tmp_path: Path, config: TrainConfig) -> None:
     straight, resumed = resume_twice(synthetic_corpus("tones", n_files=9, duration=0.3), tmp_path, config)
@@ -125,12 +125,16 @@ def test_hifigan_discriminators_learn_beside_the_critic(tmp_path: Path) -> None:
     assert np.mean(verdicts) > 0.15 and min(verdicts) > 0
 
 
-def test_the_length_and_hifigan_options_of_train_gan(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+@pytest.mark.slow  # a step and a checkpoint of a 16384-sample WaveGAN with eight more discriminators: 18 s
+def test_the_length_and_hifigan_options_of_train_gan(tmp_path: Path) -> None:
     run = tmp_path / "run"
     assert main(["train", "gan", "synthetic:tones", "--steps", "1", "--discriminator", "hifigan", "--feature-matching-weight", "2",
                  "--length", "16384", "--out", str(run)]) == 0
     model = read_run_config(run)[0].model
     assert (model.discriminator, model.feature_matching_weight, model.length, model.d) == ("hifigan", 2.0, 16384, 16)  # the small preset's d
+
+
+def test_train_gan_refuses_lengths_and_discriminators_a_model_does_not_have(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     assert_refused({
         "a SpecGAN": ["train", "gan", "synthetic:tones", "--model", "specgan", "--discriminator", "hifigan", "--out", str(tmp_path / "a")],
         "matching without them": ["train", "gan", "synthetic:tones", "--feature-matching-weight", "2", "--out", str(tmp_path / "b")],

@@ -120,6 +120,7 @@ def test_seqgan_pretraining_is_the_lstm_and_its_policy_gradient_climbs_the_rewar
     assert judged() > 2 * before  # measured: 0.033 -> 0.085
 
 
+@pytest.mark.slow  # 15 s: three GANs trained and compared: make test-all runs it
 def test_training_melody_gans_and_comparing_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
     from wavecraft.cli import main
 

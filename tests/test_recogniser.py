@@ -88,6 +88,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory):
     return folder, trainer
 
 
+@pytest.mark.slow  # shares a trained run (10 s to train, once per worker): make test-all runs it
 @pytest.mark.xdist_group("recogniser-run")
 def test_it_learns_to_read_unheard_texts_in_an_unheard_voice(trained) -> None:
     from wavecraft.speech import load_recogniser
@@ -101,6 +102,7 @@ def test_it_learns_to_read_unheard_texts_in_an_unheard_voice(trained) -> None:
     assert greedy == pytest.approx(trainer.best["validation_per"], abs=1e-5) and beam <= greedy + 0.05
 
 
+@pytest.mark.slow  # shares a trained run (10 s to train, once per worker): make test-all runs it
 @pytest.mark.xdist_group("recogniser-run")
 def test_recognise_prints_the_phonemes_of_each_file(trained, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     from wavecraft.cli import main

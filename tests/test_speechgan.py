@@ -60,6 +60,7 @@ def test_padded_tokens_and_an_encoder_that_padding_does_not_change() -> None:
     assert alone.abs().max() < 1  # tanh
 
 
+@pytest.mark.slow  # shares a trained run (40 s to train, once per worker): make test-all runs it
 @pytest.mark.xdist_group("speechgan-run")
 def test_the_autoencoder_reconstructs_texts_it_never_trained_on(trained) -> None:
     from wavecraft.ctc import error_rate
@@ -89,6 +90,7 @@ def test_the_fake_token_is_one_more_ctc_class_after_the_decoders_outputs() -> No
     assert discriminator.loss(certain.log_softmax(2), [[2]]) > 10  # that path says no phoneme
 
 
+@pytest.mark.slow  # shares a trained run (40 s to train, once per worker): make test-all runs it
 @pytest.mark.xdist_group("speechgan-run")
 def test_the_decoding_discriminator_learns_to_read_speech_through_the_frozen_decoder(trained) -> None:
     """Its reading path alone (CTC on real windows, 300 Adam steps): held-out texts read back, the decoder's weights untouched."""
@@ -117,6 +119,7 @@ def test_the_decoding_discriminator_learns_to_read_speech_through_the_frozen_dec
         assert torch.equal(value, frozen[key]), key
 
 
+@pytest.mark.slow  # shares a trained run (40 s to train, once per worker): make test-all runs it
 @pytest.mark.xdist_group("speechgan-run")
 def test_the_cgan_trains_a_generator_whose_frames_approach_the_real_ones(trained) -> None:
     from wavecraft.errors import InvalidParameterError
@@ -165,6 +168,7 @@ def test_training_resumes_bit_exactly(trained, tmp_path: Path, model: str) -> No
     resume_twice(corpus, tmp_path, gan_config(seq2seq, model))
 
 
+@pytest.mark.slow  # shares a trained run (40 s to train, once per worker): make test-all runs it
 @pytest.mark.xdist_group("speechgan-run")
 def test_the_commands_train_speak_and_refuse(trained, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     from wavecraft.cli import main

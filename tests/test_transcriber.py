@@ -117,6 +117,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return folder, run
 
 
+@pytest.mark.slow  # shares a trained run (9 s to train, once per worker): make test-all runs it
 @pytest.mark.xdist_group("transcriber-run")
 def test_it_transcribes_held_out_pieces_and_listen_scores_both_decodings(trained, monkeypatch: pytest.MonkeyPatch) -> None:
     from wavecraft.cli import main
@@ -136,6 +137,7 @@ def test_it_transcribes_held_out_pieces_and_listen_scores_both_decodings(trained
     assert {p.name for p in (folder / "listen").iterdir()} == {"summary.json", "index.html", "rolls.png"}
 
 
+@pytest.mark.slow  # shares a trained run (9 s to train, once per worker): make test-all runs it
 @pytest.mark.xdist_group("transcriber-run")
 def test_the_train_command_holds_out_pieces_and_refuses_a_corpus_without_notes(trained, tmp_path: Path, sound_folder: Path,
                                                                                 monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:

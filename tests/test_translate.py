@@ -269,6 +269,7 @@ def test_a_paired_unet_learns_channel_1_to_channel_0(tmp_path: Path) -> None:
         corrupt(config.model.task, np.zeros((1, 2048)), np.random.default_rng(0))
 
 
+@pytest.mark.slow  # 11 s: a run of every task and domain: make test-all runs it
 def test_translate_commands(tmp_path: Path) -> None:
     tiny = ["--steps", "1", "--preset", "small"]
     superres, enhance = tmp_path / "superres", tmp_path / "enhance"

@@ -52,6 +52,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory):
     return folder, trainer
 
 
+@pytest.mark.slow  # shares a trained run (8 s to train, once per worker): make test-all runs it
 @pytest.mark.xdist_group("tts-run")
 def test_it_learns_each_phonemes_envelope_for_unheard_texts(trained) -> None:
     from wavecraft.bases.mel import hz_to_mel, mel_to_hz
@@ -94,6 +95,7 @@ def test_its_speech_is_read_back_by_a_recogniser_that_never_heard_it(trained, tm
     assert error_rate(references, judge.model.recognise(spoken)) < 0.3
 
 
+@pytest.mark.slow  # shares a trained run (8 s to train, once per worker): make test-all runs it
 @pytest.mark.xdist_group("tts-run")
 def test_a_mel_wavenet_can_make_the_audio_of_its_envelopes(trained) -> None:
     from wavecraft.inference import WaveNetModel
@@ -114,6 +116,7 @@ def test_training_resumes_bit_exactly(tmp_path: Path) -> None:
     resume_twice(band_corpus(tmp_path / "phonemes", 10), tmp_path, tiny(held_out=0.3))
 
 
+@pytest.mark.slow  # shares a trained run (8 s to train, once per worker): make test-all runs it
 @pytest.mark.xdist_group("tts-run")
 def test_the_commands_refuse_what_they_cannot_do(trained, tmp_path: Path, sound_folder: Path, capsys: pytest.CaptureFixture) -> None:
     from wavecraft.cli import main

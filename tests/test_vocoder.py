@@ -59,6 +59,7 @@ def fitted(tones):
     return vocoder, [tones.load(e)[0].astype(np.float64) for e in held[:2]]
 
 
+@pytest.mark.slow  # 10 s of vocoding: make test-all runs it
 def test_reconstruction_improves_with_components(fitted) -> None:
     vocoder, held = fitted
     assert np.all(np.diff(vocoder.explained_variance_ratio) <= 1e-12)

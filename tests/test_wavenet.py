@@ -153,7 +153,8 @@ def test_the_cached_step_counts_every_product() -> None:
 
 # held-out NLL in nats per sample; a uniform guess scores ln 256 = 5.5 and ln 65536 = 11.1. The mixture of logistics trains
 # 600 steps: at 300-500 one of its three clips kept 0.79-0.84 of its power at 400 Hz on one thread of an Intel Xeon (0.95-0.99 at 600)
-@pytest.mark.parametrize(("output", "nll", "steps"), [("softmax", 0.5, 300), pytest.param("logistic", 9.0, 600, marks=pytest.mark.slow)])
+@pytest.mark.slow  # 9 and 18 s of training: make test-all runs it
+@pytest.mark.parametrize(("output", "nll", "steps"), [("softmax", 0.5, 300), ("logistic", 9.0, 600)])
 def test_a_tiny_wavenet_learns_a_sine_and_makes_one_from_silence(sine_corpus: Path, tmp_path: Path, output: str, nll: float, steps: int) -> None:
     config = preset("wavenet", "small", model_changes=TINY | {"output": output}, sample_rate=RATE, held_out=0.0)
     trainer = train_run(folder_corpus(sine_corpus), tmp_path / "run", config, Schedule(steps, checkpoint_every=steps))
@@ -176,6 +177,7 @@ def test_wavenet_runs_resume_bit_exactly(sine_corpus: Path, tmp_path: Path, cond
         assert -100 < resumed.network.feature_mean.mean().item() < 0 and resumed.network.feature_scale.min().item() > 1
 
 
+@pytest.mark.slow  # 10 s: runs trained, sampled and vocoded: make test-all runs it
 def test_the_wavenet_commands(sine_corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     run, vocoder = tmp_path / "run", tmp_path / "voc"
     base = ["train", "wavenet", f"folder:{sine_corpus}", "--sr", str(RATE), "--steps", "2", "--checkpoint-every", "2",
