@@ -11,9 +11,9 @@ drums, digit for digits) for the model's clip length (0.256 s for the small
 preset, 1.024 s for WaveGAN at 16384 samples and for the pyramid), trained
 once per length; then ``wavecraft evaluate`` of the best checkpoint (lowest
 log-mel Fréchet distance; a refiner's: lowest LSD) with that classifier:
-inception score, Fréchet distance in the classifier's embedding, NDB/K, label
-accuracy for the conditional model, and the memorisation ratio, beside two
-draws of real clips. Runs that exist are reused (delete ``--out`` to start
+inception score, Fréchet distance in the classifier's embedding and between
+log-mel statistics, NDB/K, label accuracy for the conditional model, and the
+memorisation ratio, beside two draws of real clips. Runs that exist are reused (delete ``--out`` to start
 over). Writes ``summary.json`` and ``index.html`` (tables, spectrogram
 sheets, players).
 """
@@ -99,7 +99,7 @@ def main() -> None:
             report.image(f"{corpus}/{sheet.name}/sheet.png", f"{name}: {LISTEN} clips at step {steps} of {last}")
             rows.append([name, classifier.name, last, steps, *_scores(result["generated"]), round(result["memorisation"]["ratio"], 2)])
         rows[:0] = _real_rows(results)
-        headers = ["clips", "classifier", "steps", "best step", "IS", "IS std", "FD", "NDB/K", "label acc", "memorisation"]
+        headers = ["clips", "classifier", "steps", "best step", "IS", "IS std", "FD", "log-mel FD", "NDB/K", "label acc", "memorisation"]
         print(f"\n{corpus} ({args.minutes:g} min per model, {args.n} clips per row)")
         print(format_table(headers, rows))
         accuracies = {c: json.loads((folder / c / "config.json").read_text())["metrics"]["held_out_accuracy"]
@@ -149,9 +149,9 @@ def _real_rows(results: dict[str, dict]) -> list[list]:
 
 
 def _scores(row: dict) -> list:
-    """IS, its std, FD, NDB/K and label accuracy of one evaluation row, rounded."""
+    """IS, its std, FD (classifier and log-mel), NDB/K and label accuracy of one evaluation row, rounded."""
     return [round(row["inception_score"], 3), round(row["inception_std"], 3), round(row["frechet_to_real"], 3),
-            round(row["ndb_k"], 2), round(row["label_accuracy"], 2) if "label_accuracy" in row else ""]
+            round(row["mel_frechet_to_real"], 1), round(row["ndb_k"], 2), round(row["label_accuracy"], 2) if "label_accuracy" in row else ""]
 
 
 if __name__ == "__main__":

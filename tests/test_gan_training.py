@@ -194,6 +194,7 @@ def test_evaluate_scores_real_and_generated_clips_with_one_classifier(tmp_path: 
     real, again, generated = result["real"], result["real, second draw"], result["generated"]
     assert generated["frechet_to_real"] > again["frechet_to_real"]  # an untrained generator is further from real clips than more real clips
     assert generated["ndb_k"] > again["ndb_k"]
+    assert generated["mel_frechet_to_real"] > 3 * again["mel_frechet_to_real"] > 0  # log-mel statistics too (measured 294 against 44)
     # the classifier names real clips' classes better than chance (1/3), and an untrained generator's no better than chance
     assert min(real["label_accuracy"], again["label_accuracy"]) > 0.5 > 0.4 > generated["label_accuracy"]
     assert result["memorisation"]["generated_to_training_median"] > 0 and result["memorisation"]["training_spacing_median"] > 0

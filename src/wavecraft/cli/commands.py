@@ -31,8 +31,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "continue": ("gan", "continue a prompt with a frames run, frame by frame"),
     "interpolate": ("gan", "clips along a straight line between two latent vectors, or two labels"),
     "export": ("gan", "the generator as a torch.export program or an ONNX model (z -> output), loadable without wavecraft"),
-    "evaluate": ("gan", "inception score, Fréchet distance, NDB/K, label accuracy and memorisation of a run, beside the real data's "
-                        "(melody runs: Mogren's statistics side by side, and a page of rendered examples)"),
+    "evaluate": ("gan", "inception score, Fréchet distances (classifier, log-mel), NDB/K, label accuracy and memorisation of a run, "
+                        "beside the real data's (melody runs: Mogren's statistics side by side, and a page of rendered examples)"),
     "enhance": ("translate", "denoise, decorrupt or translate a file with a trained enhance, decorrupt or paired run"),
     "upsample": ("translate", "extend a file's bandwidth with a trained superres run"),
     "speak": ("translate", "text to speech with a tts run (frames or cgan), or a paired run trained on the phonemes corpus (espeak-ng's phonemes in)"),

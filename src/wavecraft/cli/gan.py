@@ -19,7 +19,7 @@ from wavecraft.cli.output import format_table
 from wavecraft.corpus import open_corpus
 from wavecraft.errors import InvalidParameterError
 from wavecraft.inference import FrameModel, Generator, WaveNetModel, load_classifier, load_generator
-from wavecraft.metrics import different_bins, frechet_distance, inception_score, nearest_distances
+from wavecraft.metrics import different_bins, frechet_distance, inception_score, mel_statistics, nearest_distances
 from wavecraft.models import classify
 from wavecraft.music.evaluation import comparison_table, evaluate_runs, write_report
 from wavecraft.music.generation import generated_pieces, write_pieces
@@ -282,11 +282,13 @@ def run_evaluate(args: argparse.Namespace) -> int:
     real_again, again_labels = sampler.batch(args.n)
     clips = {"real": (real[:, 0].numpy(), real_labels), "real, second draw": (real_again[:, 0].numpy(), again_labels), "generated": (fake, labels)}
     scored = {name: classify(classifier, made) for name, (made, _) in clips.items()}
+    mels = {name: mel_statistics(made, rate) for name, (made, _) in clips.items()}  # no classifier: the training loop's measure
     scores, rows = {}, []
     for name, (probabilities, embeddings) in scored.items():
         score, spread = inception_score(probabilities)
         row = {"inception_score": score, "inception_std": spread,
                "frechet_to_real": frechet_distance(scored["real"][1], embeddings) if name != "real" else 0.0,
+               "mel_frechet_to_real": frechet_distance(mels["real"], mels[name]) if name != "real" else 0.0,
                "ndb_k": different_bins(scored["real"][1], embeddings, bins=args.bins, seed=args.seed) / args.bins if name != "real" else 0.0}
         if config.labels:
             row["label_accuracy"] = _label_accuracy(probabilities.argmax(axis=1), clips[name][1].numpy(), config.labels, clf_config.labels)
