@@ -144,7 +144,7 @@ def test_a_frame_gan_continues_a_periodic_signal_at_its_harmonics(periodic_corpu
     assert harmonic_share(made) > 0.7  # the period goes on (the waveform's phase need not: nothing but the critic asks for it)
 
 
-@pytest.mark.parametrize("objective", ["ml", "gan"])
+@pytest.mark.parametrize("objective", ["ml", pytest.param("gan", marks=pytest.mark.slow)])  # 5 s each; make test-all runs the GAN's
 def test_frame_runs_resume_bit_exactly(periodic_corpus: Path, tmp_path: Path, objective: str) -> None:
     config = preset("frames", "small", model_changes=frame_config(tmp_path, objective, channels=8, layers=2), sample_rate=RATE, batch_size=4)
     straight, resumed = resume_twice(folder_corpus(periodic_corpus), tmp_path, config)

@@ -95,9 +95,9 @@ def test_resume_continues_bit_exactly(tmp_path: Path) -> None:
 @pytest.mark.parametrize("config", [
     pytest.param(preset("specgan", "small", conditional="acgan", labels=("bright", "hollow", "mellow"), batch_size=4, critic_steps=2,
                         model_changes={"d": 4}), marks=pytest.mark.slow),  # the slowest test of make test (25 s here): make test-all runs it
-    preset("wavegan", "small", conditional="semi", labels=("bright", "hollow", "mellow"), batch_size=4, critic_steps=1, loss="hinge",
-           labelled=0.5, model_changes={"d": 4}),
-    preset("vae", "small", batch_size=4),
+    pytest.param(preset("wavegan", "small", conditional="semi", labels=("bright", "hollow", "mellow"), batch_size=4, critic_steps=1,
+                        loss="hinge", labelled=0.5, model_changes={"d": 4}), marks=pytest.mark.slow),  # 5 s each: make test-all runs them
+    pytest.param(preset("vae", "small", batch_size=4), marks=pytest.mark.slow),
     pytest.param(preset("wavegan", "small", conditional="acgan", labels=("bright", "hollow", "mellow"), batch_size=4, critic_steps=2,
                         model_changes={"d": 4, "discriminator": "hifigan", "feature_matching_weight": 2.0}), marks=pytest.mark.slow),  # 5 s
 ], ids=["specgan-acgan", "wavegan-semi", "vae", "wavegan-acgan-hifigan"])
@@ -110,6 +110,7 @@ def test_every_model_kind_resumes_bit_exactly(tmp_path: Path, config: TrainConfi
     assert clips.shape == (3, 4096) and np.isfinite(clips).all()
 
 
+@pytest.mark.slow  # 5 s of training beside the critic: make test-all runs it
 def test_hifigan_discriminators_learn_beside_the_critic(tmp_path: Path) -> None:
     config = preset("wavegan", "small", batch_size=8, critic_steps=1, learning_rate=1e-3,
                     model_changes={"d": 4, "discriminator": "hifigan", "feature_matching_weight": 2.0})

@@ -55,6 +55,7 @@ def fresh(config) -> object:
     return trainer
 
 
+@pytest.mark.slow  # 5 s of pre-training: make test-all runs it
 def test_crnngan_pretraining_learns_the_collection_and_its_game_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from wavecraft.music.scores import collection_corpus
     from wavecraft.train.loop import Schedule, train_run

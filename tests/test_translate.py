@@ -214,6 +214,7 @@ def test_translation_resumes_bit_exactly_and_holds_files_out(tmp_path: Path) -> 
     assert inputs.shape == (32, 1, 1024) and targets.shape == (32, 1, 2048)  # low-rate inputs, high-rate targets
 
 
+@pytest.mark.slow  # 4 s; test_translation_resumes_bit_exactly covers the loop in make test
 def test_a_multi_period_feature_matching_run_resumes_bit_exactly(tmp_path: Path) -> None:
     config = _tiny(TaskConfig("superres", 2, "aliased"), discriminator="both", feature_matching_weight=2.0)
     straight, resumed = resume_twice(synthetic_corpus("tones", n_files=6, duration=0.5), tmp_path, config)
