@@ -30,10 +30,23 @@ def test_interpolation_is_band_limited() -> None:
     assert (constant - 0.5).abs().max() < 1e-4  # no pattern of period 4, unlike sub-pixel phases
 
 
-def perturbed(upsample: str, downsample: str) -> UNet1d:
+@pytest.mark.parametrize("factor", [2, 3, 4])
+@pytest.mark.parametrize("taps", [12, 48])
+def test_polyphase_interpolation_is_the_zero_stuffed_signal_low_passed(factor: int, taps: int) -> None:
+    up = Interpolate1d(factor, taps)
+    x = torch.randn(3, 5, 101, generator=torch.Generator().manual_seed(factor))
+    stuffed = torch.zeros(3, 5, 101 * factor)
+    stuffed[..., ::factor] = x
+    assert up.lowpass.kernel.shape[-1] == taps * factor + 1
+    assert torch.allclose(up(x), up.lowpass(stuffed), atol=1e-6)  # the same output, factor times fewer multiplications
+
+
+def perturbed(upsample: str, downsample: str, *, depth: int = 3, activations: str = "pointwise", filter_taps: int = 12) -> UNet1d:
     """A U-Net with random biases and weights moved off their initialisation, as training leaves them."""
     torch.manual_seed(0)
-    network = UNet1d(UNetConfig(depth=3, channels=8, kernel=15, stride=4, upsample=upsample, downsample=downsample)).eval()
+    config = UNetConfig(depth=depth, channels=8, kernel=15, stride=4, upsample=upsample, downsample=downsample, activations=activations,
+                        filter_taps=filter_taps)
+    network = UNet1d(config).eval()
     with torch.no_grad():
         for layer in network.modules():
             if isinstance(layer, torch.nn.Conv1d):
@@ -66,3 +79,19 @@ def test_alias_free_activation_keeps_what_a_pointwise_one_folds_back() -> None:
     pointwise, alias_free = loudest_inharmonic(torch.relu(x)), loudest_inharmonic(AliasFree1d(torch.relu)(x))
     assert pointwise > -30 and alias_free < pointwise - 10  # measured -25.7 and -38.1 dBFS (four times the rate: -53.1)
     assert (AliasFree1d(lambda t: t)(x) - x)[..., 100:-100].abs().max() < 1e-3  # a linear activation passes the band unchanged
+
+
+def test_smooth_activations_and_long_filters_leave_no_line_around_a_tone() -> None:
+    rate = 8000  # levels at 2 kHz, 500, 125 and 31.25 Hz
+    sine = (0.1 * np.sin(2 * np.pi * 440 * np.arange(16_384) / rate)).astype(np.float32)  # -20 dBFS
+
+    def lines(activations: str, filter_taps: int) -> dict[int, float]:
+        network = perturbed("sinc", "antialiased", depth=4, activations=activations, filter_taps=filter_taps)
+        return {round(f): level for f, level in spectral_lines(network, sine, rate, tone=440)}
+
+    # a kink's third harmonic, 1320 Hz, folds to 680 Hz at the 2 kHz level whatever the filters (measured -63.6 dBFS)
+    assert lines("pointwise", 12)[680] > -70 and lines("pointwise", 48)[680] > -70
+    # a smooth curve's harmonics are too weak to fold; the second, 880 Hz, is a harmonic, but its image at
+    # 2000 - 880 = 1120 Hz passes the short filters' transition band when the 2 kHz level is interpolated (measured -88.1)
+    assert set(lines("smooth", 12)) == {1120}
+    assert lines("smooth", 48) == {}  # nothing above -90 dBFS

@@ -14,7 +14,8 @@ from torch import nn
 
 from wavecraft.cli import main
 from wavecraft.corpus import synthetic_corpus
-from wavecraft.errors import InvalidParameterError
+from wavecraft.errors import InvalidParameterError, ModelFileError
+from wavecraft.inference import load_translator
 from wavecraft.metrics import log_spectral_distance, snr
 from wavecraft.train.config import TrainConfig
 from wavecraft.train.loop import Schedule, train_run
@@ -24,6 +25,7 @@ from wavecraft.translate.degrade import add_noise, coloured_noise, random_smooth
 from wavecraft.translate.discriminator import PERIODS, PatchDiscriminator, PeriodDiscriminator, build_discriminator, feature_matching
 from wavecraft.translate.losses import multi_resolution_stft_loss, reconstruction_loss
 from wavecraft.translate.tasks import TaskConfig
+from wavecraft.translate.unet import leaky_gelu
 
 from conftest import resume_twice, tone, write_wav
 
@@ -268,6 +270,23 @@ def test_a_paired_unet_learns_channel_1_to_channel_0(tmp_path: Path) -> None:
         SliceSampler(folder_corpus(mono), 16_000, 2048, True, 0, channels=2)
     with pytest.raises(InvalidParameterError, match="nothing to corrupt"):
         corrupt(config.model.task, np.zeros((1, 2048)), np.random.default_rng(0))
+
+
+def test_smooth_activations_and_filter_taps_reach_the_saved_run_and_older_runs_keep_12(tmp_path: Path) -> None:
+    run = tmp_path / "smooth"
+    shape = ["--upsample", "sinc", "--downsample", "antialiased", "--activations", "smooth"]
+    args = ["train", "translate", "synthetic:tones", "--task", "enhance", "--steps", "1", "--preset", "small", "--adversarial-weight", "0", *shape]
+    assert main([*args, "--filter-taps", "48", "--out", str(run)]) == 0
+    unet = json.loads((run / "config.json").read_text())["config"]["model"]["unet"]
+    assert (unet["activations"], unet["filter_taps"], unet["stride"]) == ("smooth", 48, 4)
+    network = load_translator(run).network
+    assert network.antialias.kernel.shape[-1] == 48 * 4 + 1 and network.encoder_activation is leaky_gelu
+    record = json.loads((run / "config.json").read_text())
+    del record["config"]["model"]["unet"]["filter_taps"]  # as a run saved before the field was
+    (run / "config.json").write_text(json.dumps(record))
+    with pytest.raises(ModelFileError, match=r"5 of another shape \(e.g. antialias.kernel\)"):  # no field reads as 12 taps; these have 48
+        load_translator(run)
+    assert main([*args, "--filter-taps", "7", "--out", str(tmp_path / "odd")]) == 2
 
 
 @pytest.mark.slow  # 11 s: a run of every task and domain: make test-all runs it

@@ -87,7 +87,11 @@ def register(commands: argparse._SubParsersAction) -> None:
                                 "within +-40 dB (a learned Wiener filter; enhance and decorrupt); equaliser: the same U-Net's gains averaged over "
                                 "the window's frames, one per bin (a learned inverse filter) (default waveform)")
     translate.add_argument("--activations", choices=ACTIVATIONS, default=None,
-                           help="the U-Net's non-linearities: pointwise (the preset's) or alias-free (at twice the rate, low-passed back)")
+                           help="the U-Net's non-linearities: pointwise LeakyReLU/ReLU (the preset's), the same alias-free "
+                                "(at twice the rate, low-passed back), or smooth (GELU-shaped: their harmonics fall off fast)")
+    translate.add_argument("--filter-taps", type=options.integer(2), default=None,
+                           help="taps per unit of factor (even) of the fixed low-pass filters of antialiased, sinc and alias-free "
+                                "(default 12; 48 makes their transition band 4x narrower, so less folds into lines)")
     translate.add_argument("--reconstruction", choices=["l1", "l2"], default="l1", help="sample-wise loss (default l1)")
     translate.add_argument("--reconstruction-weight", type=options.number(0.0), default=100.0, help="its weight (default 100, as SEGAN)")
     translate.add_argument("--stft-weight", type=options.number(0.0), default=0.0, help="weight of the multi-resolution STFT loss (default 0)")
@@ -259,7 +263,7 @@ def _config(args: argparse.Namespace, corpus: Corpus) -> TrainConfig:
                  "stft_weight": args.stft_weight, "adversarial_weight": args.adversarial_weight, "spline_input": args.spline_input,
                  "discriminator": args.discriminator, "feature_matching_weight": args.feature_matching_weight,
                  "upsample": args.upsample, "downsample": args.downsample, "activations": args.activations,
-                 "domain": args.domain}
+                 "filter_taps": args.filter_taps, "domain": args.domain}
         return preset("translate", args.preset, model_changes=model, loss=args.loss, **changes)
     conditional = args.conditional
     changes |= {"labelled": args.labelled, "loss": args.loss or ("nonsaturating" if conditional == "semi" else "wgan-gp")}

@@ -21,7 +21,7 @@ import torch
 from torch import nn
 
 from wavecraft.errors import InvalidParameterError
-from wavecraft.nn.antialiasing import Interpolate1d
+from wavecraft.nn.antialiasing import TAPS_PER_FACTOR, Interpolate1d
 
 UPSAMPLERS = ("transpose", "nearest", "subpixel", "sinc")
 
@@ -95,14 +95,14 @@ class SplineUpsample1d(nn.Module):
                                               padding=self.half_width * self.factor, output_padding=self.factor - 1)
 
 
-def upsampler(c_in: int, c_out: int, stride: int, kind: str, kernel: int) -> nn.Module:
+def upsampler(c_in: int, c_out: int, stride: int, kind: str, kernel: int, *, filter_taps: int = TAPS_PER_FACTOR) -> nn.Module:
     """A layer that multiplies the length by ``stride`` exactly and maps ``c_in`` to ``c_out`` channels.
 
     ``transpose``: a transposed convolution with 'same'-equivalent padding (padding 11 and output
     padding 1 for kernel 25, stride 4, as in WaveGAN); ``nearest``: repeat each sample, then an odd
     'same' convolution; ``subpixel``: a 'same' convolution to ``c_out * stride`` channels
     (initialised by :func:`icnr_`), then :class:`SubPixel1d`; ``sinc``: band-limited interpolation
-    (:class:`~wavecraft.nn.antialiasing.Interpolate1d`), then an odd 'same' convolution.
+    (:class:`~wavecraft.nn.antialiasing.Interpolate1d`, ``filter_taps`` taps per unit of stride), then an odd 'same' convolution.
     """
     if kind == "transpose":
         padding = (kernel - stride + 1) // 2
@@ -110,7 +110,7 @@ def upsampler(c_in: int, c_out: int, stride: int, kind: str, kernel: int) -> nn.
     if kind == "nearest":
         return nn.Sequential(nn.Upsample(scale_factor=stride, mode="nearest"), nn.Conv1d(c_in, c_out, kernel, padding=kernel // 2))
     if kind == "sinc":
-        return nn.Sequential(Interpolate1d(stride), nn.Conv1d(c_in, c_out, kernel, padding=kernel // 2))
+        return nn.Sequential(Interpolate1d(stride, filter_taps), nn.Conv1d(c_in, c_out, kernel, padding=kernel // 2))
     if kind == "subpixel":
         return nn.Sequential(icnr_(nn.Conv1d(c_in, c_out * stride, kernel, padding=kernel // 2), stride), SubPixel1d(stride))
     raise InvalidParameterError(f"up-sampling must be one of {', '.join(UPSAMPLERS)}, not {kind!r}")

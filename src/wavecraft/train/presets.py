@@ -192,7 +192,8 @@ def _changed(model: ModelConfig, changes: dict) -> ModelConfig:
     if isinstance(model, TranslationConfig):
         task = changes.get("task", model.task)
         changes.setdefault("length", model.length - model.length % task.factor)
-        unet = {k: v for k in ("spline_input", "upsample", "downsample", "activations") if (v := changes.pop(k, None))}  # None, False: the preset's
+        shape = ("spline_input", "upsample", "downsample", "activations", "filter_taps")
+        unet = {k: v for k in shape if (v := changes.pop(k, None))}  # None, False: the preset's
         spectral = changes.get("domain", "waveform") != "waveform"
         if unet.get("spline_input") and (task.task != "superres" or spectral):
             raise InvalidParameterError("--spline-input is for --task superres in the waveform domain")
