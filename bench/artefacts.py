@@ -28,7 +28,8 @@ def artefacts(run: Path, tone: float, seconds: float) -> list:
     translator = load_translator(run, "best")
     model, rate = translator.config.model, translator.config.sample_rate
     unet = model.unet
-    shape = f"{unet.upsample}, {unet.downsample}, stride {unet.stride}" + (f" over STFT frames ({model.domain})" if model.spectral else "")
+    shape = f"{unet.upsample}, {unet.downsample}, {unet.activations}, {unet.filter_taps} taps, stride {unet.stride}"
+    shape += f" over STFT frames ({model.domain})" if model.spectral else ""
     samples = round(seconds * rate)
     silence = np.zeros(samples, np.float32)
     sine = (0.1 * np.sin(2 * np.pi * tone * np.arange(samples) / rate)).astype(np.float32)
