@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import scipy.signal
 import soundfile as sf
 
 from wavecraft.cli import main
@@ -16,7 +17,7 @@ from wavecraft.errors import InvalidParameterError
 from wavecraft.metrics import bss_eval, onset_f_measure
 from wavecraft.patterns import format_pattern, parse_pattern, render_pattern, step_samples
 from wavecraft.separation.demix import ONSET_MIN_GAP, demix, refine_onsets
-from wavecraft.separation.nmf import beta_divergence, nmfd, reconstruct
+from wavecraft.separation.nmf import beta_divergence, decaying, nmfd, reconstruct
 
 
 def planted(L: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -52,6 +53,41 @@ def test_nmfd_recovers_a_planted_convolutive_factorisation() -> None:
     # every true activation row is matched by one learned row (up to order and scale)
     corr = np.abs(np.corrcoef(H, result.H)[:3, 3:])
     assert np.all(corr.max(axis=1) > 0.9)
+
+
+def test_decaying_templates_only_fall_after_their_attack() -> None:
+    W = np.random.default_rng(0).uniform(0.1, 1.0, (10, 6, 3))
+    held = decaying(W, 2)
+    level = held.sum(axis=1)
+    assert np.all(np.diff(level[2:], axis=0) <= 1e-12) and np.array_equal(held[:3], W[:3])  # the attack and its peak untouched
+    assert np.allclose(held / np.maximum(W, 1e-12), (level / W.sum(axis=1))[:, None, :])  # a frame is scaled as a whole
+    falling = np.exp(-np.arange(10))[:, None, None] * W[:1]
+    assert np.array_equal(decaying(falling, 1), falling)
+
+
+def test_a_decaying_template_cannot_learn_two_hits_of_a_pattern() -> None:
+    F, T = 40, 400
+    bumps = np.exp(-0.5 * ((np.arange(F)[:, None] - np.array([8, 28])) / 3) ** 2)
+    W = np.exp(-np.arange(6) / 2)[:, None, None] * bumps[None]  # two drums, one decaying sound each
+    H = np.zeros((2, T))
+    firsts = np.arange(10, T - 40, 37)
+    H[0, firsts], H[0, firsts + 9] = 1.0, 0.8  # the low drum always plays a double hit, 9 frames apart
+    H[1, 20 : T - 10 : 23] = 1.0
+    V = reconstruct(W, H) + 1e-3
+    hits = np.concatenate([firsts, firsts + 9])
+
+    def found(decay_after: int | None, seed: int) -> int:
+        result = nmfd(V, 2, n_frames=24, n_iter=300, seed=seed, decay_after=decay_after)
+        low = int(np.argmax(result.W[:, :10].sum(axis=(0, 1))))
+        h = result.H[low]
+        peaks, _ = scipy.signal.find_peaks(h, height=0.15 * h.max())
+        # a template may start with silent frames, which moves all its activations earlier alike
+        leads, counts = np.unique(hits[np.argmin(np.abs(hits[:, None] - peaks[None]), axis=0)] - peaks, return_counts=True)
+        lead = leads[np.argmax(counts)]
+        return int(sum(np.min(np.abs(peaks + lead - hit)) <= 1 for hit in hits))
+
+    assert found(None, 1) <= 12  # a free 24-frame template learns the pair: measured 10 of 20 hits found, one per pair
+    assert all(found(2, seed) == 20 for seed in (0, 1, 2))
 
 
 def test_nmf_refuses_negative_input_and_bad_beta() -> None:

@@ -26,7 +26,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     dmx.add_argument("loop", metavar="LOOP", help="a single-channel drum loop (stereo is mixed down)")
     dmx.add_argument("--components", type=options.integer(1, 64), default=3, help="drums to look for (default 3)")
     options.shared(dmx, out="folder: stems/, sounds/, onsets.csv, activations.png, summary.json", seeds="the initial activations", force="replace --out")
-    dmx.add_argument("--method", choices=METHODS, default="nmfd", help="nmfd (templates of 0.3 s, default) or nmf (single spectra)")
+    dmx.add_argument("--method", choices=METHODS, default="nmfd", help="nmfd (decaying templates of 0.75 s, default) or nmf (single spectra)")
     dmx.add_argument("--beta", type=options.number(0.0, 2.0), default=1.0, help="β-divergence: 2 Euclidean, 1 Kullback-Leibler (default), 0 Itakura-Saito")
     dmx.add_argument("--iterations", type=options.integer(1), default=200, help="multiplicative updates (default 200)")
     dmx.set_defaults(run=run_demix)

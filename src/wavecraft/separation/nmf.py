@@ -19,6 +19,14 @@ never increases (1/(2-β) below β = 1, 1 up to β = 2)::
 Every update is a handful of batched matrix products over all τ at once.
 After each W update the templates are scaled to unit total energy and H
 takes the scale, so the factorisation is unique up to order.
+
+With ``decay_after`` = a, each template's level (its frame's sum over
+frequency) may only fall from frame a on: after each W update, frame τ > a
+is scaled down to the level of frame τ - 1 where it is louder. A drum's sound
+decays after its attack, so this keeps a long template from learning two hits
+of a pattern (a loop whose drums always play together is otherwise free to
+make one component of them); it is a projection after the update, so the cost
+may rise a little where it bites.
 """
 
 from __future__ import annotations
@@ -43,7 +51,7 @@ class Factorisation:
     H : np.ndarray
         Activations, shape ``(K, T)``.
     costs : np.ndarray
-        β-divergence after each iteration (non-increasing).
+        β-divergence after each iteration (non-increasing, unless the templates are held to decay).
     beta : float
         The divergence.
     """
@@ -107,6 +115,7 @@ def nmfd(
     seed: int = 0,
     W: np.ndarray | None = None,
     H: np.ndarray | None = None,
+    decay_after: int | None = None,
 ) -> Factorisation:
     """Factorise a non-negative matrix by NMFD (``n_frames`` > 1) or NMF (``n_frames`` = 1).
 
@@ -126,6 +135,8 @@ def nmfd(
         Seeds the random initialisation.
     W, H : np.ndarray, optional
         Initial templates ``(L, F, K)`` and activations ``(K, T)`` instead of random ones.
+    decay_after : int, optional
+        The template frame from which each template's level may only fall (see the module's notes); None: free.
 
     Returns
     -------
@@ -149,9 +160,18 @@ def nmfd(
     for i in range(n_iter):
         H = H * (_ratio(V, W, H, beta, "H")) ** gamma
         W = W * (_ratio(V, W, H, beta, "W")) ** gamma
+        if decay_after is not None:
+            W = decaying(W, decay_after)
         W, H = _normalise(W, H)
         costs[i] = beta_divergence(V, reconstruct(W, H), beta)
     return Factorisation(W, H, costs, beta)
+
+
+def decaying(W: np.ndarray, start: int) -> np.ndarray:
+    """Templates ``(L, F, K)`` whose frames from ``start`` on are scaled down, where need be, to the previous frame's level."""
+    level = W[start:].sum(axis=1)  # (L - start, K)
+    held = np.minimum.accumulate(level, axis=0) / np.maximum(level, EPS)
+    return np.concatenate([W[:start], W[start:] * held[:, None, :]])
 
 
 def _ratio(V: np.ndarray, W: np.ndarray, H: np.ndarray, beta: float, which: str) -> np.ndarray:
