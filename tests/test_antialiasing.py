@@ -38,7 +38,8 @@ def test_polyphase_interpolation_is_the_zero_stuffed_signal_low_passed(factor: i
     stuffed = torch.zeros(3, 5, 101 * factor)
     stuffed[..., ::factor] = x
     assert up.lowpass.kernel.shape[-1] == taps * factor + 1
-    assert torch.allclose(up(x), up.lowpass(stuffed), atol=1e-6)  # the same output, factor times fewer multiplications
+    assert torch.allclose(up(x), up.lowpass(stuffed), atol=1e-5)  # the same output, factor times fewer multiplications
+    assert (up(x.bfloat16()).float() - up(x)).abs().max() < 0.05 * x.abs().max()  # bfloat16 takes another path (and FFT above 96 taps)
 
 
 def perturbed(upsample: str, downsample: str, *, depth: int = 3, activations: str = "pointwise", filter_taps: int = 12) -> UNet1d:

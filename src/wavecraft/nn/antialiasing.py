@@ -28,11 +28,35 @@ from scipy import signal as sps
 from torch import nn
 
 TAPS_PER_FACTOR, BETA = 12, 8.6
+#: Filters longer than this are applied by FFT (193 taps: 3 times faster than a grouped convolution in float32 and
+#: bfloat16 on one thread; 49 taps: 1.3 times slower).
+FFT_TAPS = 96
 
 
 def lowpass_kernel(factor: int, taps: int = TAPS_PER_FACTOR) -> np.ndarray:
     """The ``taps * factor + 1`` taps, unit gain at DC, cut at ``1 / factor`` of the Nyquist frequency."""
     return sps.firwin(taps * factor + 1, 1 / factor, window=("kaiser", BETA))
+
+
+def filter_channels(x: torch.Tensor, kernels: torch.Tensor, stride: int = 1) -> torch.Tensor:
+    """``(batch, channels, length)`` correlated with each of ``kernels`` ``(m, taps)`` (odd taps, centred, zero beyond the
+    ends) -> ``(batch, channels, m, ceil(length / stride))``, keeping every ``stride``-th sample.
+
+    Long filters go by FFT, in float32 (autocast has no FFT). Short ones are a convolution in ``x``'s type: grouped by
+    channel in float32, every channel a batch item in bfloat16 (measured the faster form of each: 2-4 times).
+    """
+    batch, channels, length = x.shape
+    m, taps = kernels.shape
+    if taps > FFT_TAPS:
+        size = 1 << (length + taps - 2).bit_length()
+        spectra = torch.fft.rfft(x.float(), size)[:, :, None] * torch.fft.rfft(kernels.float().flip(-1), size)
+        return torch.fft.irfft(spectra, size)[..., taps // 2 : taps // 2 + length : stride].to(x.dtype)
+    weight = kernels.to(x.dtype)[:, None]
+    if x.dtype == torch.bfloat16:
+        out = nn.functional.conv1d(x.reshape(batch * channels, 1, length), weight, stride=stride, padding=taps // 2)
+    else:  # channel c's kernels are output channels c * m ... c * m + m - 1
+        out = nn.functional.conv1d(x, weight.repeat(channels, 1, 1), stride=stride, padding=taps // 2, groups=channels)
+    return out.reshape(batch, channels, m, -1)
 
 
 class LowPass1d(nn.Module):
@@ -44,11 +68,8 @@ class LowPass1d(nn.Module):
         self.register_buffer("kernel", torch.tensor(gain * lowpass_kernel(factor, taps), dtype=torch.float32)[None, None])
 
     def forward(self, x: torch.Tensor, stride: int = 1) -> torch.Tensor:
-        """The low-passed signal; with ``stride``, only every ``stride``-th sample of it (computed alone)."""
-        batch, channels, length = x.shape
-        taps = self.kernel.shape[-1]
-        out = nn.functional.conv1d(x.reshape(batch * channels, 1, length), self.kernel.to(x.dtype), stride=stride, padding=taps // 2)
-        return out.reshape(batch, channels, -1)
+        """The low-passed signal; with ``stride``, only every ``stride``-th sample of it."""
+        return filter_channels(x, self.kernel[0], stride)[:, :, 0]
 
 
 class Interpolate1d(nn.Module):
@@ -65,16 +86,14 @@ class Interpolate1d(nn.Module):
         self.lowpass = LowPass1d(factor, gain=factor, taps=taps)
 
     def phases(self) -> torch.Tensor:
-        """``(factor, 1, taps + 1)``: row ``p`` holds the low-pass's taps ``i * factor - p``, i = 0 ... taps (zero off its ends)."""
+        """``(factor, taps + 1)``: row ``p`` holds the low-pass's taps ``i * factor - p``, i = 0 ... taps (zero off its ends)."""
         f = self.factor
         kernel = nn.functional.pad(self.lowpass.kernel[0, 0], (f - 1, 0))
-        return kernel.reshape(-1, f).flip(1).T[:, None]
+        return kernel.reshape(-1, f).flip(1).T
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         batch, channels, length = x.shape
-        phases = self.phases().to(x.dtype)
-        out = nn.functional.conv1d(x.reshape(batch * channels, 1, length), phases, padding=phases.shape[-1] // 2)
-        return out.transpose(1, 2).reshape(batch, channels, length * self.factor)
+        return filter_channels(x, self.phases()).transpose(2, 3).reshape(batch, channels, length * self.factor)
 
 
 class AliasFree1d(nn.Module):
