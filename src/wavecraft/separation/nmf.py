@@ -27,6 +27,10 @@ decays after its attack, so this keeps a long template from learning two hits
 of a pattern (a loop whose drums always play together is otherwise free to
 make one component of them); it is a projection after the update, so the cost
 may rise a little where it bites.
+
+With ``hold_templates`` = n, the first n iterations update H alone: given
+templates (a library of real drums, say) first place the activations, and
+only then adapt to the signal (semi-adaptive NMFD, Dittmar & Müller 2016).
 """
 
 from __future__ import annotations
@@ -116,6 +120,7 @@ def nmfd(
     W: np.ndarray | None = None,
     H: np.ndarray | None = None,
     decay_after: int | None = None,
+    hold_templates: int = 0,
 ) -> Factorisation:
     """Factorise a non-negative matrix by NMFD (``n_frames`` > 1) or NMF (``n_frames`` = 1).
 
@@ -137,6 +142,8 @@ def nmfd(
         Initial templates ``(L, F, K)`` and activations ``(K, T)`` instead of random ones.
     decay_after : int, optional
         The template frame from which each template's level may only fall (see the module's notes); None: free.
+    hold_templates : int
+        Iterations at the start that update H alone (the given ``W`` held).
 
     Returns
     -------
@@ -148,8 +155,8 @@ def nmfd(
         raise InvalidParameterError("NMF needs a finite, non-negative 2-D matrix")
     if not 0 <= beta <= 2:
         raise InvalidParameterError(f"beta must be in [0, 2], not {beta}")
-    if n_components < 1 or n_frames < 1 or n_iter < 1:
-        raise InvalidParameterError("n_components, n_frames and n_iter must be >= 1")
+    if n_components < 1 or n_frames < 1 or n_iter < 1 or hold_templates < 0:
+        raise InvalidParameterError("n_components, n_frames and n_iter must be >= 1, hold_templates >= 0")
     F, T = V.shape
     rng = np.random.default_rng(seed)
     scale = np.sqrt(V.mean() / n_components) + EPS
@@ -159,9 +166,10 @@ def nmfd(
     costs = np.empty(n_iter)
     for i in range(n_iter):
         H = H * (_ratio(V, W, H, beta, "H")) ** gamma
-        W = W * (_ratio(V, W, H, beta, "W")) ** gamma
-        if decay_after is not None:
-            W = decaying(W, decay_after)
+        if i >= hold_templates:
+            W = W * (_ratio(V, W, H, beta, "W")) ** gamma
+            if decay_after is not None:
+                W = decaying(W, decay_after)
         W, H = _normalise(W, H)
         costs[i] = beta_divergence(V, reconstruct(W, H), beta)
     return Factorisation(W, H, costs, beta)
