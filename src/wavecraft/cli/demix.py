@@ -13,10 +13,12 @@ from wavecraft.atomic import atomic_path, check_writable
 from wavecraft.cli import options
 from wavecraft.cli.commands import summary
 from wavecraft.cli.output import format_table
+from wavecraft.corpus import open_corpus
 from wavecraft.errors import InvalidParameterError
 from wavecraft.patterns import parse_pattern, render_pattern
 from wavecraft.separation.demix import METHODS, demix
 from wavecraft.separation.figures import plot_activations
+from wavecraft.separation.templates import corpus_templates
 from wavecraft.summary import summary_json
 
 
@@ -24,11 +26,15 @@ def register(commands: argparse._SubParsersAction) -> None:
     """Add ``demix`` and ``reprogram``."""
     dmx = commands.add_parser("demix", help=summary("demix"), description=__doc__)
     dmx.add_argument("loop", metavar="LOOP", help="a single-channel drum loop (stereo is mixed down)")
-    dmx.add_argument("--components", type=options.integer(1, 64), default=3, help="drums to look for (default 3)")
+    dmx.add_argument("--components", type=options.integer(1, 64), help="drums to look for (default 3, or one per --drums)")
     options.shared(dmx, out="folder: stems/, sounds/, onsets.csv, activations.png, summary.json", seeds="the initial activations", force="replace --out")
     dmx.add_argument("--method", choices=METHODS, default="nmfd", help="nmfd (decaying templates of 0.75 s, default) or nmf (single spectra)")
     dmx.add_argument("--beta", type=options.number(0.0, 2.0), default=1.0, help="β-divergence: 2 Euclidean, 1 Kullback-Leibler (default), 0 Itakura-Saito")
     dmx.add_argument("--iterations", type=options.integer(1), default=200, help="multiplicative updates (default 200)")
+    dmx.add_argument("--templates", metavar="CORPUS", help="start NMFD from templates learned from CORPUS's one-shots "
+                     "(drums, or folder:PATH with one sub-folder per drum) instead of frequency bands")
+    dmx.add_argument("--drums", type=options.names, default=("kick", "snare", "hihat"), metavar="LABELS",
+                     help="with --templates: its labels, one component each in this order (default kick,snare,hihat)")
     dmx.set_defaults(run=run_demix)
 
     rep = commands.add_parser("reprogram", help=summary("reprogram"))
@@ -43,17 +49,21 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run_demix(args: argparse.Namespace) -> int:
     """Demix the loop and write stems, sounds, onsets, a figure and the summary."""
     check_writable(args.out, args.force)
+    n_components = _components(args)
     signal, sr = audio.load(args.loop, require_nonsilent=True)
-    result = demix(signal, sr, n_components=args.components, method=args.method, beta=args.beta, n_iter=args.iterations, seed=args.seed)
+    templates = None if args.templates is None else corpus_templates(open_corpus(args.templates), args.drums, sr)
+    result = demix(signal, sr, n_components=n_components, method=args.method, beta=args.beta, n_iter=args.iterations, seed=args.seed,
+                   templates=templates)
     components = [
         {
+            **({"drum": args.drums[k]} if templates is not None else {}),
             "stem": f"stems/stem_{k + 1}.wav",
             "sound": f"sounds/sound_{k + 1}.wav",
             "spectral_centroid_hz": round(float(result.centroids_hz[k]), 1),
             "onsets_s": [round(float(t), 4) for t in result.onsets[k]],
             "stem_rms_db": round(float(20 * np.log10(np.sqrt(np.mean(result.stems[k] ** 2)) + 1e-12)), 2),
         }
-        for k in range(args.components)
+        for k in range(n_components)
     ]
     summary = {
         "loop": str(args.loop),
@@ -62,23 +72,35 @@ def run_demix(args: argparse.Namespace) -> int:
         "beta": args.beta,
         "iterations": args.iterations,
         "seed": args.seed,
+        "templates": args.templates,
         "final_cost": round(float(result.factorisation.costs[-1]), 4),
         "components": components,
     }
     with atomic_path(args.out, force=args.force) as tmp:
         (tmp / "stems").mkdir(parents=True)
         (tmp / "sounds").mkdir()
-        for k in range(args.components):
+        for k in range(n_components):
             audio.save(tmp / components[k]["stem"], result.stems[k], sr, subtype="FLOAT")
             audio.save(tmp / components[k]["sound"], result.sounds[k], sr, subtype="FLOAT")
-        lines = ["component,onset_s"] + [f"{k + 1},{t}" for k in range(args.components) for t in components[k]["onsets_s"]]
+        lines = ["component,onset_s"] + [f"{k + 1},{t}" for k in range(n_components) for t in components[k]["onsets_s"]]
         (tmp / "onsets.csv").write_text("\n".join(lines) + "\n")
         plot_activations(tmp / "activations.png", signal, sr, result.activations, result.frame_rate, result.onsets)
         (tmp / "summary.json").write_text(summary_json(summary))
-    rows = [[k + 1, c["spectral_centroid_hz"], len(c["onsets_s"]), c["stem_rms_db"]] for k, c in enumerate(components)]
-    print(format_table(["component", "centroid_hz", "onsets", "rms_db"], rows))
+    rows = [[k + 1, c.get("drum", ""), c["spectral_centroid_hz"], len(c["onsets_s"]), c["stem_rms_db"]] for k, c in enumerate(components)]
+    print(format_table(["component", "drum", "centroid_hz", "onsets", "rms_db"], rows))
     print(f"wrote {args.out}")
     return 0
+
+
+def _components(args: argparse.Namespace) -> int:
+    """K: ``--components`` (default 3), or one per ``--drums`` when templates are learned; refuses the two disagreeing or nmf."""
+    if args.templates is None:
+        return args.components or 3
+    if args.method != "nmfd":
+        raise InvalidParameterError("--templates needs --method nmfd")
+    if args.components not in (None, len(args.drums)):
+        raise InvalidParameterError(f"--components {args.components} but --drums names {len(args.drums)}; with --templates, --drums sets the components")
+    return len(args.drums)
 
 
 def load_sounds(folder: Path) -> tuple[list[np.ndarray], int]:
