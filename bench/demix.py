@@ -44,7 +44,7 @@ from wavecraft.cli.output import format_table
 from wavecraft.corpus import open_corpus
 from wavecraft.metrics import bss_eval, onset_f_measure
 from wavecraft.patterns import random_drum_pattern, render_pattern
-from wavecraft.separation.demix import demix, loop_spectra
+from wavecraft.separation.demix import demix, loop_spectra, stft_grid
 from wavecraft.separation.nmf import EPS
 from wavecraft.separation.templates import corpus_templates
 
@@ -82,7 +82,7 @@ def real_loop(corpus, rng: np.random.Generator, sr: int) -> tuple[str, np.ndarra
 
 def sklearn_stems(signal: np.ndarray, sr: int) -> tuple[np.ndarray, float]:
     """scikit-learn NMF (KL, multiplicative updates) on the same spectrogram, same masks; stems and fit time."""
-    spectra, n_fft, hop = loop_spectra(signal, sr)
+    spectra, (n_fft, hop) = loop_spectra(signal, sr), stft_grid(sr)
     t0 = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -102,10 +102,10 @@ def real_loops(sr: int) -> None:
         signal, _ = corpus.load(entry, sr=sr)
         labels = [LIBRARY_LABELS.get(drum, drum) for drum in REAL_ONSETS[entry.path]] + ["hihat"] * (3 - len(REAL_ONSETS[entry.path]))
         library = corpus_templates(drums, labels, sr)
-        for method, templates in (("nmf", None), ("nmfd", None), ("nmfd, drums templates", library)):
-            result = demix(signal.mean(axis=0) if signal.ndim > 1 else signal, sr, n_components=3, method=method[:4], templates=templates)
+        for name, method, templates in (("nmf", "nmf", None), ("nmfd", "nmfd", None), ("nmfd, drums templates", "nmfd", library)):
+            result = demix(signal.mean(axis=0) if signal.ndim > 1 else signal, sr, n_components=3, method=method, templates=templates)
             scores = [f"{drum} {onset_f_measure(np.array(times), result.onsets[k])[0]:.2f}" for k, (drum, times) in enumerate(REAL_ONSETS[entry.path].items())]
-            rows.append([entry.path, method, *scores, *[""] * (3 - len(scores))])
+            rows.append([entry.path, name, *scores, *[""] * (3 - len(scores))])
     print(f"\nreal loops at {sr} Hz, onset F at ±50 ms per labelled drum (components in centroid order; with templates, the labelled drums' order)")
     print(format_table(["loop", "method", "low", "middle", "high"], rows))
 
@@ -119,18 +119,19 @@ def main() -> None:
     args = parser.parse_args()
     corpus = open_corpus("drums")
     rng = np.random.default_rng(args.seed)
-    methods = ("nmf", "nmfd", "nmfd, other kits' templates")
+    # row name -> (method, whether it starts from the other kits' templates)
+    methods = {"nmf": ("nmf", False), "nmfd": ("nmfd", False), "nmfd, other kits' templates": ("nmfd", True)}
     results: dict[str, dict[str, list]] = {m: {"sdr": [], "f": [], "seconds": []} for m in (*methods, "scikit-learn NMF")}
     for _ in range(args.loops):
         kit, mix, stems, onsets = real_loop(corpus, rng, args.sr)
         library = corpus_templates(corpus, DRUMS, args.sr, exclude=lambda entry: entry.tags.get("kit") == kit)
-        for method in methods:
+        for name, (method, from_library) in methods.items():
             t0 = time.perf_counter()
-            result = demix(mix, args.sr, n_components=3, method=method[:4], templates=library if "templates" in method else None)
-            results[method]["seconds"].append(time.perf_counter() - t0)
+            result = demix(mix, args.sr, n_components=3, method=method, templates=library if from_library else None)
+            results[name]["seconds"].append(time.perf_counter() - t0)
             evaluation = bss_eval(stems, result.stems)
-            results[method]["sdr"].append(evaluation.sdr)
-            results[method]["f"].append([onset_f_measure(onsets[i], result.onsets[evaluation.permutation[i]])[0] for i in range(3)])
+            results[name]["sdr"].append(evaluation.sdr)
+            results[name]["f"].append([onset_f_measure(onsets[i], result.onsets[evaluation.permutation[i]])[0] for i in range(3)])
         estimated, seconds = sklearn_stems(mix, args.sr)
         results["scikit-learn NMF"]["seconds"].append(seconds)
         results["scikit-learn NMF"]["sdr"].append(bss_eval(stems, estimated).sdr)
@@ -143,9 +144,10 @@ def main() -> None:
                      int(np.sum(per_loop < 0)), *np.round(f, 3).tolist(), float(np.mean(r["seconds"]))])
     print(f"{args.loops} loops from hydrogen one-shots at {args.sr} Hz, SI-SDR in dB (mean over loops, standard error, loops below 0 dB), onset F at ±50 ms")
     print(format_table(["method", "sdr_kick", "sdr_snare", "sdr_hihat", "sdr_mean", "±", "< 0 dB", "f_kick", "f_snare", "f_hihat", "seconds"], rows))
-    gain = np.array(results[methods[2]]["sdr"]).mean(axis=1) - np.array(results["nmfd"]["sdr"]).mean(axis=1)
+    library_row = "nmfd, other kits' templates"
+    gain = np.array(results[library_row]["sdr"]).mean(axis=1) - np.array(results["nmfd"]["sdr"]).mean(axis=1)
     error = gain.std(ddof=1) / np.sqrt(gain.size)
-    print(f"{methods[2]} - nmfd, paired over loops: {gain.mean():+.2f} ± {error:.2f} dB, better on {np.sum(gain > 0)} of {gain.size}")
+    print(f"{library_row} - nmfd, paired over loops: {gain.mean():+.2f} ± {error:.2f} dB, better on {np.sum(gain > 0)} of {gain.size}")
     if args.real:
         for rate in sorted({args.sr, LOOPS_RATE}):
             real_loops(rate)

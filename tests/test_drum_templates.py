@@ -14,7 +14,7 @@ from wavecraft.corpus import folder_corpus, synthetic_corpus
 from wavecraft.corpus.synthetic import DRUMS, drum_hit, load_truth
 from wavecraft.errors import InvalidParameterError
 from wavecraft.metrics import bss_eval, onset_f_measure
-from wavecraft.separation.demix import demix, loop_spectra, template_frames
+from wavecraft.separation.demix import demix, loop_spectra, stft_grid, template_frames
 from wavecraft.separation.nmf import nmfd, reconstruct
 from wavecraft.separation.templates import corpus_templates, one_shot_spectrogram, typical_template
 
@@ -41,12 +41,12 @@ def loops():
 def test_a_one_shot_template_is_on_the_loops_frame_grid_and_a_typical_one_is_a_geometric_mean() -> None:
     kick = drum_hit("kick", SR, np.random.default_rng(0))
     template = one_shot_spectrogram(kick, SR)
-    _, n_fft, hop = loop_spectra(np.zeros(1), SR)
+    n_fft, hop = stft_grid(SR)
     assert template.shape == (template_frames(SR), n_fft // 2 + 1) and np.linalg.norm(template) == pytest.approx(1.0)
     # a hit at sample 0 is whole in the frames that the loop's activation at frame 0 reaches: its loudest frame is among the first four
     assert int(np.argmax(template.sum(axis=1))) <= 3
     # and the loop's spectrogram of the same hit, placed at frame 10's sample, is that template 10 frames on
-    spectra, _, _ = loop_spectra(np.concatenate([np.zeros(10 * hop), kick, np.zeros(SR)]), SR)
+    spectra = loop_spectra(np.concatenate([np.zeros(10 * hop), kick, np.zeros(SR)]), SR)
     placed = np.abs(spectra[:, 10 : 10 + template.shape[0]]).T
     np.testing.assert_allclose(placed / np.linalg.norm(placed), template, atol=1e-9)
     a, b = template, one_shot_spectrogram(drum_hit("hat", SR, np.random.default_rng(1)), SR)
@@ -72,7 +72,7 @@ def test_held_templates_stay_while_the_activations_fit_them() -> None:
 
 def test_learned_templates_demix_loops_in_their_own_order(kit_folder: Path, loops) -> None:
     library = corpus_templates(folder_corpus(kit_folder), DRUMS, SR)
-    assert library.shape == (template_frames(SR), loop_spectra(np.zeros(1), SR)[1] // 2 + 1, 3)
+    assert library.shape == (template_frames(SR), stft_grid(SR)[0] // 2 + 1, 3)
     sdr, f = [], []
     for entry in loops:
         signal, sr = loops.load(entry)

@@ -80,21 +80,21 @@ class Demix:
     method: str
 
 
-def stft_size(sample_rate: int) -> int:
-    """The STFT length: the power of two nearest :data:`WINDOW_SECONDS` at this rate (2048 at 44.1 kHz)."""
-    return int(2 ** round(np.log2(WINDOW_SECONDS * sample_rate)))
+def stft_grid(sample_rate: int) -> tuple[int, int]:
+    """The STFT length, the power of two nearest :data:`WINDOW_SECONDS` at this rate (2048 at 44.1 kHz), and its hop, a quarter."""
+    n_fft = int(2 ** round(np.log2(WINDOW_SECONDS * sample_rate)))
+    return n_fft, n_fft // 4
 
 
-def loop_spectra(signal: np.ndarray, sample_rate: int) -> tuple[np.ndarray, int, int]:
-    """The complex STFT that :func:`demix` factorises, ``(F, T)``, with its FFT length and hop (a quarter of it)."""
-    n_fft = stft_size(sample_rate)
-    hop = n_fft // 4
-    return stft(np.asarray(signal, np.float64), n_fft, hop, analysis_window="sqrt-hann").T, n_fft, hop
+def loop_spectra(signal: np.ndarray, sample_rate: int) -> np.ndarray:
+    """The complex STFT that :func:`demix` factorises, ``(F, T)``, on the :func:`stft_grid`."""
+    n_fft, hop = stft_grid(sample_rate)
+    return stft(np.asarray(signal, np.float64), n_fft, hop, analysis_window="sqrt-hann").T
 
 
 def template_frames(sample_rate: int) -> int:
-    """Frames of an NMFD template: :data:`TEMPLATE_SECONDS` at the hop of :func:`loop_spectra`."""
-    return max(1, round(TEMPLATE_SECONDS * sample_rate / (stft_size(sample_rate) // 4)))
+    """Frames of an NMFD template: :data:`TEMPLATE_SECONDS` at the hop of :func:`stft_grid`."""
+    return max(1, round(TEMPLATE_SECONDS * sample_rate / stft_grid(sample_rate)[1]))
 
 
 def demix(
@@ -137,10 +137,10 @@ def demix(
     if method not in METHODS:
         raise InvalidParameterError(f"method must be nmf or nmfd, not {method!r}")
     signal = np.asarray(signal, np.float64)
-    n_fft = stft_size(sample_rate)
+    n_fft, hop = stft_grid(sample_rate)
     if signal.ndim != 1 or signal.size < 4 * n_fft:
         raise InvalidParameterError(f"need a 1-D loop of at least {4 * n_fft / sample_rate:.2f} s")
-    spectra, n_fft, hop = loop_spectra(signal, sample_rate)  # (F, T)
+    spectra = loop_spectra(signal, sample_rate)  # (F, T)
     frame_rate = sample_rate / hop
     n_frames = template_frames(sample_rate) if method == "nmfd" else 1
     freqs = np.fft.rfftfreq(n_fft, 1.0 / sample_rate)

@@ -22,7 +22,7 @@ import numpy as np
 from wavecraft.corpus.corpus import Corpus, Entry
 from wavecraft.errors import InvalidParameterError
 from wavecraft.progress import progress
-from wavecraft.separation.demix import loop_spectra, template_frames
+from wavecraft.separation.demix import loop_spectra, stft_grid, template_frames
 
 #: Added to the unit-energy spectrograms before their logarithm: the geometric mean's floor (about -120 dB of a bin).
 FLOOR = 1e-6
@@ -44,11 +44,11 @@ def one_shot_spectrogram(sound: np.ndarray, sample_rate: int) -> np.ndarray:
         ``(template_frames(sample_rate), F)``; zeros for a silent sound.
     """
     frames = template_frames(sample_rate)
-    _, n_fft, hop = loop_spectra(np.zeros(1), sample_rate)
+    n_fft, hop = stft_grid(sample_rate)
     padded = np.zeros((frames + 3) * hop + n_fft)
     head = np.asarray(sound, np.float64)[: padded.size]
     padded[: head.size] = head
-    spectrogram = np.abs(loop_spectra(padded, sample_rate)[0].T[:frames])
+    spectrogram = np.abs(loop_spectra(padded, sample_rate).T[:frames])
     return spectrogram / max(float(np.linalg.norm(spectrogram)), 1e-12)
 
 
