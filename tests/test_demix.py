@@ -10,14 +10,15 @@ import pytest
 import scipy.signal
 import soundfile as sf
 
+from wavecraft.audio import resample
 from wavecraft.cli import main
 from wavecraft.corpus import synthetic_corpus
-from wavecraft.corpus.synthetic import load_truth
+from wavecraft.corpus.synthetic import drum_machine, load_truth
 from wavecraft.errors import InvalidParameterError
 from wavecraft.metrics import bss_eval, onset_f_measure
 from wavecraft.patterns import format_pattern, parse_pattern, render_pattern, step_samples
 from wavecraft.separation.demix import ONSET_MIN_GAP, demix, refine_onsets
-from wavecraft.separation.nmf import beta_divergence, decaying, nmfd, reconstruct
+from wavecraft.separation.nmf import beta_divergence, decaying, fit_templates, nmfd, reconstruct
 
 
 def planted(L: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -138,6 +139,26 @@ def test_nmfd_demixes_synthetic_loops_better_than_nmf(loops) -> None:
     sdr_nmf, _ = scores(loops, "nmf")
     assert sdr_nmfd > 9.0 and f_nmfd > 0.95, (sdr_nmfd, f_nmfd)
     assert sdr_nmfd > sdr_nmf + 5.0, (sdr_nmfd, sdr_nmf)
+
+
+def test_held_activations_give_each_bin_its_templates() -> None:
+    V, W, H = planted(4)
+    fitted = fit_templates(V, H, np.ones_like(W), n_iter=300)
+    assert np.linalg.norm(reconstruct(fitted, H) - V) / np.linalg.norm(V) < 0.02
+    np.testing.assert_allclose(fitted[:, :5], fit_templates(V[:5], H, np.ones_like(W[:, :5]), n_iter=300))  # bin by bin
+
+
+def test_a_loop_demixes_alike_at_44_1_and_22_05_khz() -> None:
+    loop = drum_machine(np.random.default_rng(0), 44_100, 4.0)
+    high = demix(loop.signal, 44_100)
+    low = demix(resample(loop.signal, 44_100, 22_050), 22_050)
+    np.testing.assert_allclose(high.stems.sum(axis=0), loop.signal, atol=1e-5)  # the bins above 11 kHz are in the stems too
+    np.testing.assert_allclose(high.centroids_hz, low.centroids_hz, rtol=0.05)  # same components, same order
+    for a, b in zip(high.onsets, low.onsets):
+        assert a.size == b.size > 0 and np.abs(a - b).max() < 0.006, (a, b)  # measured 0.07, 0.27 and 5.1 ms (the hat's stem gains its air)
+    # the hi-hat's component takes the air band: above 11 kHz, its stem holds nearly all of the loop
+    spectrum = lambda x: np.abs(np.fft.rfft(x))[int(11_500 * x.size / 44_100) :] ** 2  # noqa: E731
+    assert spectrum(high.stems[2]).sum() > 0.9 * spectrum(loop.signal).sum()
 
 
 def test_refined_onsets_land_on_each_rise_once() -> None:

@@ -13,6 +13,10 @@ spectrum, which on synthetic loops raises the mean SI-SDR from 4.6 dB
 from the lowest spectral centroid to the highest (on a drum kit: kick, snare,
 hi-hat).
 
+The factorisation sees the bins up to :data:`ANALYSIS_HZ` only, all that a
+22.05 kHz loop holds, so the drums it finds do not depend on the file's
+rate; the bins above get templates fitted with the activations held.
+
 Given ``templates`` (a library learned from real one-shots,
 :mod:`wavecraft.separation.templates`), NMFD starts from them instead, holds
 them for the first :data:`HOLD_FRACTION` of the iterations so that the
@@ -29,15 +33,19 @@ import scipy.signal
 
 from wavecraft.bases.stft import istft, stft
 from wavecraft.errors import InvalidParameterError
-from wavecraft.separation.nmf import EPS, Factorisation, nmfd
+from wavecraft.separation.nmf import EPS, Factorisation, fit_templates, nmfd
 
 METHODS = ("nmf", "nmfd")
 #: Seconds of the STFT window (a power of two of samples near this) and of an NMFD template: long enough for an 808
 #: kick's ring (a template shorter than a drum's sound fires again to continue it, a false onset), which the
 #: templates' decay (after :data:`ATTACK_SECONDS`) keeps from learning two hits of the pattern instead.
 WINDOW_SECONDS, TEMPLATE_SECONDS, ATTACK_SECONDS = 0.046, 0.75, 0.025
-#: Lowest centre frequency of the initial templates, and the highest as a fraction of Nyquist.
+#: Lowest centre frequency of the initial templates, and the highest as a fraction of the analysed band's top.
 LOWEST_BAND_HZ, HIGHEST_BAND = 80.0, 0.8
+#: The highest frequency the factorisation sees: all a 22.05 kHz loop holds, so a loop at 44.1 or 48 kHz gives the same
+#: drums and onsets (at 44.1 kHz the whole band made the breakbeat's snare onsets F 0.24 instead of 1.00). The bins
+#: above get templates fitted afterwards with the activations held, so the stems keep them.
+ANALYSIS_HZ = 11025.0
 #: Onsets: activation peaks above this fraction of the row's maximum, at least this many seconds apart.
 ONSET_THRESHOLD, ONSET_MIN_GAP = 0.15, 0.05
 #: Share of the iterations that hold given templates before they adapt (50 of 200: 20 and 50 measured alike).
@@ -63,9 +71,10 @@ class Demix:
     frame_rate : float
         Activation frames per second.
     factorisation : Factorisation
-        Templates, activations and costs.
+        Templates over all bins (those above :data:`ANALYSIS_HZ` fitted with the activations held), activations,
+        and the costs of the factorisation below :data:`ANALYSIS_HZ`.
     centroids_hz : np.ndarray
-        Spectral centroid of each component's template (increasing: the components' order).
+        Spectral centroid of each component's template below :data:`ANALYSIS_HZ` (increasing: the components' order).
     method : str
         ``nmf`` or ``nmfd``.
     """
@@ -144,16 +153,22 @@ def demix(
     frame_rate = sample_rate / hop
     n_frames = template_frames(sample_rate) if method == "nmfd" else 1
     freqs = np.fft.rfftfreq(n_fft, 1.0 / sample_rate)
+    low = freqs <= ANALYSIS_HZ
     attack = max(1, round(ATTACK_SECONDS * frame_rate))
     if templates is None:
-        initial, hold = band_templates(freqs, n_components, n_frames), 0
+        initial, hold = band_templates(freqs[low], n_components, n_frames), 0
     else:
-        initial, hold = _checked_templates(templates, method, (n_frames, freqs.size, n_components)), int(HOLD_FRACTION * n_iter)
-    result = nmfd(np.abs(spectra), n_components, n_frames=n_frames, beta=beta, n_iter=n_iter, seed=seed,
+        initial, hold = _checked_templates(templates, method, (n_frames, freqs.size, n_components))[:, low], int(HOLD_FRACTION * n_iter)
+    magnitudes = np.abs(spectra)
+    result = nmfd(magnitudes[low], n_components, n_frames=n_frames, beta=beta, n_iter=n_iter, seed=seed,
                   W=initial, decay_after=attack if method == "nmfd" else None, hold_templates=hold)
-    centroids = template_centroids(result, freqs)
+    centroids = template_centroids(result, freqs[low])
     order = np.argsort(centroids) if templates is None else np.arange(n_components)
-    result = Factorisation(result.W[:, :, order], result.H[order], result.costs, result.beta)
+    W, H = result.W[:, :, order], result.H[order]
+    if not low.all():
+        above = fit_templates(magnitudes[~low], H, np.full((n_frames, int(np.sum(~low)), n_components), W.mean()), beta=beta, n_iter=n_iter)
+        W = np.concatenate([W, above], axis=1)
+    result = Factorisation(W, H, result.costs, result.beta)
     power = np.stack([result.component(k) for k in range(n_components)]) ** 2
     masks = power / np.maximum(power.sum(axis=0), EPS)  # Wiener-style: each component's share of the modelled power
     stems = np.stack([istft((m * spectra).T, hop, analysis_window="sqrt-hann", length=signal.size, n_fft=n_fft) for m in masks])

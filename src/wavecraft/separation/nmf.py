@@ -175,6 +175,19 @@ def nmfd(
     return Factorisation(W, H, costs, beta)
 
 
+def fit_templates(V: np.ndarray, H: np.ndarray, W: np.ndarray, *, beta: float = 1.0, n_iter: int = 200) -> np.ndarray:
+    """Templates ``(L, F, K)`` for ``V ≈ Σ_τ W[τ] shift_τ(H)`` with the activations H held: the W updates alone, from ``W``.
+
+    Each frequency bin is then a problem of its own (convex for β in [1, 2]), so the bins
+    a factorisation did not see can be given templates after it.
+    """
+    gamma = 1.0 / (2.0 - beta) if beta < 1 else 1.0
+    W = np.array(W, np.float64)
+    for _ in range(n_iter):
+        W = W * _ratio(np.asarray(V, np.float64), W, H, beta, "W") ** gamma
+    return W
+
+
 def decaying(W: np.ndarray, start: int) -> np.ndarray:
     """Templates ``(L, F, K)`` whose frames from ``start`` on are scaled down, where need be, to the previous frame's level."""
     level = W[start:].sum(axis=1)  # (L - start, K)
