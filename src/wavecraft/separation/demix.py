@@ -14,8 +14,8 @@ from the lowest spectral centroid to the highest (on a drum kit: kick, snare,
 hi-hat).
 
 The factorisation sees the bins up to :data:`ANALYSIS_HZ` only, all that a
-22.05 kHz loop holds, so the drums it finds do not depend on the file's
-rate; the bins above get templates fitted with the activations held.
+22.05 kHz loop holds, so the drums it finds at 44.1 kHz are those it finds
+at 22.05 kHz; the bins above get templates fitted with the activations held.
 
 Given ``templates`` (a library learned from real one-shots,
 :mod:`wavecraft.separation.templates`), NMFD starts from them instead, holds
@@ -42,9 +42,9 @@ METHODS = ("nmf", "nmfd")
 WINDOW_SECONDS, TEMPLATE_SECONDS, ATTACK_SECONDS = 0.046, 0.75, 0.025
 #: Lowest centre frequency of the initial templates, and the highest as a fraction of the analysed band's top.
 LOWEST_BAND_HZ, HIGHEST_BAND = 80.0, 0.8
-#: The highest frequency the factorisation sees: all a 22.05 kHz loop holds, so a loop at 44.1 or 48 kHz gives the same
-#: drums and onsets (at 44.1 kHz the whole band made the breakbeat's snare onsets F 0.24 instead of 1.00). The bins
-#: above get templates fitted afterwards with the activations held, so the stems keep them.
+#: The highest frequency the factorisation sees: all a 22.05 kHz loop holds, so a loop at 44.1 kHz (the same bins)
+#: factorises as at 22.05 kHz (the whole band made the breakbeat's snare onsets F 0.24 instead of 1.00 there). The
+#: bins above get templates fitted afterwards with the activations held, so the stems keep them.
 ANALYSIS_HZ = 11025.0
 #: Onsets: activation peaks above this fraction of the row's maximum, at least this many seconds apart.
 ONSET_THRESHOLD, ONSET_MIN_GAP = 0.15, 0.05
