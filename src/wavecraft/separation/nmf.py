@@ -162,7 +162,7 @@ def nmfd(
     scale = np.sqrt(V.mean() / n_components) + EPS
     W = rng.uniform(0.5, 1.5, (n_frames, F, n_components)) * scale if W is None else np.array(W, np.float64)
     H = rng.uniform(0.5, 1.5, (n_components, T)) * scale if H is None else np.array(H, np.float64)
-    gamma = 1.0 / (2.0 - beta) if beta < 1 else 1.0
+    gamma = _exponent(beta)
     costs = np.empty(n_iter)
     for i in range(n_iter):
         H = H * (_ratio(V, W, H, beta, "H")) ** gamma
@@ -176,15 +176,32 @@ def nmfd(
 
 
 def fit_templates(V: np.ndarray, H: np.ndarray, W: np.ndarray, *, beta: float = 1.0, n_iter: int = 200) -> np.ndarray:
-    """Templates ``(L, F, K)`` for ``V ≈ Σ_τ W[τ] shift_τ(H)`` with the activations H held: the W updates alone, from ``W``.
+    """Templates for ``V ≈ Σ_τ W[τ] shift_τ(H)`` with the activations held: the W updates alone.
 
     Each frequency bin is then a problem of its own (convex for β in [1, 2]), so the bins
     a factorisation did not see can be given templates after it.
+
+    Parameters
+    ----------
+    V : np.ndarray
+        Non-negative, shape ``(F, T)``.
+    H : np.ndarray
+        The held activations, ``(K, T)``.
+    W : np.ndarray
+        Positive initial templates, ``(L, F, K)``.
+    beta : float
+        β of the divergence, in [0, 2].
+    n_iter : int
+        Multiplicative updates.
+
+    Returns
+    -------
+    np.ndarray
+        The templates, ``(L, F, K)``.
     """
-    gamma = 1.0 / (2.0 - beta) if beta < 1 else 1.0
-    W = np.array(W, np.float64)
+    V, W = np.asarray(V, np.float64), np.array(W, np.float64)
     for _ in range(n_iter):
-        W = W * _ratio(np.asarray(V, np.float64), W, H, beta, "W") ** gamma
+        W = W * _ratio(V, W, H, beta, "W") ** _exponent(beta)
     return W
 
 
@@ -193,6 +210,11 @@ def decaying(W: np.ndarray, start: int) -> np.ndarray:
     level = W[start:].sum(axis=1)  # (L - start, K)
     held = np.minimum.accumulate(level, axis=0) / np.maximum(level, EPS)
     return np.concatenate([W[:start], W[start:] * held[:, None, :]])
+
+
+def _exponent(beta: float) -> float:
+    """γ(β), the power of the multiplicative updates that keeps the cost from rising: 1/(2-β) below β = 1, else 1."""
+    return 1.0 / (2.0 - beta) if beta < 1 else 1.0
 
 
 def _ratio(V: np.ndarray, W: np.ndarray, H: np.ndarray, beta: float, which: str) -> np.ndarray:
