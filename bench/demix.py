@@ -103,7 +103,7 @@ def real_loops(sr: int) -> None:
         labels = [LIBRARY_LABELS.get(drum, drum) for drum in REAL_ONSETS[entry.path]] + ["hihat"] * (3 - len(REAL_ONSETS[entry.path]))
         library = corpus_templates(drums, labels, sr)
         for name, method, templates in (("nmf", "nmf", None), ("nmfd", "nmfd", None), ("nmfd, drums templates", "nmfd", library)):
-            result = demix(signal.mean(axis=0) if signal.ndim > 1 else signal, sr, n_components=3, method=method, templates=templates)
+            result = demix(signal, sr, n_components=3, method=method, templates=templates)
             scores = [f"{drum} {onset_f_measure(np.array(times), result.onsets[k])[0]:.2f}" for k, (drum, times) in enumerate(REAL_ONSETS[entry.path].items())]
             rows.append([entry.path, name, *scores, *[""] * (3 - len(scores))])
     print(f"\nreal loops at {sr} Hz, onset F at ±50 ms per labelled drum (components in centroid order; with templates, the labelled drums' order)")
@@ -122,9 +122,12 @@ def main() -> None:
     # row name -> (method, whether it starts from the other kits' templates)
     methods = {"nmf": ("nmf", False), "nmfd": ("nmfd", False), "nmfd, other kits' templates": ("nmfd", True)}
     results: dict[str, dict[str, list]] = {m: {"sdr": [], "f": [], "seconds": []} for m in (*methods, "scikit-learn NMF")}
+    libraries: dict[str, np.ndarray] = {}  # kit -> templates of the other kits, learned once per kit
     for _ in range(args.loops):
         kit, mix, stems, onsets = real_loop(corpus, rng, args.sr)
-        library = corpus_templates(corpus, DRUMS, args.sr, exclude=lambda entry: entry.tags.get("kit") == kit)
+        if kit not in libraries:
+            libraries[kit] = corpus_templates(corpus, DRUMS, args.sr, exclude=lambda entry: entry.tags.get("kit") == kit)
+        library = libraries[kit]
         for name, (method, from_library) in methods.items():
             t0 = time.perf_counter()
             result = demix(mix, args.sr, n_components=3, method=method, templates=library if from_library else None)

@@ -97,8 +97,7 @@ def corpus_templates(
     chosen = [entry for entry in corpus if entry.label in labels and not (exclude and exclude(entry))]
     by_label: dict[str, list[np.ndarray]] = {label: [] for label in labels}
     for entry in progress(chosen, desc="learning drum templates"):
-        sound, _ = corpus.load(entry, sr=sample_rate)
-        sound = sound.mean(axis=0) if sound.ndim > 1 else sound
+        sound, _ = corpus.load(entry, sr=sample_rate)  # mono: the loader mixes stereo down
         if np.any(sound):
             by_label[entry.label].append(one_shot_spectrogram(sound, sample_rate))
     empty = [label for label, shots in by_label.items() if not shots]
