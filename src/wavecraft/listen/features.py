@@ -5,7 +5,7 @@ feature set maps frames to numbers and aggregates them over the clip (mean
 and standard deviation):
 
 - ``dft``: the 513 log magnitudes themselves;
-- ``mfcc``: 20 MFCCs (librosa);
+- ``mfcc``: 20 MFCCs of the same frames' power in 128 mel bands (:func:`wavecraft.bases.mel.mfcc`);
 - ``pca``, ``ica``: the project's PCA (whitened) and ICA with 64 components, learned on the training clips' frames;
 - ``dbn``: a deep belief network of three RBMs of 50 units (:mod:`wavecraft.listen.dbn`), learned the same way.
 
@@ -31,6 +31,7 @@ from sklearn.svm import SVC
 
 from wavecraft.analysis.plots import palette, plt, save_figure
 from wavecraft.bases.ica import ICA
+from wavecraft.bases.mel import mfcc
 from wavecraft.bases.pca import PCA
 from wavecraft.corpus import Corpus
 from wavecraft.listen.dbn import DeepBeliefNetwork
@@ -47,10 +48,15 @@ FIT_FRAMES, COMPONENTS = 20_000, 64
 EXACT_TSNE = 2000
 
 
-def spectra(clips: np.ndarray) -> np.ndarray:
-    """``(clips, frames, 513)`` log(1 + |DFT|) of Hann-windowed frames of 1024 samples every 512."""
+def magnitudes(clips: np.ndarray) -> np.ndarray:
+    """``(clips, frames, 513)`` |DFT| of Hann-windowed frames of 1024 samples every 512."""
     frames = np.lib.stride_tricks.sliding_window_view(clips, N_FFT, axis=1)[:, ::HOP] * np.hanning(N_FFT)
-    return np.log1p(np.abs(np.fft.rfft(frames, axis=-1))).astype(np.float32)
+    return np.abs(np.fft.rfft(frames, axis=-1))
+
+
+def spectra(clips: np.ndarray) -> np.ndarray:
+    """``(clips, frames, 513)`` log(1 + |DFT|) of :func:`magnitudes`' frames."""
+    return np.log1p(magnitudes(clips)).astype(np.float32)
 
 
 def aggregate(frames: np.ndarray) -> np.ndarray:
@@ -78,8 +84,6 @@ def learners(seed: int) -> dict[str, Callable[[np.ndarray], tuple[Callable[[np.n
 
 def feature_sets(train: LabelledClips, test: LabelledClips, sample_rate: int, sets: tuple[str, ...], seed: int) -> tuple[dict, dict, dict]:
     """Every set's features of the training and held-out clips, its learned weights, and the seconds it took to learn."""
-    import librosa  # imported here: numba's start-up is paid only by the commands that use it
-
     spectral = {name: spectra(part.clips) for name, part in (("train", train), ("test", test))}
     flat = spectral["train"].reshape(-1, spectral["train"].shape[-1])
     fit_on = flat[np.random.default_rng(seed).permutation(len(flat))[:FIT_FRAMES]]
@@ -89,8 +93,7 @@ def feature_sets(train: LabelledClips, test: LabelledClips, sample_rate: int, se
         if name == "dft":
             features[name] = {part: aggregate(s) for part, s in spectral.items()}
         elif name == "mfcc":
-            features[name] = {part: aggregate(librosa.feature.mfcc(y=clips.clips, sr=sample_rate, n_mfcc=20, n_fft=N_FFT, hop_length=HOP,
-                                                                   center=False).transpose(0, 2, 1))
+            features[name] = {part: aggregate(mfcc(magnitudes(clips.clips) ** 2, sample_rate, N_FFT))
                               for part, clips in (("train", train), ("test", test))}
         else:
             frame_map, weights[name] = learners(seed)[name](fit_on)
