@@ -78,7 +78,7 @@ def beta_divergence(V: np.ndarray, model: np.ndarray, beta: float) -> float:
     """D_β(V | model), summed over all entries."""
     V, model = np.maximum(V, EPS), np.maximum(model, EPS)
     if beta == 1:
-        return float(np.sum(V * np.log(V / model) - V + model))
+        return float(np.vdot(V, np.log(V / model)) - V.sum() + model.sum())
     if beta == 0:
         ratio = V / model
         return float(np.sum(ratio - np.log(ratio) - 1))
@@ -164,14 +164,16 @@ def nmfd(
     H = rng.uniform(0.5, 1.5, (n_components, T)) * scale if H is None else np.array(H, np.float64)
     gamma = _exponent(beta)
     costs = np.empty(n_iter)
+    model = reconstruct(W, H)
     for i in range(n_iter):
-        H = H * (_ratio(V, W, H, beta, "H")) ** gamma
+        H = H * _ratio(V, model, W, H, beta, "H") ** gamma
         if i >= hold_templates:
-            W = W * (_ratio(V, W, H, beta, "W")) ** gamma
+            W = W * _ratio(V, reconstruct(W, H), W, H, beta, "W") ** gamma
             if decay_after is not None:
                 W = decaying(W, decay_after)
         W, H = _normalise(W, H)
-        costs[i] = beta_divergence(V, reconstruct(W, H), beta)
+        model = reconstruct(W, H)  # the cost's model is the next H update's
+        costs[i] = beta_divergence(V, model, beta)
     return Factorisation(W, H, costs, beta)
 
 
@@ -201,7 +203,7 @@ def fit_templates(V: np.ndarray, H: np.ndarray, W: np.ndarray, *, beta: float = 
     """
     V, W = np.asarray(V, np.float64), np.array(W, np.float64)
     for _ in range(n_iter):
-        W = W * _ratio(V, W, H, beta, "W") ** _exponent(beta)
+        W = W * _ratio(V, reconstruct(W, H), W, H, beta, "W") ** _exponent(beta)
     return W
 
 
@@ -217,10 +219,9 @@ def _exponent(beta: float) -> float:
     return 1.0 / (2.0 - beta) if beta < 1 else 1.0
 
 
-def _ratio(V: np.ndarray, W: np.ndarray, H: np.ndarray, beta: float, which: str) -> np.ndarray:
-    """Numerator over denominator of the multiplicative update of H or W."""
-    model = np.maximum(reconstruct(W, H), EPS)
-    weighted, base = _weights(V, model, beta)
+def _ratio(V: np.ndarray, model: np.ndarray, W: np.ndarray, H: np.ndarray, beta: float, which: str) -> np.ndarray:
+    """Numerator over denominator of the multiplicative update of H or W, where ``model`` is ``reconstruct(W, H)``."""
+    weighted, base = _weights(V, np.maximum(model, EPS), beta)
     L = W.shape[0]
     if which == "H":
         numerator = correlate_templates(W, weighted)
