@@ -20,6 +20,9 @@ from wavecraft.cli import main
 
 from conftest import tone, write_wav
 
+#: every case on one worker, so the module's files (a trained classifier, GAN and translator among them) are made once
+pytestmark = pytest.mark.xdist_group("bad-input")
+
 LONG = "x" * 300  # longer than any file-name component the OS allows
 
 
