@@ -68,3 +68,22 @@ def test_flop_counts() -> None:
     # one critic step with the penalty: G forward + 2 x (D forward + backward) on real/fake + 2 x more for the penalty
     g, d = 1.0, 1.0
     assert gan_step_flops(g, d, batch_size=1, critic_steps=1, penalty=True) == pytest.approx(g + 6 * d + 6 * d + 3 * (g + d))
+
+
+def test_the_machine_rate_is_measured_once_per_thread_count() -> None:
+    import time
+
+    from wavecraft.train.throughput import _rate_at, machine_rate
+
+    threads = torch.get_num_threads()
+    first = machine_rate()
+    started = time.perf_counter()
+    assert machine_rate() == first and time.perf_counter() - started < 1e-3  # a second run in the process measures nothing
+    assert 1e9 < first < 1e14  # FLOP/s of a CPU
+    measured = _rate_at.cache_info().currsize
+    torch.set_num_threads(threads + 1)
+    try:
+        machine_rate()  # another thread count is measured anew
+    finally:
+        torch.set_num_threads(threads)
+    assert _rate_at.cache_info().currsize == measured + 1

@@ -46,7 +46,7 @@ from wavecraft.train.seq2seq import Seq2SeqTrainer
 from wavecraft.train.seqgan import SeqGANTrainer
 from wavecraft.train.speechgan import SpeechGANTrainer
 from wavecraft.train.tdnn import TDNNTrainer
-from wavecraft.train.throughput import matmul_rate
+from wavecraft.train.throughput import machine_rate
 from wavecraft.train.trainer import Metric, Trainer
 from wavecraft.train.transcriber import TranscriberTrainer
 from wavecraft.train.translate import TranslationTrainer
@@ -144,7 +144,7 @@ def _train(corpus: Corpus, run: Path, config: TrainConfig, schedule: Schedule, r
     metric = trainer.metric() if world.main else None
     # events after the checkpoint we resume from are dropped: they belong to steps about to be redone
     writer = SummaryWriter(str(run / "tensorboard"), purge_step=trainer.step + 1 if resume else None) if world.main else None
-    limit, phase, step_flops = matmul_rate(), trainer.phase(), trainer.step_flops()
+    limit, phase, step_flops = machine_rate(), trainer.phase(), trainer.step_flops()
     bar = progress(total=schedule.steps, initial=trainer.step, desc=f"training {config.kind}", unit="step", disable=not world.main)
     started, first = time.perf_counter(), trainer.step
     saved, logged = started, (started, first)

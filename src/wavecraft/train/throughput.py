@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 
 import torch
@@ -24,6 +25,20 @@ def matmul_rate(dtype: torch.dtype = torch.float32, size: int = 2048, *, repeats
         a @ b
         best = min(best, time.perf_counter() - t0)
     return 2.0 * size**3 / best
+
+
+def machine_rate() -> float:
+    """The float32 :func:`matmul_rate` at the current thread count: the limit a run's FLOP utilisation is read against.
+
+    Measured once per process and thread count (six 2048² products, 1 to 2 s on two AVX2 cores), not once per run.
+    """
+    return _rate_at(torch.get_num_threads())
+
+
+@functools.cache
+def _rate_at(threads: int) -> float:
+    """:func:`matmul_rate` in float32, cached by the thread count it ran at."""
+    return matmul_rate()
 
 
 def gan_step_flops(generator_flops: float, discriminator_flops: float, batch_size: int, critic_steps: int, penalty: bool) -> float:
