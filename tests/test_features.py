@@ -11,7 +11,7 @@ import safetensors.numpy
 
 from wavecraft.corpus.instruments import instrument_labeller, melody
 from wavecraft.listen.dbn import DeepBeliefNetwork
-from wavecraft.listen.features import aggregate, spectra
+from wavecraft.listen.features import aggregate, magnitudes
 
 from conftest import assert_refused, write_wav
 
@@ -23,10 +23,11 @@ def test_melodies_fill_the_clip_in_the_register_and_files_are_labelled_by_family
     assert instrument_labeller("bass/033-0007.flac") == ("bass", {"program": "033"})
 
 
-def test_spectra_and_aggregates() -> None:
+def test_magnitudes_and_aggregates() -> None:
     t = np.arange(16_000) / 16_000
-    frames = spectra(np.sin(2 * np.pi * 1000 * t)[None])
-    assert frames.shape == (1, 30, 513) and frames[0].mean(axis=0).argmax() == 64  # 1000 Hz is bin 64 of a 1024-point DFT at 16 kHz
+    frames = magnitudes(np.sin(2 * np.pi * 1000 * t)[None])
+    assert frames.shape == (1, 30, 513) and frames.dtype == np.float32
+    assert frames[0].mean(axis=0).argmax() == 64  # 1000 Hz is bin 64 of a 1024-point DFT at 16 kHz
     np.testing.assert_allclose(aggregate(np.arange(6.0).reshape(1, 3, 2)), [[2, 3, np.sqrt(8 / 3), np.sqrt(8 / 3)]])
 
 

@@ -49,14 +49,9 @@ EXACT_TSNE = 2000
 
 
 def magnitudes(clips: np.ndarray) -> np.ndarray:
-    """``(clips, frames, 513)`` |DFT| of Hann-windowed frames of 1024 samples every 512."""
+    """``(clips, frames, 513)`` float32 |DFT| of Hann-windowed frames of 1024 samples every 512."""
     frames = np.lib.stride_tricks.sliding_window_view(clips, N_FFT, axis=1)[:, ::HOP] * np.hanning(N_FFT)
-    return np.abs(np.fft.rfft(frames, axis=-1))
-
-
-def spectra(clips: np.ndarray) -> np.ndarray:
-    """``(clips, frames, 513)`` log(1 + |DFT|) of :func:`magnitudes`' frames."""
-    return np.log1p(magnitudes(clips)).astype(np.float32)
+    return np.abs(np.fft.rfft(frames, axis=-1)).astype(np.float32)
 
 
 def aggregate(frames: np.ndarray) -> np.ndarray:
@@ -84,7 +79,8 @@ def learners(seed: int) -> dict[str, Callable[[np.ndarray], tuple[Callable[[np.n
 
 def feature_sets(train: LabelledClips, test: LabelledClips, sample_rate: int, sets: tuple[str, ...], seed: int) -> tuple[dict, dict, dict]:
     """Every set's features of the training and held-out clips, its learned weights, and the seconds it took to learn."""
-    spectral = {name: spectra(part.clips) for name, part in (("train", train), ("test", test))}
+    magnitude = {name: magnitudes(part.clips) for name, part in (("train", train), ("test", test))}
+    spectral = {name: np.log1p(m) for name, m in magnitude.items()}
     flat = spectral["train"].reshape(-1, spectral["train"].shape[-1])
     fit_on = flat[np.random.default_rng(seed).permutation(len(flat))[:FIT_FRAMES]]
     features, weights, seconds = {}, {}, {}
@@ -93,8 +89,7 @@ def feature_sets(train: LabelledClips, test: LabelledClips, sample_rate: int, se
         if name == "dft":
             features[name] = {part: aggregate(s) for part, s in spectral.items()}
         elif name == "mfcc":
-            features[name] = {part: aggregate(mfcc(magnitudes(clips.clips) ** 2, sample_rate, N_FFT))
-                              for part, clips in (("train", train), ("test", test))}
+            features[name] = {part: aggregate(mfcc(m**2, sample_rate, N_FFT)) for part, m in magnitude.items()}
         else:
             frame_map, weights[name] = learners(seed)[name](fit_on)
             features[name] = {part: aggregate(frame_map(s.reshape(-1, s.shape[-1])).reshape(len(s), s.shape[1], -1))
