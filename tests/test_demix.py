@@ -113,6 +113,11 @@ def test_patterns_parse_format_and_render() -> None:
     np.testing.assert_array_equal(onsets[0], [0, 4 * step])
     np.testing.assert_array_equal(onsets[2], np.arange(8) * step)
     assert stems[1, 2 * step] == 2.0 and stems[1, 2 * step + 5] == 0.0
+    gains = np.arange(24, dtype=float).reshape(3, 8) / 10  # each hit at its own level: a velocity
+    _, played, _ = render_pattern(sounds, pattern, 120, 8000, gains=gains)
+    assert played[0, 4 * step] == 0.4 and played[2, 7 * step] == 3 * 2.3 and played[1, 6 * step] == 2 * 1.4
+    with pytest.raises(InvalidParameterError, match="one per step"):
+        render_pattern(sounds, pattern, 120, 8000, gains=gains[:, :4])
 
 
 @pytest.fixture(scope="module")
@@ -195,3 +200,4 @@ def test_demix_then_reprogram_from_the_command_line(loops, tmp_path: Path) -> No
     assert main(["reprogram", str(out), "--pattern", "x|x|x|x", "--out", str(tmp_path / "x.wav")]) == 2  # 4 rows, 3 sounds
     assert main(["reprogram", str(out), "--pattern", "x.o", "--out", str(tmp_path / "y.wav")]) == 2
     assert main(["reprogram", str(tmp_path), "--pattern", "x", "--out", str(tmp_path / "z.wav")]) == 2  # no sounds there
+

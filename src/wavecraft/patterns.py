@@ -62,7 +62,8 @@ def random_drum_pattern(rng: np.random.Generator, steps: int = 16) -> np.ndarray
 
 
 def render_pattern(
-    sounds: Sequence[np.ndarray], pattern: np.ndarray, bpm: float, sample_rate: int, *, n_samples: int | None = None
+    sounds: Sequence[np.ndarray], pattern: np.ndarray, bpm: float, sample_rate: int, *, n_samples: int | None = None,
+    gains: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
     """Play each row's sound on its steps: the pattern once, or repeated to fill ``n_samples`` when given.
 
@@ -79,6 +80,8 @@ def render_pattern(
     n_samples : int, optional
         Output length, filled by repeating the pattern (sounds are cut at the
         end); default one pass of the pattern plus the longest sound's ring-out.
+    gains : np.ndarray, optional
+        ``(rows, steps)``: each hit's level, a factor on its sound (a velocity); default 1.
 
     Returns
     -------
@@ -92,6 +95,9 @@ def render_pattern(
     pattern = np.asarray(pattern, bool)
     if pattern.ndim != 2 or len(sounds) != pattern.shape[0]:
         raise InvalidParameterError(f"{len(sounds)} sounds for a pattern of {pattern.shape[0]} rows; give one per row")
+    gains = np.ones(pattern.shape) if gains is None else np.asarray(gains, float)
+    if gains.shape != pattern.shape:
+        raise InvalidParameterError(f"gains of shape {gains.shape} for a pattern of shape {pattern.shape}; give one per step")
     step = step_samples(bpm, sample_rate)
     steps = pattern.shape[1]
     n_steps = steps if n_samples is None else -(-n_samples // step)
@@ -100,9 +106,10 @@ def render_pattern(
     stems = np.zeros((len(sounds), n_samples))
     onsets = []
     for row, (sound, hits) in enumerate(zip(sounds, pattern)):
-        starts = np.array([k * step for k in range(n_steps) if hits[k % steps]], int)
-        for start in starts:
+        played = [k for k in range(n_steps) if hits[k % steps]]
+        starts = np.array([k * step for k in played], int)
+        for k, start in zip(played, starts):
             stop = min(n_samples, start + len(sound))
-            stems[row, start:stop] += sound[: stop - start]
+            stems[row, start:stop] += gains[row, k % steps] * sound[: stop - start]
         onsets.append(starts)
     return stems.sum(axis=0), stems, onsets
