@@ -32,6 +32,7 @@ from torch import nn
 from wavecraft.bases.shorttime import decode, encode
 from wavecraft.errors import InvalidParameterError
 from wavecraft.models.checkpoint import WEIGHTS, Record, load_classifier, load_networks
+from wavecraft.models.drumtranscriber import DrumTranscriber
 from wavecraft.models.frames import FrameGenerator, FramePredictor, roll
 from wavecraft.models.specgan import SpecGANGenerator
 from wavecraft.models.vae import WaveVAE
@@ -343,3 +344,11 @@ def load_translator(run: str | Path, checkpoint: str | None = "best", *, device:
     network = build_generator(config.model)
     load_networks(folder / WEIGHTS, {"generator": network}, device=device or "cpu")
     return Translator(config, network.to(device or "cpu").eval(), device, folder, record)
+
+
+def load_drum_transcriber(run: str | Path, checkpoint: str | None = "best") -> tuple[DrumTranscriber, TrainConfig, Record, Path]:
+    """The network of a drum transcriber run at ``checkpoint`` (in eval mode), its settings, record and checkpoint folder."""
+    config, record, folder = load_run(run, checkpoint, "drum-transcriber", "a drum transcriber run")
+    network = DrumTranscriber(config.sample_rate, config.model)
+    load_networks(folder / WEIGHTS, {"transcriber": network})
+    return network.eval(), config, record, folder

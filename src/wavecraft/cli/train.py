@@ -18,6 +18,7 @@ from wavecraft.inference import load_run
 from wavecraft.models.chords import HEADS
 from wavecraft.models.conditioning import CONDITIONALS
 from wavecraft.models.crnngan import WINDOW as CRNNGAN_WINDOW
+from wavecraft.models.drumtranscriber import DRUMS_TRANSCRIBED
 from wavecraft.models.frames import DISTRIBUTIONS, OBJECTIVES
 from wavecraft.models.frontends import FRONTENDS
 from wavecraft.models.melody import MELODY_MODELS, VOICE_SETS
@@ -183,13 +184,21 @@ def register(commands: argparse._SubParsersAction) -> None:
                                                      "the CQT and an RNN musical language model on the piano rolls (wavecraft listen RUN "
                                                      "decodes with and without it)")
     _training_arguments(transcriber)
+    drums = sub.add_parser("drum-transcriber", help="train a drum transcriber (Vogl et al.'s convolutional recurrent network on log-mel frames) "
+                                                    "on loops sequenced afresh at every step from a corpus of one-shots, e.g. drums "
+                                                    "(wavecraft listen RUN scores it on held-out kits and on the labelled real loops)")
+    _training_arguments(drums)
+    drums.set_defaults(sr=22_050)
+    drums.add_argument("--drums", type=options.names, default=None,
+                       help=f"comma-separated classes to transcribe, the others heard as distractors (default {','.join(DRUMS_TRANSCRIBED)})")
 
 
 def _training_arguments(parser: argparse.ArgumentParser) -> None:
     """The options every ``train`` model shares."""
     parser.add_argument("corpus", metavar="CORPUS", help="e.g. drums, digits, speech-en, folder:./sounds")
     parser.add_argument("--preset", choices=PRESETS, default="small", help="small (CPU-sized) or paper (default small)")
-    parser.add_argument("--sr", type=options.rate, default=16_000, help="rate to train at, Hz (default 16000; speech-en, speech-fr and music are 8000 Hz)")
+    parser.add_argument("--sr", type=options.rate, default=16_000,
+                        help="rate to train at, Hz (default 16000, drum-transcriber 22050; speech-en, speech-fr and music are 8000 Hz)")
     options.shared(parser, out="run folder: config.json, checkpoints/, log.csv, tensorboard/", seeds="everything random", force="replace --out")
     parser.add_argument("--steps", type=options.integer(1), default=1000, help="steps to reach (default 1000)")
     parser.add_argument("--minutes", type=options.duration, default=None, help="stop (with a checkpoint) after this much training time")
@@ -255,6 +264,8 @@ def _config(args: argparse.Namespace, corpus: Corpus) -> TrainConfig:
         if args.sr != 16_000:
             raise InvalidParameterError(f"train transcriber at 16000 Hz (its CQT's hop of 32 ms is 512 samples there), not --sr {args.sr}")
         return preset("transcriber", args.preset, groups=_tags(corpus, ("piece",)), **changes)
+    if args.train_command == "drum-transcriber":
+        return _drum_config(args, corpus, changes)
     if args.train_command == "frames":
         return preset("frames", args.preset, model_changes=_frame_shape(args), **changes, **({"loss": args.loss} if args.loss else {}))
     if args.train_command == "translate":
@@ -321,6 +332,17 @@ def _chords_config(args: argparse.Namespace, corpus: Corpus, changes: dict) -> T
         raise InvalidParameterError(f"{args.corpus} has no file labelled with a major or minor chord (C:maj ... B:min): use the chords corpus")
     model = {"head": args.head} | ({"roots": args.roots} if args.roots else {})
     return preset("chords", args.preset, labels=LABELS, model_changes=model, groups=_tags(corpus, ("program",)), **changes)
+
+
+def _drum_config(args: argparse.Namespace, corpus: Corpus, changes: dict) -> TrainConfig:
+    """A drum transcriber of the asked drums, hearing every class of the corpus; held-out kits where the files have that tag."""
+    heard = tuple(sorted({e.label for e in corpus}))
+    drums = args.drums or tuple(d for d in DRUMS_TRANSCRIBED if d in heard)
+    unknown = sorted(set(drums) - set(heard))
+    if unknown or not drums:
+        raise InvalidParameterError(f"{args.corpus} has no one-shots labelled {', '.join(unknown) or ', '.join(DRUMS_TRANSCRIBED)}; "
+                                    f"its labels: {', '.join(heard)}")
+    return preset("drum-transcriber", args.preset, model_changes={"drums": drums, "heard": heard}, groups=_tags(corpus, ("kit",)), **changes)
 
 
 def _inventory(corpus: Corpus) -> tuple[str, ...]:

@@ -96,11 +96,21 @@ def corpus_templates(
         raise InvalidParameterError(f"{corpus.name} has no one-shots labelled {', '.join(missing)}; its labels: {', '.join(available)}")
     chosen = [entry for entry in corpus if entry.label in labels and not (exclude and exclude(entry))]
     by_label: dict[str, list[np.ndarray]] = {label: [] for label in labels}
-    for entry in progress(chosen, desc="learning drum templates"):
-        sound, _ = corpus.load(entry, sr=sample_rate)  # mono: the loader mixes stereo down
-        if np.any(sound):
-            by_label[entry.label].append(one_shot_spectrogram(sound, sample_rate))
-    empty = [label for label, shots in by_label.items() if not shots]
+    for entry in progress(chosen, desc="loading one-shots"):
+        by_label[entry.label].append(corpus.load(entry, sr=sample_rate)[0])  # mono: the loader mixes stereo down
+    return shot_templates(by_label, labels, sample_rate, corpus.name)
+
+
+def shot_templates(shots: dict[str, list[np.ndarray]], labels: Sequence[str], sample_rate: int, source: str) -> np.ndarray:
+    """NMFD templates ``(L, F, K)``, one per label in order, from one-shots by label (``source`` names them in errors).
+
+    Raises
+    ------
+    InvalidParameterError
+        For a label with no sounding one-shot.
+    """
+    spectrograms = {label: [one_shot_spectrogram(s, sample_rate) for s in shots.get(label, []) if np.any(s)] for label in labels}
+    empty = [label for label, found in spectrograms.items() if not found]
     if empty:
-        raise InvalidParameterError(f"{corpus.name} has no sounding one-shot labelled {', '.join(empty)}")
-    return np.stack([typical_template(np.stack(by_label[label])) for label in labels], axis=-1)
+        raise InvalidParameterError(f"{source} has no sounding one-shot labelled {', '.join(empty)}")
+    return np.stack([typical_template(np.stack(spectrograms[label])) for label in labels], axis=-1)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from wavecraft.configs import from_dict, to_dict
 from wavecraft.errors import InvalidParameterError
 from wavecraft.models.chords import ChordConfig
+from wavecraft.models.drumtranscriber import DrumTranscriberConfig
 from wavecraft.models.frames import FrameConfig
 from wavecraft.models.melody import MelodyConfig
 from wavecraft.models.recogniser import RecogniserConfig
@@ -26,10 +27,10 @@ LOSSES = ("wgan-gp", "hinge", "lsgan", "nonsaturating")
 MODEL_KINDS = {"wavegan": WaveGANConfig, "specgan": SpecGANConfig, "vae": VAEConfig, "translate": TranslationConfig, "frames": FrameConfig,
                "wavenet": WaveNetConfig, "recogniser": RecogniserConfig, "tts": TTSConfig, "seq2seq": Seq2SeqConfig, "tts-gan": SpeechGANConfig,
                "tdnn": TDNNConfig, "chords": ChordConfig, "transcriber": TranscriberConfig,
-               "melody": MelodyConfig}
+               "melody": MelodyConfig, "drum-transcriber": DrumTranscriberConfig}
 ModelConfig = (WaveGANConfig | SpecGANConfig | VAEConfig | TranslationConfig | FrameConfig | WaveNetConfig | RecogniserConfig | TTSConfig
                | Seq2SeqConfig | SpeechGANConfig | TDNNConfig | ChordConfig | TranscriberConfig
-               | MelodyConfig)
+               | MelodyConfig | DrumTranscriberConfig)
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ class TrainConfig:
     Attributes
     ----------
     model : WaveGANConfig, SpecGANConfig, VAEConfig, TranslationConfig, FrameConfig, WaveNetConfig, RecogniserConfig, TTSConfig,
-            Seq2SeqConfig, SpeechGANConfig, TDNNConfig, ChordConfig, TranscriberConfig or MelodyConfig
+            Seq2SeqConfig, SpeechGANConfig, TDNNConfig, ChordConfig, TranscriberConfig, MelodyConfig or DrumTranscriberConfig
         The architecture; its type is the run's kind.
     sample_rate, batch_size : int
         Rate of the clips and clips per batch (per process when distributed).
@@ -63,7 +64,7 @@ class TrainConfig:
         (:func:`~wavecraft.train.precision.resolve_precision`).
     held_out : float
         Fraction of the corpus's files kept out of training to score checkpoints on (translation, WaveNet, recogniser, TTS, seq2seq,
-        TDNN, chords, transcriber; a melody model holds out pieces).
+        TDNN, chords, transcriber, drum transcriber; a melody model holds out pieces).
     groups : tuple of str
         Tags whose values are held out whole, each tag split on its own (``text``: no held-out text is
         trained on; ``text`` and ``voice``: the held-out files are held-out texts in held-out voices, the
@@ -107,7 +108,7 @@ class TrainConfig:
     @property
     def kind(self) -> str:
         """``wavegan``, ``specgan``, ``vae``, ``translate``, ``frames``, ``wavenet``, ``recogniser``, ``tts``, ``seq2seq``, ``tts-gan``,
-        ``tdnn``, ``chords``, ``transcriber`` or ``melody``."""
+        ``tdnn``, ``chords``, ``transcriber``, ``melody`` or ``drum-transcriber``."""
         return next(name for name, cls in MODEL_KINDS.items() if isinstance(self.model, cls))
 
     @property

@@ -37,6 +37,7 @@ from wavecraft.train.config import TrainConfig
 from wavecraft.train.crnngan import CRNNGANTrainer
 from wavecraft.train.data import TrainingData, training_data
 from wavecraft.train.distributed import World, any_rank, barrier, join, leave, replica_spread
+from wavecraft.train.drumtranscriber import DrumTranscriberTrainer
 from wavecraft.train.frames import FrameTrainer
 from wavecraft.train.gan import GANTrainer
 from wavecraft.train.melody import MelodyTrainer
@@ -58,7 +59,8 @@ from wavecraft.train.wavenet import WaveNetTrainer
 TRAINERS: dict[str, type[Trainer]] = {"wavegan": GANTrainer, "specgan": GANTrainer, "vae": VAETrainer, "translate": TranslationTrainer,
                                       "frames": FrameTrainer, "wavenet": WaveNetTrainer, "recogniser": RecogniserTrainer,
                                       "tts": TTSTrainer, "seq2seq": Seq2SeqTrainer, "tts-gan": SpeechGANTrainer, "tdnn": TDNNTrainer,
-                                      "chords": ChordTrainer, "transcriber": TranscriberTrainer}
+                                      "chords": ChordTrainer, "transcriber": TranscriberTrainer,
+                                      "drum-transcriber": DrumTranscriberTrainer}
 #: kind ``melody``: each model of scores -> its trainer
 MELODY_TRAINERS: dict[str, type[Trainer]] = {"lstm": MelodyTrainer, "crnngan": CRNNGANTrainer, "seqgan": SeqGANTrainer}
 

@@ -17,6 +17,7 @@ from dataclasses import replace
 
 from wavecraft.errors import InvalidParameterError
 from wavecraft.models.chords import ChordConfig
+from wavecraft.models.drumtranscriber import DrumTranscriberConfig
 from wavecraft.models.frames import FrameConfig
 from wavecraft.models.melody import MelodyConfig
 from wavecraft.models.recogniser import RecogniserConfig
@@ -66,6 +67,8 @@ PRESET_MODELS: dict[tuple[str, str], ModelConfig] = {
     ("transcriber", "small"): TranscriberConfig(),
     ("melody", "paper"): MelodyConfig(hidden=512, window=128),
     ("melody", "small"): MelodyConfig(),
+    ("drum-transcriber", "paper"): DrumTranscriberConfig(channels=32, hidden=60, layers=3),
+    ("drum-transcriber", "small"): DrumTranscriberConfig(),
 }
 
 
@@ -88,9 +91,12 @@ def training_settings(kind: str, name: str, model: ModelConfig) -> dict:
     Adam 1e-3, β = (0.9, 0.999), batch 64 or 32 (frames, and language-model windows), 15 % of the pieces held out. Melody models:
     cross-entropy (C-RNN-GAN: squared error, then the adversarial game), Adam 1e-3, β = (0.9, 0.999), batch 64 or 32 windows, one
     discriminator step a step (SeqGAN's discriminator reads short windows and wins within a few steps), 10 % of the pieces held out.
+    The drum transcriber: binary cross-entropy, Adam 1e-3, β = (0.9, 0.999), batch 16 or 8 loops, 20 % of the one-shots (whole kits) held out.
     """
     if kind == "melody":
         return {"batch_size": 64 if name == "paper" else 32, "learning_rate": 1e-3, "betas": (0.9, 0.999), "critic_steps": 1, "held_out": 0.1}
+    if kind == "drum-transcriber":
+        return {"batch_size": 16 if name == "paper" else 8, "learning_rate": 1e-3, "betas": (0.9, 0.999), "held_out": 0.2}
     if kind == "transcriber":
         return {"batch_size": 64 if name == "paper" else 32, "learning_rate": 1e-3, "betas": (0.9, 0.999), "held_out": 0.15}
     if kind == "chords":
@@ -129,7 +135,8 @@ def preset(kind: str, name: str, *, conditional: str = "none", labels: tuple[str
 
     Parameters
     ----------
-    kind : {"wavegan", "specgan", "vae", "translate", "frames", "wavenet", "recogniser", "tts", "seq2seq", "tts-gan", "tdnn", "chords", "transcriber", "melody"}
+    kind : {"wavegan", "specgan", "vae", "translate", "frames", "wavenet", "recogniser", "tts", "seq2seq", "tts-gan", "tdnn", "chords", "transcriber",
+            "melody", "drum-transcriber"}
         The model.
     name : {"paper", "small"}
         The preset: ``paper`` is d = 64, 16384 samples, batch 64 for the GANs; ``small`` d = 16, 4096 samples,
@@ -145,7 +152,9 @@ def preset(kind: str, name: str, *, conditional: str = "none", labels: tuple[str
         the TDNN: 16 mel bands, 15 frames, time delays of 3 and 5 frames, 32 first-layer units; ``paper`` Waibel et al.'s 8;
         the chord recogniser: convolutions of 32 channels, batch 16; ``paper`` 64, batch 32; the transcriber: an acoustic model of two
         layers of 256 on 7 frames, a GRU of 128, batch 32; ``paper`` 512, 256, batch 64; the melody LSTM: embedding 64, two LSTMs of
-        256, windows of 64 steps, batch 32; ``paper`` 512, 128 steps, batch 64).
+        256, windows of 64 steps, batch 32; ``paper`` 512, 128 steps, batch 64; the drum transcriber: convolutions of 16 and 32
+        channels, two bidirectional GRU layers of 48, 80 mel bands, 3-s loops, batch 8; ``paper`` Vogl et al.'s 32 and 64, three
+        layers of 60, batch 16).
     conditional : str, default="none"
         A class-conditional GAN (``cgan``, ``acgan``, ``semi``) on ``labels``; a WaveNet's conditioning
         goes in ``model_changes`` (``condition``; ``classes`` follows ``labels``).
@@ -161,7 +170,7 @@ def preset(kind: str, name: str, *, conditional: str = "none", labels: tuple[str
         ``mels`` and ``hop``, a recogniser's ``phonemes`` and ``frontend``, a TTS model's ``phonemes``, ``mels``, ``hop`` and loss weights,
         a seq2seq autoencoder's ``phonemes`` and ``phrases``, a speech GAN's ``model``, ``seq2seq``, ``seq2seq_run``, ``mels`` and ``hop``,
         a TDNN's ``phonemes`` and ``channels``, a chord recogniser's ``head`` and ``roots``, a melody model's ``model``, ``collection``
-        and ``voices``.
+        and ``voices``, a drum transcriber's ``drums`` and ``heard``.
     **changes
         Any other :class:`TrainConfig` field.
 
