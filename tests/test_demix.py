@@ -201,3 +201,24 @@ def test_demix_then_reprogram_from_the_command_line(loops, tmp_path: Path) -> No
     assert main(["reprogram", str(out), "--pattern", "x.o", "--out", str(tmp_path / "y.wav")]) == 2
     assert main(["reprogram", str(tmp_path), "--pattern", "x", "--out", str(tmp_path / "z.wav")]) == 2  # no sounds there
 
+
+def test_onsets_inform_nmfd_so_a_drum_that_always_sounds_with_others_keeps_its_own_stem() -> None:
+    from wavecraft.corpus.synthetic import drum_hit
+
+    sr, rng = 16_000, np.random.default_rng(0)
+    t = np.arange(int(0.3 * sr)) / sr
+    ride = scipy.signal.sosfilt(scipy.signal.butter(2, 5000, btype="highpass", fs=sr, output="sos"), rng.standard_normal(t.size)) * np.exp(-t / 0.1)
+    sounds = [0.5 * drum_hit("kick", sr, rng), 0.35 * drum_hit("snare", sr, rng), 0.2 * ride / np.abs(ride).max()]
+    # the ride on every kick and every snare, never alone: blind NMFD has no hit of it alone to learn it from
+    pattern = parse_pattern("x.....x.x.......|....x.......x...|x...x.x.x...x...")
+    mix, stems, starts = render_pattern(sounds, pattern, 110, sr, n_samples=4 * sr)
+    onsets = [s / sr for s in starts]
+    blind = bss_eval(stems, demix(mix, sr, n_components=3).stems).sdr
+    informed = demix(mix, sr, n_components=3, onsets=onsets)
+    sdr = bss_eval(stems, informed.stems)
+    assert list(sdr.permutation) == [0, 1, 2]  # the components keep the onsets' order
+    # measured: 21.8 / 9.5 / 6.8 dB against blind 18.5 / 8.7 / 3.7
+    assert sdr.sdr.min() > 6 and sdr.sdr[2] > blind[2] + 2 and sdr.sdr.mean() > blind.mean() + 1.5, (sdr.sdr, blind)
+    assert all(np.array_equal(found, given) for found, given in zip(informed.onsets, onsets))
+    with pytest.raises(InvalidParameterError, match="one list per component"):
+        demix(mix, sr, n_components=2, onsets=onsets)

@@ -14,6 +14,7 @@ import torch
 from tests.conftest import assert_refused, resume_twice, write_wav
 from wavecraft.corpus.synthetic import drum_hit
 from wavecraft.models.drumtranscriber import DrumTranscriberConfig, Features, frame_grid, frames_of, pick_onsets
+from wavecraft.patterns import parse_pattern, render_pattern
 from wavecraft.train.drumtranscriber import hit_chances, onset_targets, sequence_loop
 
 RATE = 22_050
@@ -159,3 +160,16 @@ def test_the_train_command_picks_the_drums_and_refuses_ones_the_corpus_lacks(tmp
     assert_refused({"a drum the corpus lacks": ["train", "drum-transcriber", f"folder:{kits}", "--drums", "conga", "--out", str(tmp_path / "r1")],
                     "no drums at all": ["train", "drum-transcriber", f"folder:{kits / 'tom'}", "--out", str(tmp_path / "r2")]}, capsys)
 
+    # demix informed by the run: one component per drum it transcribes, named, in its order
+    rng = np.random.default_rng(1)
+    loop = render_pattern([one_shot("kick", rng), one_shot("cymbal", rng)], parse_pattern("x...x...|x.x.x.x."), 120, RATE)[0]
+    write_wav(tmp_path / "loop.wav", 0.5 * loop, RATE)
+    run, out = str(tmp_path / "run"), str(tmp_path / "demixed")
+    assert main(["demix", str(tmp_path / "loop.wav"), "--transcriber", run, "--threshold", "0.01", "--out", out]) == 0
+    summary = json.loads((tmp_path / "demixed" / "summary.json").read_text())
+    assert summary["transcriber"] == run and [c["drum"] for c in summary["components"]] == ["kick", "cymbal"]
+    assert all(c["onsets_s"] for c in summary["components"])  # at a threshold of 0.01 even a network of one step hears something
+    assert_refused({"other drums": ["demix", str(tmp_path / "loop.wav"), "--transcriber", run, "--drums", "kick,snare", "--out", out + "2"],
+                    "nmf": ["demix", str(tmp_path / "loop.wav"), "--transcriber", run, "--method", "nmf", "--out", out + "3"],
+                    "a threshold alone": ["demix", str(tmp_path / "loop.wav"), "--threshold", "0.3", "--out", out + "4"],
+                    "not a transcriber": ["demix", str(tmp_path / "loop.wav"), "--transcriber", str(tmp_path), "--out", out + "5"]}, capsys)

@@ -15,6 +15,8 @@ from wavecraft.cli.commands import summary
 from wavecraft.cli.output import format_table
 from wavecraft.corpus import open_corpus
 from wavecraft.errors import InvalidParameterError
+from wavecraft.inference import load_drum_transcriber
+from wavecraft.models.drumtranscriber import DrumTranscriber, transcribe
 from wavecraft.patterns import parse_pattern, render_pattern
 from wavecraft.separation.demix import METHODS, demix
 from wavecraft.separation.figures import plot_activations
@@ -33,8 +35,12 @@ def register(commands: argparse._SubParsersAction) -> None:
     dmx.add_argument("--iterations", type=options.integer(1), default=200, help="multiplicative updates (default 200)")
     dmx.add_argument("--templates", metavar="CORPUS", help="start NMFD from templates learned from CORPUS's one-shots "
                      "(drums, or folder:PATH with one sub-folder per drum) instead of frequency bands")
-    dmx.add_argument("--drums", type=options.names, default=("kick", "snare", "hihat"), metavar="LABELS",
-                     help="with --templates: its labels, one component each in this order (default kick,snare,hihat)")
+    dmx.add_argument("--drums", type=options.names, default=None, metavar="LABELS",
+                     help="with --templates: its labels, one component each in this order (default kick,snare,hihat, or the transcriber's)")
+    dmx.add_argument("--transcriber", type=Path, metavar="RUN", help="inform NMFD with the onsets a drum-transcriber run hears in the loop: "
+                     "one component per drum it transcribes, sounding only at its onsets")
+    dmx.add_argument("--threshold", type=options.number(0.0, 1.0), default=None,
+                     help="with --transcriber: the onset probability a peak must reach (default the run's)")
     dmx.set_defaults(run=run_demix)
 
     rep = commands.add_parser("reprogram", help=summary("reprogram"))
@@ -49,14 +55,16 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run_demix(args: argparse.Namespace) -> int:
     """Demix the loop and write stems, sounds, onsets, a figure and the summary."""
     check_writable(args.out, args.force)
-    n_components = _components(args)
+    transcriber = None if args.transcriber is None else load_drum_transcriber(args.transcriber)[0]
+    drums, n_components = _components(args, transcriber)
     signal, sr = audio.load(args.loop, require_nonsilent=True)
-    templates = None if args.templates is None else corpus_templates(open_corpus(args.templates), args.drums, sr)
+    onsets = None if transcriber is None else transcribed_onsets(transcriber, signal, sr, args.threshold)
+    templates = None if args.templates is None else corpus_templates(open_corpus(args.templates), drums, sr)
     result = demix(signal, sr, n_components=n_components, method=args.method, beta=args.beta, n_iter=args.iterations, seed=args.seed,
-                   templates=templates)
+                   templates=templates, onsets=onsets)
     components = [
         {
-            **({"drum": args.drums[k]} if templates is not None else {}),
+            **({"drum": drums[k]} if drums else {}),
             "stem": f"stems/stem_{k + 1}.wav",
             "sound": f"sounds/sound_{k + 1}.wav",
             "spectral_centroid_hz": round(float(result.centroids_hz[k]), 1),
@@ -73,6 +81,7 @@ def run_demix(args: argparse.Namespace) -> int:
         "iterations": args.iterations,
         "seed": args.seed,
         "templates": args.templates,
+        "transcriber": None if args.transcriber is None else str(args.transcriber),
         "final_cost": round(float(result.factorisation.costs[-1]), 4),
         "components": components,
     }
@@ -92,15 +101,32 @@ def run_demix(args: argparse.Namespace) -> int:
     return 0
 
 
-def _components(args: argparse.Namespace) -> int:
-    """K: ``--components`` (default 3), or one per ``--drums`` when templates are learned; refuses the two disagreeing or nmf."""
-    if args.templates is None:
-        return args.components or 3
+def _components(args: argparse.Namespace, transcriber: DrumTranscriber | None) -> tuple[tuple[str, ...], int]:
+    """The components' drums (none when blind) and K: ``--components`` (default 3), one per ``--drums`` when templates are learned,
+    one per transcribed drum with ``--transcriber``; refuses them disagreeing, or nmf."""
+    if transcriber is not None:
+        drums = transcriber.config.drums
+        if args.drums not in (None, drums):
+            raise InvalidParameterError(f"{args.transcriber} transcribes {','.join(drums)}: with --transcriber, its drums are the components")
+    elif args.threshold is not None:
+        raise InvalidParameterError("--threshold is the transcriber's: give --transcriber RUN")
+    else:
+        drums = args.drums or (("kick", "snare", "hihat") if args.templates else ())
+    if args.templates is None and transcriber is None:
+        if args.drums:
+            raise InvalidParameterError("--drums names the components of --templates or --transcriber")
+        return (), args.components or 3
     if args.method != "nmfd":
-        raise InvalidParameterError("--templates needs --method nmfd")
-    if args.components not in (None, len(args.drums)):
-        raise InvalidParameterError(f"--components {args.components} but --drums names {len(args.drums)}; with --templates, --drums sets the components")
-    return len(args.drums)
+        raise InvalidParameterError("--templates and --transcriber need --method nmfd")
+    if args.components not in (None, len(drums)):
+        raise InvalidParameterError(f"--components {args.components} but there are {len(drums)} drums ({','.join(drums)}): they set the components")
+    return drums, len(drums)
+
+
+def transcribed_onsets(network: DrumTranscriber, signal: np.ndarray, sample_rate: int, threshold: float | None) -> list[np.ndarray]:
+    """Each drum's onsets (s) that a drum transcriber hears in the loop (resampled to its rate)."""
+    found = transcribe(network, audio.resample(signal, sample_rate, network.sample_rate), threshold)
+    return [found[drum] for drum in network.config.drums]
 
 
 def load_sounds(folder: Path) -> tuple[list[np.ndarray], int]:
