@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/demix.py [--loops 30] [--sr 22050] [--seed 0]
     .venv/bin/python bench/demix.py --real          # also the labelled real loops (wavecraft corpus fetch loops)
+    .venv/bin/python bench/demix.py --real --transcriber RUN   # and a drum transcriber's onsets on them (wavecraft train drum-transcriber)
 
 Each loop takes one kick, one snare and one hi-hat from the same hydrogen kit
 (peak-normalised to 0.5), a random 16-step pattern (kicks on the beats,
@@ -21,13 +22,14 @@ NMF is the same model with the band-shaped initial templates.
 
 ``--real`` adds the onset F-measure per drum on real recorded loops of the
 ``loops`` corpus (Sonic Pi's), at ``--sr`` and at the files' own 44.1 kHz,
-against :data:`REAL_ONSETS`: hits labelled by hand from each loop's band
-envelopes (below 150 Hz, 1-4 kHz, above 6 kHz) and, for the amen break, its
-sixteenth-note grid and the usual transcription of its first bar (ghost
-snares included). The components are taken in the
+against the hand labels of :mod:`wavecraft.corpus.loops`. The components are taken in the
 demixer's own order (lowest spectral centroid first; with templates, theirs:
 the loop's labelled drums, a ride as the drums corpus's cymbal, and a hi-hat
 for a loop with two, learned from the whole corpus), as a user reads them.
+``--transcriber RUN`` adds a drum transcriber's onsets (a ``wavecraft train
+drum-transcriber`` run, at its own rate and the threshold ``wavecraft
+listen`` chooses on its held-out loops), its ``cymbal`` output read as the
+amen's ride.
 """
 
 from __future__ import annotations
@@ -42,23 +44,20 @@ import sklearn.decomposition
 from wavecraft.bases.stft import istft
 from wavecraft.cli.output import format_table
 from wavecraft.corpus import open_corpus
+from wavecraft.corpus.loops import LIBRARY_LABELS, labelled_loops, library_labels
+from wavecraft.inference import load_drum_transcriber
 from wavecraft.metrics import bss_eval, onset_f_measure
+from wavecraft.models.drumtranscriber import transcribe
 from wavecraft.patterns import random_drum_pattern, render_pattern
 from wavecraft.separation.demix import demix, loop_spectra, stft_grid
 from wavecraft.separation.nmf import EPS
 from wavecraft.separation.templates import corpus_templates
+from wavecraft.train.data import training_data
+from wavecraft.train.drumtranscriber import choose_threshold, validation_loops
 
 DRUMS = ("kick", "snare", "hihat")
-#: loop -> drum -> onsets in seconds, in the components' order (kick, snare, cymbal); the breakbeat's hats are too quiet to label
-REAL_ONSETS = {
-    "loop_amen.flac": {"kick": [0.03, 0.249, 1.126, 1.235], "snare": [0.468, 0.797, 1.016, 1.345, 1.674],
-                       "ride": [0.03, 0.249, 0.468, 0.687, 0.907, 1.126, 1.345, 1.564]},
-    "loop_breakbeat.flac": {"kick": [0.03, 0.73, 1.22], "snare": [0.50, 1.45]},
-}
 #: The real loops' own rate, at which ``wavecraft demix`` reads them; ``--real`` scores them there and at ``--sr``.
 LOOPS_RATE = 44100
-#: A labelled drum's label in the drums corpus, where they differ (hydrogen's kits file a ride under cymbal).
-LIBRARY_LABELS = {"ride": "cymbal"}
 
 
 def real_loop(corpus, rng: np.random.Generator, sr: int) -> tuple[str, np.ndarray, np.ndarray, list[np.ndarray]]:
@@ -95,18 +94,34 @@ def sklearn_stems(signal: np.ndarray, sr: int) -> tuple[np.ndarray, float]:
 
 
 def real_loops(sr: int) -> None:
-    """Print the onset F-measure per labelled drum of NMF, NMFD and NMFD from the drums corpus's templates on the real loops of :data:`REAL_ONSETS`."""
-    corpus, drums = open_corpus("loops:loops"), open_corpus("drums")
+    """Print the onset F-measure per labelled drum of NMF, NMFD and NMFD from the drums corpus's templates on the labelled real loops."""
+    drums = open_corpus("drums")
     rows = []
-    for entry in (e for e in corpus if e.path in REAL_ONSETS):
-        signal, _ = corpus.load(entry, sr=sr)
-        labels = [LIBRARY_LABELS.get(drum, drum) for drum in REAL_ONSETS[entry.path]] + ["hihat"] * (3 - len(REAL_ONSETS[entry.path]))
-        library = corpus_templates(drums, labels, sr)
-        for name, method, templates in (("nmf", "nmf", None), ("nmfd", "nmfd", None), ("nmfd, drums templates", "nmfd", library)):
+    for name, signal, onsets in labelled_loops(sr):
+        library = corpus_templates(drums, library_labels(list(onsets)), sr)
+        for method_name, method, templates in (("nmf", "nmf", None), ("nmfd", "nmfd", None), ("nmfd, drums templates", "nmfd", library)):
             result = demix(signal, sr, n_components=3, method=method, templates=templates)
-            scores = [f"{drum} {onset_f_measure(np.array(times), result.onsets[k])[0]:.2f}" for k, (drum, times) in enumerate(REAL_ONSETS[entry.path].items())]
-            rows.append([entry.path, name, *scores, *[""] * (3 - len(scores))])
+            rows.append([name, method_name, *scored(onsets, result.onsets)])
     print(f"\nreal loops at {sr} Hz, onset F at ±50 ms per labelled drum (components in centroid order; with templates, the labelled drums' order)")
+    print(format_table(["loop", "method", "low", "middle", "high"], rows))
+
+
+def scored(truth: dict[str, np.ndarray], found: list[np.ndarray]) -> list[str]:
+    """``drum F`` of each labelled drum, ``found`` in the same order, padded to three columns."""
+    scores = [f"{drum} {onset_f_measure(times, estimate)[0]:.2f}" for (drum, times), estimate in zip(truth.items(), found)]
+    return scores + [""] * (3 - len(scores))
+
+
+def transcribed_loops(run: str) -> None:
+    """Print a drum transcriber run's onset F-measure per labelled drum on the labelled real loops, at the run's rate."""
+    network, config, record, folder = load_drum_transcriber(run)
+    threshold, _ = choose_threshold(network, validation_loops(training_data(open_corpus(record.provenance["corpus"]), config), config),
+                                    config.sample_rate)
+    rows = []
+    for name, signal, onsets in labelled_loops(config.sample_rate):
+        found = transcribe(network, signal, threshold)
+        rows.append([name, f"drum transcriber ({folder.name})", *scored(onsets, [found[LIBRARY_LABELS.get(d, d)] for d in onsets])])
+    print(f"\nreal loops at {config.sample_rate} Hz, onset F at ±50 ms per labelled drum, {run}, threshold {threshold:g} (chosen on its held-out loops)")
     print(format_table(["loop", "method", "low", "middle", "high"], rows))
 
 
@@ -116,6 +131,7 @@ def main() -> None:
     parser.add_argument("--sr", type=int, default=22050)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--real", action="store_true", help="also the onsets of the labelled real loops (loops corpus)")
+    parser.add_argument("--transcriber", metavar="RUN", help="with --real: also the onsets a drum transcriber run finds in them")
     args = parser.parse_args()
     corpus = open_corpus("drums")
     rng = np.random.default_rng(args.seed)
@@ -154,6 +170,8 @@ def main() -> None:
     if args.real:
         for rate in sorted({args.sr, LOOPS_RATE}):
             real_loops(rate)
+        if args.transcriber:
+            transcribed_loops(args.transcriber)
 
 
 if __name__ == "__main__":
