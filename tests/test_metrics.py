@@ -137,3 +137,12 @@ def test_snr_segmental_snr_and_si_sdr_on_hand_computed_cases() -> None:
     n = np.array([2.0, -1.0, 5.0, 0.0])  # orthogonal to r
     assert si_sdr(r, 3 * r + n) == pytest.approx(10 * np.log10(9 * 6 / 30))  # the gain of 3 is not an error
     assert si_sdr(r, -0.5 * r) > 150  # nor is a negative one
+
+
+def test_bss_eval_scores_a_silent_estimate_far_below_zero_and_the_others_as_they_are() -> None:
+    refs = np.random.default_rng(1).standard_normal((3, 8000))
+    estimates = np.stack([refs[0], np.zeros(8000), refs[2] + 0.1 * refs[1]])
+    ev = bss_eval(refs, estimates)
+    assert list(ev.permutation) == [0, 1, 2] and ev.sdr[1] < -30
+    assert ev.sdr[0] > 100 and ev.sdr[2] == pytest.approx(20.0, abs=0.5)
+    assert not estimates[1].any()  # the caller's array is left as it was

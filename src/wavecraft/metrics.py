@@ -84,7 +84,9 @@ def bss_eval(references: np.ndarray, estimates: np.ndarray) -> BssEval:
 
     Scale-invariant: each estimate is compared with its best scaled (not
     filtered) reference, so a gain or sign change costs nothing, and nor does
-    the order of the estimates.
+    the order of the estimates. A silent estimate (all zeros, for which the
+    measures are undefined) is scored as seeded white noise, which no scale
+    brings closer to a reference: tens of dB below zero.
 
     Parameters
     ----------
@@ -99,6 +101,11 @@ def bss_eval(references: np.ndarray, estimates: np.ndarray) -> BssEval:
     references, estimates = np.asarray(references, np.float64), np.asarray(estimates, np.float64)
     if references.ndim != 2 or references.shape != estimates.shape:
         raise InvalidParameterError(f"need references and estimates of one shape (sources, samples); got {references.shape} and {estimates.shape}")
+    silent = ~estimates.any(axis=1)
+    if silent.any():
+        noise = np.random.default_rng(0).standard_normal((int(silent.sum()), estimates.shape[1]))
+        estimates = estimates.copy()
+        estimates[silent] = noise
     with np.errstate(divide="ignore"):  # a perfect part gives an infinite ratio, clamped to ±BSS_CLAMP_DB
         sdr, sir, sar, perm = fast_bss_eval.si_bss_eval_sources(references, estimates, clamp_db=BSS_CLAMP_DB)
     return BssEval(np.asarray(sdr), np.asarray(sir), np.asarray(sar), np.asarray(perm))
