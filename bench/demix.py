@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/demix.py [--loops 30] [--sr 22050] [--seed 0]
     .venv/bin/python bench/demix.py --real          # also the labelled real loops (wavecraft corpus fetch loops)
-    .venv/bin/python bench/demix.py --real --transcriber RUN   # and a drum transcriber's onsets on them (wavecraft train drum-transcriber)
+    .venv/bin/python bench/demix.py --real --transcriber RUN   # and a drum transcriber (wavecraft train drum-transcriber)
 
 Each loop takes one kick, one snare and one hi-hat from the same hydrogen kit
 (peak-normalised to 0.5), a random 16-step pattern (kicks on the beats,
@@ -26,10 +26,12 @@ against the hand labels of :mod:`wavecraft.corpus.loops`. The components are tak
 demixer's own order (lowest spectral centroid first; with templates, theirs:
 the loop's labelled drums, a ride as the drums corpus's cymbal, and a hi-hat
 for a loop with two, learned from the whole corpus), as a user reads them.
-``--transcriber RUN`` adds a drum transcriber's onsets (a ``wavecraft train
-drum-transcriber`` run, at its own rate and the threshold ``wavecraft
-listen`` chooses on its held-out loops), its ``cymbal`` output read as the
-amen's ride.
+``--transcriber RUN`` (a ``wavecraft train drum-transcriber`` run, at its
+own rate and the threshold ``wavecraft listen`` chooses on its held-out
+loops) adds NMFD informed by its onsets, scored on the loops of the kits
+it never heard beside NMFD and the library on the same loops, and (with
+``--real``) its onsets on the real loops, its ``cymbal`` output read as
+the amen's ride.
 """
 
 from __future__ import annotations
@@ -37,19 +39,21 @@ from __future__ import annotations
 import argparse
 import time
 import warnings
+from pathlib import PurePosixPath
 
 import numpy as np
 import sklearn.decomposition
 
+from wavecraft.audio import resample
 from wavecraft.bases.stft import istft
 from wavecraft.cli.output import format_table
 from wavecraft.corpus import open_corpus
 from wavecraft.corpus.loops import LIBRARY_LABELS, labelled_loops, library_labels
 from wavecraft.inference import load_drum_transcriber
 from wavecraft.metrics import bss_eval, onset_f_measure
-from wavecraft.models.drumtranscriber import transcribe
+from wavecraft.models.drumtranscriber import DrumTranscriber, transcribe
 from wavecraft.patterns import random_drum_pattern, render_pattern
-from wavecraft.separation.demix import demix, loop_spectra, stft_grid
+from wavecraft.separation.demix import Demix, demix, loop_spectra, stft_grid
 from wavecraft.separation.nmf import EPS
 from wavecraft.separation.templates import corpus_templates
 from wavecraft.train.data import training_data
@@ -112,17 +116,28 @@ def scored(truth: dict[str, np.ndarray], found: list[np.ndarray]) -> list[str]:
     return scores + [""] * (3 - len(scores))
 
 
-def transcribed_loops(run: str) -> None:
-    """Print a drum transcriber run's onset F-measure per labelled drum on the labelled real loops, at the run's rate."""
-    network, config, record, folder = load_drum_transcriber(run)
-    threshold, _ = choose_threshold(network, validation_loops(training_data(open_corpus(record.provenance["corpus"]), config), config),
-                                    config.sample_rate)
+def transcriber_run(run: str) -> tuple[DrumTranscriber, float, set[str]]:
+    """A drum transcriber run's network, the threshold chosen on its held-out loops, and its held-out kits."""
+    network, config, record, _ = load_drum_transcriber(run)
+    data = training_data(open_corpus(record.provenance["corpus"]), config)
+    threshold, _ = choose_threshold(network, validation_loops(data, config), config.sample_rate)
+    return network, threshold, {PurePosixPath(path).parts[0] for path in (data.held_out.paths if data.held_out is not None else [])}
+
+
+def transcribed_loops(network: DrumTranscriber, threshold: float, run: str) -> None:
+    """Print a drum transcriber's onset F-measure per labelled drum on the labelled real loops, at its rate."""
     rows = []
-    for name, signal, onsets in labelled_loops(config.sample_rate):
+    for name, signal, onsets in labelled_loops(network.sample_rate):
         found = transcribe(network, signal, threshold)
-        rows.append([name, f"drum transcriber ({folder.name})", *scored(onsets, [found[LIBRARY_LABELS.get(d, d)] for d in onsets])])
-    print(f"\nreal loops at {config.sample_rate} Hz, onset F at ±50 ms per labelled drum, {run}, threshold {threshold:g} (chosen on its held-out loops)")
+        rows.append([name, "drum transcriber", *scored(onsets, [found[LIBRARY_LABELS.get(d, d)] for d in onsets])])
+    print(f"\nreal loops at {network.sample_rate} Hz, onset F at ±50 ms per labelled drum, {run}, threshold {threshold:g} (chosen on its held-out loops)")
     print(format_table(["loop", "method", "low", "middle", "high"], rows))
+
+
+def informed_stems(network: DrumTranscriber, threshold: float, mix: np.ndarray, sr: int) -> Demix:
+    """NMFD informed by the onsets the transcriber hears in the loop (its kick, snare and hi-hat)."""
+    found = transcribe(network, resample(mix, sr, network.sample_rate), threshold)
+    return demix(mix, sr, n_components=3, onsets=[found[drum] for drum in DRUMS])
 
 
 def main() -> None:
@@ -131,15 +146,18 @@ def main() -> None:
     parser.add_argument("--sr", type=int, default=22050)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--real", action="store_true", help="also the onsets of the labelled real loops (loops corpus)")
-    parser.add_argument("--transcriber", metavar="RUN", help="with --real: also the onsets a drum transcriber run finds in them")
+    parser.add_argument("--transcriber", metavar="RUN", help="also NMFD informed by a drum transcriber run's onsets, on the loops of "
+                        "its held-out kits, and (with --real) its onsets on the real loops")
     args = parser.parse_args()
+    transcriber = transcriber_run(args.transcriber) if args.transcriber else None
     corpus = open_corpus("drums")
     rng = np.random.default_rng(args.seed)
     # row name -> (method, whether it starts from the other kits' templates)
     methods = {"nmf": ("nmf", False), "nmfd": ("nmfd", False), "nmfd, other kits' templates": ("nmfd", True)}
     results: dict[str, dict[str, list]] = {m: {"sdr": [], "f": [], "seconds": []} for m in (*methods, "scikit-learn NMF")}
     libraries: dict[str, np.ndarray] = {}  # kit -> templates of the other kits, learned once per kit
-    for _ in range(args.loops):
+    informed: dict[str, list] = {"loops": [], "sdr": [], "f": []}  # NMFD informed by the transcriber, on its held-out kits' loops
+    for index in range(args.loops):
         kit, mix, stems, onsets = real_loop(corpus, rng, args.sr)
         if kit not in libraries:
             libraries[kit] = corpus_templates(corpus, DRUMS, args.sr, exclude=lambda entry: entry.tags.get("kit") == kit)
@@ -151,6 +169,12 @@ def main() -> None:
             evaluation = bss_eval(stems, result.stems)
             results[name]["sdr"].append(evaluation.sdr)
             results[name]["f"].append([onset_f_measure(onsets[i], result.onsets[evaluation.permutation[i]])[0] for i in range(3)])
+        if transcriber is not None and kit in transcriber[2]:
+            result = informed_stems(*transcriber[:2], mix, args.sr)
+            evaluation = bss_eval(stems, result.stems)
+            informed["loops"].append(index)
+            informed["sdr"].append(evaluation.sdr)
+            informed["f"].append([onset_f_measure(onsets[i], result.onsets[evaluation.permutation[i]])[0] for i in range(3)])
         estimated, seconds = sklearn_stems(mix, args.sr)
         results["scikit-learn NMF"]["seconds"].append(seconds)
         results["scikit-learn NMF"]["sdr"].append(bss_eval(stems, estimated).sdr)
@@ -167,11 +191,18 @@ def main() -> None:
     gain = np.array(results[library_row]["sdr"]).mean(axis=1) - np.array(results["nmfd"]["sdr"]).mean(axis=1)
     error = gain.std(ddof=1) / np.sqrt(gain.size)
     print(f"{library_row} - nmfd, paired over loops: {gain.mean():+.2f} ± {error:.2f} dB, better on {np.sum(gain > 0)} of {gain.size}")
+    if informed["loops"]:
+        same = {name: (np.array(results[name]["sdr"])[informed["loops"]], np.array(results[name]["f"])[informed["loops"]])
+                for name in ("nmfd", library_row)} | {"nmfd informed by the transcriber": (np.array(informed["sdr"]), np.array(informed["f"]))}
+        rows = [[name, *sdr.mean(axis=0).round(2).tolist(), float(sdr.mean()), float(sdr.mean(axis=1).std(ddof=1) / np.sqrt(len(sdr))),
+                 *f.mean(axis=0).round(3).tolist()] for name, (sdr, f) in same.items()]
+        print(f"\nthe {len(informed['loops'])} loops of the transcriber's held-out kits ({', '.join(sorted(transcriber[2]))}), SI-SDR in dB, onset F")
+        print(format_table(["method", "sdr_kick", "sdr_snare", "sdr_hihat", "sdr_mean", "±", "f_kick", "f_snare", "f_hihat"], rows))
     if args.real:
         for rate in sorted({args.sr, LOOPS_RATE}):
             real_loops(rate)
-        if args.transcriber:
-            transcribed_loops(args.transcriber)
+        if transcriber is not None:
+            transcribed_loops(*transcriber[:2], args.transcriber)
 
 
 if __name__ == "__main__":
