@@ -22,13 +22,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.signal
 import torch
 from torch import nn
 
 from wavecraft.bases.mel import mel_filterbank
 from wavecraft.corpus.drums import DRUM_CLASSES
 from wavecraft.errors import InvalidParameterError
+from wavecraft.separation.demix import peak_times
 
 #: The drums transcribed by default: the ``drums`` corpus's classes but toms and other percussion.
 DRUMS_TRANSCRIBED = ("kick", "snare", "hihat", "cymbal")
@@ -160,11 +160,7 @@ class DrumTranscriber(nn.Module):
 def pick_onsets(probability: np.ndarray, sample_rate: int, config: DrumTranscriberConfig, threshold: float | None = None) -> np.ndarray:
     """Onset times (s) of one drum: the peaks of its frames' probabilities ``(frames,)`` over ``threshold`` (default the config's),
     at least :data:`MIN_GAP_SECONDS` apart."""
-    hop = frame_grid(sample_rate, config)[1]
-    distance = max(1, round(MIN_GAP_SECONDS * sample_rate / hop))
-    # a zero in front, so that a hit on the very first frame is a peak too
-    frames, _ = scipy.signal.find_peaks(np.concatenate([[0.0], probability]), height=threshold or config.threshold, distance=distance)
-    return (frames - 1) * hop / sample_rate
+    return peak_times(probability, sample_rate / frame_grid(sample_rate, config)[1], threshold or config.threshold, MIN_GAP_SECONDS)
 
 
 @torch.no_grad()

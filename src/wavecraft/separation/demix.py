@@ -243,10 +243,15 @@ def detect_onsets(activation: np.ndarray, frame_rate: float, offset: float, *, e
     peak = envelope.max(initial=0.0)
     if peak <= 0:
         return np.zeros(0)
-    distance = max(1, int(round(ONSET_MIN_GAP * frame_rate)))
+    return np.maximum(peak_times(envelope, frame_rate, ONSET_THRESHOLD * peak, ONSET_MIN_GAP) + offset, 0.0)
+
+
+def peak_times(envelope: np.ndarray, frame_rate: float, height: float, min_gap: float) -> np.ndarray:
+    """Times (s, frame ``t`` at ``t / frame_rate``) of the peaks of a frame envelope of at least ``height``, ``min_gap`` s apart or more."""
+    distance = max(1, round(min_gap * frame_rate))
     # a zero in front, so that a hit on the very first frame is a peak too
-    frames, _ = scipy.signal.find_peaks(np.concatenate([[0.0], envelope]), height=ONSET_THRESHOLD * peak, distance=distance)
-    return np.maximum((frames - 1) / frame_rate + offset, 0.0)
+    frames, _ = scipy.signal.find_peaks(np.concatenate([[0.0], envelope]), height=height, distance=distance)
+    return (frames - 1) / frame_rate
 
 
 def refine_onsets(stem: np.ndarray, times: np.ndarray, sample_rate: int, search: float) -> np.ndarray:
