@@ -172,4 +172,9 @@ def test_the_train_command_picks_the_drums_and_refuses_ones_the_corpus_lacks(tmp
     assert_refused({"other drums": ["demix", str(tmp_path / "loop.wav"), "--transcriber", run, "--drums", "kick,snare", "--out", out + "2"],
                     "nmf": ["demix", str(tmp_path / "loop.wav"), "--transcriber", run, "--method", "nmf", "--out", out + "3"],
                     "a threshold alone": ["demix", str(tmp_path / "loop.wav"), "--threshold", "0.3", "--out", out + "4"],
-                    "not a transcriber": ["demix", str(tmp_path / "loop.wav"), "--transcriber", str(tmp_path), "--out", out + "5"]}, capsys)
+                    "not a transcriber": ["demix", str(tmp_path / "loop.wav"), "--transcriber", str(tmp_path), "--out", out + "5"],
+                    "a NaN threshold": ["demix", str(tmp_path / "loop.wav"), "--transcriber", run, "--threshold", "nan", "--out", out + "6"]}, capsys)
+    weights = tmp_path / "run" / "checkpoints" / "best" / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:1000])  # a truncated model file
+    assert_refused({"a truncated model": ["demix", str(tmp_path / "loop.wav"), "--transcriber", run, "--out", out + "7"],
+                    "listen to it": ["listen", run, "--out", out + "8"]}, capsys)
