@@ -23,6 +23,9 @@ from wavecraft.separation.figures import plot_activations
 from wavecraft.separation.templates import corpus_templates
 from wavecraft.summary import summary_json
 
+#: The drums of ``--templates`` when ``--drums`` does not name them.
+TEMPLATE_DRUMS = ("kick", "snare", "hihat")
+
 
 def register(commands: argparse._SubParsersAction) -> None:
     """Add ``demix`` and ``reprogram``."""
@@ -36,7 +39,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     dmx.add_argument("--templates", metavar="CORPUS", help="start NMFD from templates learned from CORPUS's one-shots "
                      "(drums, or folder:PATH with one sub-folder per drum) instead of frequency bands")
     dmx.add_argument("--drums", type=options.names, default=None, metavar="LABELS",
-                     help="with --templates: its labels, one component each in this order (default kick,snare,hihat, or the transcriber's)")
+                     help=f"with --templates: its labels, one component each in this order (default {','.join(TEMPLATE_DRUMS)}, or the transcriber's)")
     dmx.add_argument("--transcriber", type=Path, metavar="RUN", help="inform NMFD with the onsets a drum-transcriber run hears in the loop: "
                      "one component per drum it transcribes, sounding only at its onsets")
     dmx.add_argument("--threshold", type=options.number(0.0, 1.0), default=None,
@@ -110,11 +113,11 @@ def _components(args: argparse.Namespace, transcriber: DrumTranscriber | None) -
             raise InvalidParameterError(f"{args.transcriber} transcribes {','.join(drums)}: with --transcriber, its drums are the components")
     elif args.threshold is not None:
         raise InvalidParameterError("--threshold is the transcriber's: give --transcriber RUN")
+    elif args.templates is not None:
+        drums = args.drums or TEMPLATE_DRUMS
+    elif args.drums:
+        raise InvalidParameterError("--drums names the components of --templates or --transcriber")
     else:
-        drums = args.drums or (("kick", "snare", "hihat") if args.templates else ())
-    if args.templates is None and transcriber is None:
-        if args.drums:
-            raise InvalidParameterError("--drums names the components of --templates or --transcriber")
         return (), args.components or 3
     if args.method != "nmfd":
         raise InvalidParameterError("--templates and --transcriber need --method nmfd")
