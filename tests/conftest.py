@@ -35,7 +35,8 @@ def sound_folder(tmp_path: Path) -> Path:
 
 
 def resume_twice(corpus, tmp_path: Path, config) -> tuple:
-    """Train ``config`` 4 steps straight, and 2 steps then 2 more resumed; assert the weights are equal; both trainers."""
+    """Train ``config`` 4 steps straight, and 2 steps then 2 more resumed; assert the weights (and their averages) are equal; both
+    trainers."""
     import torch
 
     from wavecraft.train.loop import Schedule, train_run
@@ -46,6 +47,9 @@ def resume_twice(corpus, tmp_path: Path, config) -> tuple:
     for name, network in straight.networks.items():
         for (key, x), (_, y) in zip(network.state_dict().items(), resumed.networks[name].state_dict().items()):
             assert torch.equal(x, y), key
+    for name, average in straight.averages.items():
+        for (key, x), (_, y) in zip(average.module.state_dict().items(), resumed.averages[name].module.state_dict().items()):
+            assert torch.equal(x, y), f"average of {name}.{key}"
     return straight, resumed
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +21,7 @@ from wavecraft.models import WaveGANConfig
 from wavecraft.models.checkpoint import save_classifier
 from wavecraft.train.checkpoints import latest_checkpoint, read_run_config
 from wavecraft.train.config import TrainConfig
-from wavecraft.train.data import SliceSampler, TrainingData
+from wavecraft.train.data import SliceSampler, TrainingData, training_data
 from wavecraft.train.gan import discriminator_loss, generator_loss, gradient_penalty
 from wavecraft.train.loop import Schedule, build_trainer, train_run
 from wavecraft.train.presets import preset
@@ -90,6 +91,39 @@ def test_resume_continues_bit_exactly(tmp_path: Path) -> None:
     best = json.loads((tmp_path / "kept" / "checkpoints" / "best" / "best.json").read_text())
     assert best == {"step": min(scores, key=scores.get), "mel_frechet": min(scores.values())}
     assert json.loads((tmp_path / "kept" / "checkpoints" / "best" / "state.json").read_text())["step"] == best["step"]
+
+
+def test_an_averaged_run_scores_and_exports_its_averages_and_resumes_them_bit_exactly(tmp_path: Path) -> None:
+    from wavecraft.models.checkpoint import WEIGHTS, read_tensors
+    from wavecraft.train.checkpoints import TRAINED
+
+    corpus, config = synthetic_corpus("tones", n_files=9, duration=0.3), replace(TINY, average=0.2)
+    trainer = build_trainer(config, training_data(corpus, config))
+    generator = trainer.optimized["g"]
+    trained = []
+    for _ in range(3):
+        trainer.train_step()
+        trained.append(generator.dense.weight.detach().clone())
+    warm = 2 / 11  # the first step copied; the decay then min(0.2, (1 + n) / (10 + n)) at the n-th update
+    expected = 0.2 * (warm * trained[0] + (1 - warm) * trained[1]) + 0.8 * trained[2]
+    torch.testing.assert_close(trainer.averages["g"].module.dense.weight, expected, rtol=0, atol=1e-6)
+    with trainer.averaged():
+        assert torch.equal(generator.dense.weight, trainer.averages["g"].module.dense.weight)
+        averaged_score = trainer.metric()()
+    assert torch.equal(generator.dense.weight, trained[-1])  # the trained weights back, exactly
+    assert averaged_score != trainer.metric()()
+
+    straight, _ = resume_twice(corpus, tmp_path, config)  # the averages too, bit for bit
+    checkpoint = tmp_path / "straight" / "checkpoints" / "step-0000004"
+    exported, kept = read_tensors(checkpoint / WEIGHTS), read_tensors(checkpoint / TRAINED)
+    for name, network in (("generator", "g"), ("discriminator", "d")):
+        for key, value in straight.averages[network].module.state_dict().items():
+            assert torch.equal(exported[f"{name}.{key}"], value), key
+        for key, value in straight.optimized[network].state_dict().items():
+            assert torch.equal(kept[f"{network}.{key}"], value), key
+    assert not torch.equal(exported["generator.dense.weight"], kept["g.dense.weight"])
+    with straight.averaged():
+        assert straight.history[-1]["mel_frechet"] == round(straight.metric()(), 5)  # each checkpoint is scored on its averages
 
 
 @pytest.mark.parametrize("config", [
@@ -279,8 +313,6 @@ def test_two_processes_keep_identical_replicas(tmp_path: Path) -> None:
 
 
 def test_bf16_mixed_precision_steps_stay_finite_and_move_the_weights(tmp_path: Path) -> None:
-    from dataclasses import replace
-
     config = replace(TINY, precision="bf16")
     trainer = build_trainer(config, TrainingData(SliceSampler(synthetic_corpus("drum-machine", n_files=4, duration=0.3), 16_000, 4096, True, 0)))
     before = [p.detach().clone() for p in trainer.generator.parameters()]
@@ -301,13 +333,14 @@ def test_a_run_that_never_wrote_a_checkpoint_is_replaced_without_force(tmp_path:
     assert main(["train", "vae", "synthetic:tones", "--steps", "1", "--out", str(run)]) == 2  # now it is a run: --force needed
 
 
-@pytest.mark.parametrize("damaged", ["model.safetensors", pytest.param("optimizers.safetensors", marks=pytest.mark.slow)])
+@pytest.mark.parametrize("damaged", ["model.safetensors", pytest.param("optimizers.safetensors", marks=pytest.mark.slow),
+                                     "trained.safetensors"])  # an averaged run's
 def test_a_truncated_newest_checkpoint_falls_back_to_the_previous_one(tmp_path: Path, damaged: str) -> None:
     import shutil
     import warnings
 
-    corpus = synthetic_corpus("drum-machine", n_files=4, duration=0.3)
-    train_run(corpus, tmp_path / "a", TINY, Schedule(steps=4, checkpoint_every=2))
+    corpus, config = synthetic_corpus("drum-machine", n_files=4, duration=0.3), replace(TINY, average=0.9 if damaged == "trained.safetensors" else 0)
+    train_run(corpus, tmp_path / "a", config, Schedule(steps=4, checkpoint_every=2))
     shutil.copytree(tmp_path / "a", tmp_path / "b")
     newest = tmp_path / "a" / "checkpoints" / "step-0000004" / damaged
     newest.write_bytes(newest.read_bytes()[: newest.stat().st_size // 2])  # killed while it was written
@@ -316,8 +349,8 @@ def test_a_truncated_newest_checkpoint_falls_back_to_the_previous_one(tmp_path: 
         assert latest_checkpoint(tmp_path / "a").name == "step-0000002"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        fell_back = train_run(corpus, tmp_path / "a", TINY, Schedule(steps=6, checkpoint_every=2), resume=True)
-    resumed = train_run(corpus, tmp_path / "b", TINY, Schedule(steps=6, checkpoint_every=2), resume=True)
+        fell_back = train_run(corpus, tmp_path / "a", config, Schedule(steps=6, checkpoint_every=2), resume=True)
+    resumed = train_run(corpus, tmp_path / "b", config, Schedule(steps=6, checkpoint_every=2), resume=True)
     for name, network in resumed.networks.items():
         for (key, x), (_, y) in zip(network.state_dict().items(), fell_back.networks[name].state_dict().items()):
             assert torch.equal(x, y), key

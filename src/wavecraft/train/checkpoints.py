@@ -6,7 +6,9 @@ whose config is the run's :class:`~wavecraft.train.config.TrainConfig`) and
 ``model.safetensors`` (every network's weights, named ``NETWORK.PARAMETER``),
 ``optimizers.safetensors`` (the Adam states, flattened) and ``state.json``
 (step, history so far, best metric, and every rank's torch and numpy random
-states), so a run killed at any point continues from its last checkpoint
+states), and, when the run averages its weights (``TrainConfig.average``),
+``trained.safetensors`` (the trained weights, named ``OPTIMISER.PARAMETER``;
+``model.safetensors`` then holds their averages), so a run killed at any point continues from its last checkpoint
 exactly as if it had never stopped. ``checkpoints/best/`` is a copy of the
 checkpoint with the lowest metric, with ``best.json``.
 """
@@ -32,6 +34,7 @@ from wavecraft.models.checkpoint import WEIGHTS, Record, load_networks, read_rec
 from wavecraft.train.config import TrainConfig
 
 OPTIMIZERS = "optimizers.safetensors"
+TRAINED = "trained.safetensors"
 
 
 def write_run_config(run: Path, config: TrainConfig, corpus: str) -> None:
@@ -58,11 +61,16 @@ def read_run_config(run: Path) -> tuple[TrainConfig, Record]:
         raise ModelFileError(f"{run}/config.json is not a training run's ({reason(err)})") from err
 
 
-def write_checkpoint(folder: Path, networks: Mapping[str, nn.Module], optimizers: Mapping[str, torch.optim.Optimizer], state: dict) -> None:
-    """Write one checkpoint folder atomically: weights, optimiser states, and ``state`` (JSON) with their layout."""
+def write_checkpoint(folder: Path, networks: Mapping[str, nn.Module], optimizers: Mapping[str, torch.optim.Optimizer], state: dict,
+                     trained: Mapping[str, dict[str, torch.Tensor]] | None = None) -> None:
+    """Write one checkpoint folder atomically: weights, optimiser states, ``state`` (JSON) with their layout, and the ``trained``
+    weights by optimiser name where ``networks`` hold averages."""
     with atomic_path(folder, force=True) as tmp:
         tmp.mkdir(parents=True)
         save_weights(tmp / WEIGHTS, networks)
+        if trained:
+            safetensors.torch.save_file({f"{name}.{k}": v.contiguous() for name, weights in trained.items() for k, v in weights.items()},
+                                        str(tmp / TRAINED))
         tensors, layout = {}, {}
         for name, optimizer in optimizers.items():
             saved = optimizer.state_dict()
@@ -159,8 +167,8 @@ def latest_checkpoint(run: Path) -> Path | None:
 
 
 def checkpoint_problem(folder: Path) -> str | None:
-    """What makes a checkpoint folder unreadable (its weights, optimiser states or state.json), or None when it is whole."""
-    for name in (WEIGHTS, OPTIMIZERS):
+    """What makes a checkpoint folder unreadable (its weights, optimiser states, trained weights or state.json), or None when it is whole."""
+    for name in (WEIGHTS, OPTIMIZERS) + ((TRAINED,) if (folder / TRAINED).exists() else ()):
         try:
             with safetensors.safe_open(str(folder / name), "pt"):
                 pass

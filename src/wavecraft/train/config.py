@@ -46,6 +46,12 @@ class TrainConfig:
         Rate of the clips and clips per batch (per process when distributed).
     learning_rate, betas
         Adam's.
+    average : float
+        Decay of an exponential moving average of every optimised network's weights (Polyak averaging, as
+        :class:`torch.optim.swa_utils.AveragedModel` keeps it), the weights a checkpoint is scored, heard and
+        exported with; 0 (the default) keeps none and uses the trained weights. 0.999 averages over about the last
+        thousand steps (a tenth of those taken, until then), which smooths the wander of a small batch's steps
+        (:func:`wavecraft.train.trainer.warming_average`).
     critic_steps : int
         Discriminator updates per generator update (GANs, frame GANs).
     loss : str
@@ -78,6 +84,7 @@ class TrainConfig:
     batch_size: int = 64
     learning_rate: float = 1e-4
     betas: tuple[float, float] = (0.5, 0.9)
+    average: float = 0.0
     critic_steps: int = 5
     loss: str = "wgan-gp"
     gradient_penalty: float = 10.0
@@ -100,6 +107,8 @@ class TrainConfig:
             raise InvalidParameterError(f"a model of {self.classes} classes needs as many labels, not {len(self.labels)}")
         if self.conditional == "semi" and self.loss == "wgan-gp":
             raise InvalidParameterError("the semi-supervised discriminator outputs class probabilities: use --loss nonsaturating (or hinge, lsgan)")
+        if not 0 <= self.average < 1:
+            raise InvalidParameterError(f"average is the decay of a moving average of the weights, in [0, 1), not {self.average}")
         if not 0 <= self.held_out < 1:
             raise InvalidParameterError(f"held_out is a fraction in [0, 1), not {self.held_out}")
         if not 0 < self.labelled <= 1 or (self.labelled < 1 and self.conditional != "semi"):

@@ -11,7 +11,8 @@ rate, :mod:`wavecraft.train.throughput`) plus, at
 every checkpoint, the trainer's metric (for generative models the log-mel
 Fréchet distance, :mod:`wavecraft.train.quality`) and the audio and
 spectrograms of the trainer's fixed samples
-(``tensorboard --logdir RUN/tensorboard``). Distributed runs
+(``tensorboard --logdir RUN/tensorboard``), both from the averaged weights
+when the run keeps an average (:class:`~wavecraft.train.trainer.Trainer`). Distributed runs
 (:mod:`wavecraft.train.distributed`) also log ``replica_spread``, the
 largest parameter difference between replicas, which must stay 0.
 """
@@ -196,7 +197,8 @@ def _checkpoint(trainer: Trainer, run: Path, keep: int, metric: Metric | None, w
     if trainer.world.size > 1:
         scores["replica_spread"] = max(replica_spread(network, trainer.world) for network in trainer.networks.values())
     if trainer.world.main:
-        scores[metric.name] = round(metric(), 5)
+        with trainer.averaged():
+            scores[metric.name] = round(metric(), 5)
         if trainer.history and trainer.history[-1]["step"] == trainer.step:
             trainer.history[-1] |= scores  # the step's logged losses and its scores in one row
         else:
@@ -221,7 +223,8 @@ def _log_scalars(writer: SummaryWriter, group: str, values: dict, step: int) -> 
 
 def _log_samples(writer: SummaryWriter, trainer: Trainer) -> None:
     """Audio and a spectrogram image of the trainer's fixed samples, at the current step."""
-    clips = torch.from_numpy(trainer.samples()).clamp(-1, 1)  # TensorBoard's audio is in [-1, 1]
+    with trainer.averaged():
+        clips = torch.from_numpy(trainer.samples()).clamp(-1, 1)  # TensorBoard's audio is in [-1, 1]
     if not len(clips):
         return
     rate = trainer.config.sample_rate

@@ -5,19 +5,31 @@ A new model's trainer derives from :class:`Trainer` (or from
 from latent vectors) and implements one update, its FLOPs, its checkpoint
 metric and the clips heard at each checkpoint; the loop
 (:func:`wavecraft.train.loop.train_run`) does the rest.
+
+A run whose config asks for an ``average`` keeps, beside every optimised
+network, an exponential moving average of its weights
+(:class:`torch.optim.swa_utils.AveragedModel`, updated after each of the
+network's steps, its decay warmed up as :func:`warming_average` says). Its checkpoints are scored, heard and exported with the
+averages (:meth:`Trainer.averaged`): ``model.safetensors`` holds them, so
+everything that reads a model reads them, and ``trained.safetensors`` the
+trained weights that the run resumes from.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 import torch
 from torch import nn
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from wavecraft.errors import InvalidParameterError
-from wavecraft.train.checkpoints import drop_old, random_state, read_checkpoint, set_random_state, write_checkpoint
+from wavecraft.models.checkpoint import load_networks
+from wavecraft.train.checkpoints import TRAINED, drop_old, random_state, read_checkpoint, set_random_state, write_checkpoint
 from wavecraft.train.config import TrainConfig
 from wavecraft.train.data import TrainingData
 from wavecraft.train.distributed import World, gathered
@@ -58,8 +70,11 @@ class Trainer:
         self.config, self.data, self.world = config, data, world
         self.device = device or torch.device("cpu")
         self.networks = {name: network.to(self.device) for name, network in networks.items()}
+        self.optimized = optimized
         self.optimizers = {name: torch.optim.Adam([p for p in module.parameters() if p.requires_grad], config.learning_rate, betas=config.betas)
                            for name, module in optimized.items()}
+        self.averages = {name: AveragedModel(module, multi_avg_fn=warming_average(config.average), use_buffers=True)
+                         for name, module in optimized.items()} if config.average else {}
         self.step = 0
         self.history: list[dict] = []
         self.best: dict | None = None
@@ -97,7 +112,22 @@ class Trainer:
         if clip is not None:
             torch.nn.utils.clip_grad_norm_(parameters, clip)
         optimizer.step()
+        if name in self.averages:
+            self.averages[name].update_parameters(self.optimized[name])
         return norm
+
+    @contextmanager
+    def averaged(self) -> Iterator[dict[str, dict[str, torch.Tensor]]]:
+        """Inside the block every optimised network holds its averaged weights (:attr:`TrainConfig.average`), after it its trained ones
+        again, exactly; yields the trained weights by optimiser name (none when the run keeps no average)."""
+        trained = {name: {k: v.clone() for k, v in self.optimized[name].state_dict().items()} for name in self.averages}
+        for name, average in self.averages.items():
+            self.optimized[name].load_state_dict(average.module.state_dict())
+        try:
+            yield trained
+        finally:
+            for name, weights in trained.items():
+                self.optimized[name].load_state_dict(weights)
 
     def autocast(self) -> torch.autocast:
         """bf16 autocast on this device when the run asks for it (a no-op context otherwise)."""
@@ -108,17 +138,37 @@ class Trainer:
         folder = run / "checkpoints" / f"step-{self.step:07d}"
         ranks = gathered(random_state(self.data.sampler.rng, self.device), self.world)
         if self.world.main:
-            write_checkpoint(folder, self.networks, self.optimizers, {"step": self.step, "history": self.history, "best": self.best, "ranks": ranks})
+            with self.averaged() as trained:
+                state = {"step": self.step, "history": self.history, "best": self.best, "ranks": ranks,
+                         "averaged": {name: int(average.n_averaged) for name, average in self.averages.items()}}
+                write_checkpoint(folder, self.networks, self.optimizers, state, trained)
             drop_old(run, keep)
         return folder
 
     def load(self, folder: Path) -> None:
-        """Continue from a checkpoint written by :meth:`save`: weights, optimiser states, this rank's random states, step."""
+        """Continue from a checkpoint written by :meth:`save`: weights (and their averages), optimiser states, this rank's random states, step."""
         state = read_checkpoint(folder, self.networks, self.optimizers, self.device)
+        for name, average in self.averages.items():  # the networks hold the averages: move them over, then read the trained weights
+            average.module.load_state_dict(self.optimized[name].state_dict())
+            average.n_averaged.fill_(state["averaged"][name])
+        if self.averages:
+            load_networks(folder / TRAINED, self.optimized, device=self.device)
         if len(state["ranks"]) != self.world.size:
             raise InvalidParameterError(f"{folder} was written by {len(state['ranks'])} processes; resume it with as many, not {self.world.size}")
         set_random_state(state["ranks"][self.world.rank], self.data.sampler.rng, self.device)
         self.step, self.history, self.best = state["step"], state["history"], state["best"]
+
+
+def warming_average(decay: float) -> Callable[[list[torch.Tensor], list[torch.Tensor], torch.Tensor], None]:
+    """:class:`~torch.optim.swa_utils.AveragedModel`'s update of an exponential moving average whose decay at its n-th update is
+    min(``decay``, (1 + n) / (10 + n)), as TensorFlow's ``ExponentialMovingAverage`` given ``num_updates``: early in a run the
+    average reaches back about a tenth of the steps taken, so it never holds on to the first steps' weights."""
+
+    def update(averages: list[torch.Tensor], weights: list[torch.Tensor], updates: torch.Tensor) -> None:
+        n = int(updates)
+        get_ema_multi_avg_fn(min(decay, (1 + n) / (10 + n)))(averages, weights, updates)
+
+    return update
 
 
 def gradient_norm(parameters: list[torch.Tensor]) -> float:
