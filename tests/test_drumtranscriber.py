@@ -158,7 +158,9 @@ def test_the_train_command_picks_the_drums_and_refuses_ones_the_corpus_lacks(tmp
     assert config.kind == "drum-transcriber" and config.sample_rate == RATE and config.model.drums == ("kick", "cymbal")
     assert config.model.heard == ("cymbal", "hihat", "kick", "snare", "tom") and config.labels == config.model.heard
     assert_refused({"a drum the corpus lacks": ["train", "drum-transcriber", f"folder:{kits}", "--drums", "conga", "--out", str(tmp_path / "r1")],
-                    "no drums at all": ["train", "drum-transcriber", f"folder:{kits / 'tom'}", "--out", str(tmp_path / "r2")]}, capsys)
+                    "no drums at all": ["train", "drum-transcriber", f"folder:{kits / 'tom'}", "--out", str(tmp_path / "r2")],
+                    "an average that never moves": ["train", "drum-transcriber", f"folder:{kits}", "--average", "1", "--out", str(tmp_path / "r3")],
+                    "a negative decay": ["train", "drum-transcriber", f"folder:{kits}", "--average", "-0.5", "--out", str(tmp_path / "r4")]}, capsys)
 
     # demix informed by the run: one component per drum it transcribes, named, in its order
     rng = np.random.default_rng(1)
