@@ -27,7 +27,7 @@ demixer's own order (lowest spectral centroid first; with templates, theirs:
 the loop's labelled drums, a ride as the drums corpus's cymbal, and a hi-hat
 for a loop with two, learned from the whole corpus), as a user reads them.
 ``--transcriber RUN`` (a ``wavecraft train drum-transcriber`` run, at its
-own rate and the threshold ``wavecraft listen`` chooses on its held-out
+own rate and the thresholds ``wavecraft listen`` chooses on its held-out
 loops) adds NMFD informed by its onsets, scored on the loops of the kits
 it never heard beside NMFD and the library on the same loops, and (with
 ``--real``) its onsets on the real loops, its ``cymbal`` output read as
@@ -57,7 +57,7 @@ from wavecraft.separation.demix import Demix, demix, loop_spectra, stft_grid
 from wavecraft.separation.nmf import EPS
 from wavecraft.separation.templates import corpus_templates
 from wavecraft.train.data import training_data
-from wavecraft.train.drumtranscriber import choose_threshold, validation_loops
+from wavecraft.train.drumtranscriber import choose_thresholds, threshold_sweep, validation_loops
 
 DRUMS = ("kick", "snare", "hihat")
 #: The real loops' own rate, at which ``wavecraft demix`` reads them; ``--real`` scores them there and at ``--sr``.
@@ -116,27 +116,28 @@ def scored(truth: dict[str, np.ndarray], found: list[np.ndarray]) -> list[str]:
     return scores + [""] * (3 - len(scores))
 
 
-def transcriber_run(run: str) -> tuple[DrumTranscriber, float, set[str]]:
-    """A drum transcriber run's network, the threshold chosen on its held-out loops, and its held-out kits."""
+def transcriber_run(run: str) -> tuple[DrumTranscriber, dict[str, float], set[str]]:
+    """A drum transcriber run's network, each drum's threshold chosen on its held-out loops, and its held-out kits."""
     network, config, record, _ = load_drum_transcriber(run)
     data = training_data(open_corpus(record.provenance["corpus"]), config)
-    threshold, _ = choose_threshold(network, validation_loops(data, config), config.sample_rate)
-    return network, threshold, {PurePosixPath(path).parts[0] for path in (data.held_out.paths if data.held_out is not None else [])}
+    thresholds, _ = choose_thresholds(threshold_sweep(network, validation_loops(data, config), config.sample_rate))
+    return network, thresholds, {PurePosixPath(path).parts[0] for path in (data.held_out.paths if data.held_out is not None else [])}
 
 
-def transcribed_loops(network: DrumTranscriber, threshold: float, run: str) -> None:
+def transcribed_loops(network: DrumTranscriber, thresholds: dict[str, float], run: str) -> None:
     """Print a drum transcriber's onset F-measure per labelled drum on the labelled real loops, at its rate."""
     rows = []
     for name, signal, onsets in labelled_loops(network.sample_rate):
-        found = transcribe(network, signal, threshold)
+        found = transcribe(network, signal, thresholds)
         rows.append([name, "drum transcriber", *scored(onsets, [found[LIBRARY_LABELS.get(d, d)] for d in onsets])])
-    print(f"\nreal loops at {network.sample_rate} Hz, onset F at ±50 ms per labelled drum, {run}, threshold {threshold:g} (chosen on its held-out loops)")
+    chosen = ", ".join(f"{drum} {t:g}" for drum, t in thresholds.items())
+    print(f"\nreal loops at {network.sample_rate} Hz, onset F at ±50 ms per labelled drum, {run}, thresholds {chosen} (chosen on its held-out loops)")
     print(format_table(["loop", "method", "low", "middle", "high"], rows))
 
 
-def informed_stems(network: DrumTranscriber, threshold: float, mix: np.ndarray, sr: int) -> Demix:
+def informed_stems(network: DrumTranscriber, thresholds: dict[str, float], mix: np.ndarray, sr: int) -> Demix:
     """NMFD informed by the onsets the transcriber hears in the loop (its kick, snare and hi-hat)."""
-    found = transcribe(network, resample(mix, sr, network.sample_rate), threshold)
+    found = transcribe(network, resample(mix, sr, network.sample_rate), thresholds)
     return demix(mix, sr, n_components=3, onsets=[found[drum] for drum in DRUMS])
 
 

@@ -13,9 +13,9 @@ import torch
 
 from tests.conftest import assert_refused, resume_twice, write_wav
 from wavecraft.corpus.synthetic import drum_hit
-from wavecraft.models.drumtranscriber import DrumTranscriberConfig, Features, frame_grid, frames_of, pick_onsets
+from wavecraft.models.drumtranscriber import DrumTranscriber, DrumTranscriberConfig, Features, drum_onsets, frame_grid, frames_of, pick_onsets, transcribe
 from wavecraft.patterns import parse_pattern, render_pattern
-from wavecraft.train.drumtranscriber import hit_chances, onset_targets, sequence_loop
+from wavecraft.train.drumtranscriber import THRESHOLDS, choose_thresholds, hit_chances, onset_scores, onset_targets, sequence_loop, threshold_sweep
 
 RATE = 22_050
 #: a CPU-sized transcriber: 0.74 s loops, 40 bands
@@ -65,6 +65,40 @@ def test_onsets_are_the_peaks_over_the_threshold_at_least_30_ms_apart() -> None:
     probability = np.zeros(100)
     probability[[0, 10, 12, 40, 70]] = [0.9, 0.8, 0.7, 0.4, 0.6]
     assert np.allclose(pick_onsets(probability, RATE, config), np.array([0, 10, 70]) * 220 / RATE)
+
+
+def test_each_drum_picks_its_onsets_over_its_own_threshold() -> None:
+    config = DrumTranscriberConfig(drums=("kick", "snare"))
+    probability = np.zeros((100, 2))
+    probability[[10, 50], 0] = [0.9, 0.4]
+    probability[[30, 80], 1] = [0.35, 0.25]
+    frames = {drum: np.round(times * RATE / 220).astype(int).tolist()
+              for drum, times in drum_onsets(probability, RATE, config, {"kick": 0.5, "snare": 0.3}).items()}
+    assert frames == {"kick": [10], "snare": [30]}
+    assert [t.size for t in drum_onsets(probability, RATE, config, 0.3).values()] == [2, 1]  # one threshold for both
+    assert [t.size for t in drum_onsets(probability, RATE, config, {"snare": 0.2}).values()] == [1, 2]  # the kick at the config's 0.5
+
+
+def test_each_drum_chooses_the_threshold_of_its_best_f_the_lowest_of_equals() -> None:
+    sweep = {0.4: {"kick": {"f": 0.7}, "snare": {"f": 0.6}}, 0.2: {"kick": {"f": 0.5}, "snare": {"f": 0.8}},
+             0.3: {"kick": {"f": 0.7}, "snare": {"f": 0.8}}}
+    assert choose_thresholds(sweep) == ({"kick": 0.3, "snare": 0.2}, {"kick": {"f": 0.7}, "snare": {"f": 0.8}})
+
+
+def test_a_threshold_sweep_scores_transcription_at_each_threshold() -> None:
+    rng = np.random.default_rng(1)
+    config = DrumTranscriberConfig(drums=("kick", "snare"), heard=("kick", "snare"), **TINY)
+    shots = {label: [one_shot(label, rng) for _ in range(2)] for label in config.heard}
+    loops = [sequence_loop(shots, config, RATE, rng) for _ in range(4)]
+    torch.manual_seed(0)
+    network = DrumTranscriber(RATE, config)
+    with torch.no_grad():
+        network.out.bias.copy_(torch.tensor([2.0, -0.5]))  # an untrained network, its kick far more confident than its snare
+    sweep = threshold_sweep(network, loops, RATE)
+    assert list(sweep) == list(THRESHOLDS)
+    for t in THRESHOLDS:  # the network runs once per loop, and each threshold's scores are those of transcribing at it
+        assert sweep[t] == onset_scores(loops, [transcribe(network, audio, t) for audio, _ in loops], RATE)
+    assert sweep[0.2]["snare"]["recall"] == 1 and sweep[0.6]["snare"]["recall"] == 0 < sweep[0.6]["kick"]["recall"]
 
 
 def test_targets_mark_the_nearest_frame_and_half_its_neighbours() -> None:
@@ -129,10 +163,12 @@ def test_listen_scores_the_held_out_loops_per_drum(trained, capsys: pytest.Captu
     assert main(["listen", str(run), "--out", str(folder / "listen")]) == 0
     summary = json.loads((folder / "listen" / "summary.json").read_text())
     best = json.loads((run / "checkpoints" / "best" / "best.json").read_text())
-    held, sweep = summary["held_out"], {row["threshold"]: row["mean_f"] for row in summary["thresholds"]}
-    assert set(held) == {"kick", "snare", "hihat", "cymbal"} and summary["held_out_loops"] == 24
-    assert sweep[0.5] == pytest.approx(1 - best["onset_error"], abs=1e-4)  # at the run's own threshold, the checkpoint's own score
-    assert sweep[summary["threshold"]] == max(sweep.values()) == pytest.approx(np.mean([s["f"] for s in held.values()]), abs=1e-4)
+    held, thresholds = summary["held_out"], summary["thresholds"]
+    assert set(held) == set(thresholds) == {"kick", "snare", "hihat", "cymbal"} and summary["held_out_loops"] == 24
+    assert np.mean([s["f"] for s in held.values()]) == pytest.approx(1 - best["onset_error"], abs=1e-4)  # the checkpoint's own score
+    for drum, chosen in thresholds.items():
+        assert held[drum]["f"] == next(row["f"][drum] for row in summary["sweep"] if row["threshold"] == chosen)
+        assert held[drum]["f"] == max(row["f"][drum] for row in summary["sweep"])
     assert min(s["f"] for s in held.values()) > 0.6
     assert {p.name for p in (folder / "listen").iterdir()} == {"summary.json", "index.html", "activations.png"}
     assert "held-out one-shots" in capsys.readouterr().out

@@ -9,7 +9,7 @@ every :attr:`~DrumTranscriberConfig.hop_seconds`, through two blocks of two
 3 x 3 convolutions (batch-normalised, pooled over frequency) and a
 bidirectional GRU, and gives every drum's onset probability in every frame
 (independent sigmoids). Onsets are the peaks of those probabilities above
-a threshold (:func:`pick_onsets`).
+a threshold (:func:`pick_onsets`), one for every drum or each drum's own.
 
 Vogl, Dorfer, Widmer & Knees, "Drum transcription via joint beat and drum
 modeling using convolutional recurrent neural networks", ISMIR 2017; their
@@ -19,6 +19,7 @@ octave, which the mel bands stand in for here.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -177,7 +178,14 @@ def onset_probability(network: DrumTranscriber, signal: np.ndarray) -> np.ndarra
     return probability
 
 
-def transcribe(network: DrumTranscriber, signal: np.ndarray, threshold: float | None = None) -> dict[str, np.ndarray]:
-    """Each drum's onset times (s) in a mono recording at the network's rate, peaks over ``threshold`` (default the config's)."""
-    probability = onset_probability(network, signal)
-    return {drum: pick_onsets(probability[:, k], network.sample_rate, network.config, threshold) for k, drum in enumerate(network.config.drums)}
+def drum_onsets(probability: np.ndarray, sample_rate: int, config: DrumTranscriberConfig,
+                threshold: float | Mapping[str, float] | None = None) -> dict[str, np.ndarray]:
+    """Each drum's onset times (s) from its column of ``probability`` ``(frames, drums)`` (:func:`pick_onsets`), over ``threshold``:
+    one for every drum, or each drum's by name (the config's for a drum it does not name, and when None)."""
+    each = threshold if isinstance(threshold, Mapping) else dict.fromkeys(config.drums, threshold)
+    return {drum: pick_onsets(probability[:, k], sample_rate, config, each.get(drum)) for k, drum in enumerate(config.drums)}
+
+
+def transcribe(network: DrumTranscriber, signal: np.ndarray, threshold: float | Mapping[str, float] | None = None) -> dict[str, np.ndarray]:
+    """Each drum's onset times (s) in a mono recording at the network's rate, peaks over ``threshold`` (:func:`drum_onsets`)."""
+    return drum_onsets(onset_probability(network, signal), network.sample_rate, network.config, threshold)
