@@ -1,8 +1,12 @@
 """The real drum loops whose hits are labelled by hand: the amen break and the breakbeat of the ``loops`` corpus (Sonic Pi's, CC0).
 
-Hits were read off each loop's band envelopes (below 150 Hz, 1-4 kHz, above
-6 kHz) and, for the amen break, its sixteenth-note grid and the usual
-transcription of its first bar (ghost snares included). The amen's cymbal
+Which drums strike were read off each loop's band envelopes (below 150 Hz,
+1-4 kHz, above 6 kHz) and, for the amen break, the usual transcription of
+its first bar (ghost snares included); when, off the peaks of its spectral
+flux at 1.5 ms hops (librosa's ``onset_strength``, 1024-sample windows at
+44.1 kHz), one a hit, drums struck together sharing it. (The envelopes'
+peaks, labelled first, fell 4 to 29 ms after the attacks and put the hit on
+each loop's first sample at 30 ms; no score changed when they moved.) The amen's cymbal
 is its ride, on every eighth note (the ``drums`` corpus files rides under
 ``cymbal``: :data:`LIBRARY_LABELS`); the breakbeat's hats are too quiet to
 label. Demixers and transcribers are scored on these loops, never trained
@@ -17,9 +21,9 @@ from wavecraft.corpus.sources import open_corpus
 
 #: loop -> drum -> onsets in seconds
 LABELLED_ONSETS = {
-    "loop_amen.flac": {"kick": [0.03, 0.249, 1.126, 1.235], "snare": [0.468, 0.797, 1.016, 1.345, 1.674],
-                       "ride": [0.03, 0.249, 0.468, 0.687, 0.907, 1.126, 1.345, 1.564]},
-    "loop_breakbeat.flac": {"kick": [0.03, 0.73, 1.22], "snare": [0.50, 1.45]},
+    "loop_amen.flac": {"kick": [0.003, 0.223, 1.104, 1.231], "snare": [0.444, 0.791, 0.996, 1.316, 1.662],
+                       "ride": [0.003, 0.223, 0.444, 0.679, 0.895, 1.104, 1.316, 1.547]},
+    "loop_breakbeat.flac": {"kick": [0.001, 0.715, 1.191], "snare": [0.477, 1.431]},
 }
 #: A labelled drum's class in the ``drums`` corpus, where they differ (hydrogen's kits file a ride under cymbal).
 LIBRARY_LABELS = {"ride": "cymbal"}
