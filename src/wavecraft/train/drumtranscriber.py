@@ -22,7 +22,7 @@ drums of the onset F-measure (±50 ms) on :data:`VALIDATION_LOOPS` loops
 sequenced once from the held-out kits, each drum's onsets picked over the
 threshold of its best F there (:func:`choose_thresholds`): the drums are
 not heard with equal confidence (the small preset's kicks choose 0.5 or
-0.6, its cymbals 0.2 or 0.3).
+0.6, its cymbals 0.2 to 0.4).
 """
 
 from __future__ import annotations
