@@ -1,15 +1,15 @@
 """The real drum loops whose hits are labelled by hand: the amen break and the breakbeat of the ``loops`` corpus (Sonic Pi's, CC0).
 
-Which drums strike were read off each loop's band envelopes (below 150 Hz,
+Which drums strike was read off each loop's band envelopes (below 150 Hz,
 1-4 kHz, above 6 kHz) and, for the amen break, the usual transcription of
 its first bar (ghost snares included); when, off the peaks of its spectral
 flux at 1.5 ms hops (librosa's ``onset_strength``, 1024-sample windows at
 44.1 kHz), one a hit, drums struck together sharing it. (The envelopes'
 peaks, labelled first, fell 4 to 29 ms after the attacks and put the hit on
-each loop's first sample at 30 ms; no score changed when they moved.) The amen's cymbal
-is its ride, on every eighth note (the ``drums`` corpus files rides under
-``cymbal``: :data:`LIBRARY_LABELS`); the breakbeat's hats are too quiet to
-label. Demixers and transcribers are scored on these loops, never trained
+each loop's first sample at 30 ms; no score changed when they moved.) The
+amen's cymbal is its ride, on every eighth note (the ``drums`` corpus files
+rides under ``cymbal``: :data:`LIBRARY_LABELS`); the breakbeat's hats are
+too quiet to label. Demixers and transcribers are scored on these loops, never trained
 on them.
 """
 

@@ -8,8 +8,8 @@ whose config is the run's :class:`~wavecraft.train.config.TrainConfig`) and
 (step, history so far, best metric, and every rank's torch and numpy random
 states), and, when the run averages its weights (``TrainConfig.average``),
 ``trained.safetensors`` (the trained weights, named ``OPTIMISER.PARAMETER``;
-``model.safetensors`` then holds their averages), so a run killed at any point continues from its last checkpoint
-exactly as if it had never stopped. ``checkpoints/best/`` is a copy of the
+``model.safetensors`` then holds their averages), so a run killed at any
+point continues from its last checkpoint exactly as if it had never stopped. ``checkpoints/best/`` is a copy of the
 checkpoint with the lowest metric, with ``best.json``.
 """
 

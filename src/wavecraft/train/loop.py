@@ -12,8 +12,8 @@ every checkpoint, the trainer's metric (for generative models the log-mel
 Fréchet distance, :mod:`wavecraft.train.quality`) and the audio and
 spectrograms of the trainer's fixed samples
 (``tensorboard --logdir RUN/tensorboard``), both from the averaged weights
-when the run keeps an average (:class:`~wavecraft.train.trainer.Trainer`). Distributed runs
-(:mod:`wavecraft.train.distributed`) also log ``replica_spread``, the
+when the run keeps an average (:class:`~wavecraft.train.trainer.Trainer`).
+Distributed runs (:mod:`wavecraft.train.distributed`) also log ``replica_spread``, the
 largest parameter difference between replicas, which must stay 0.
 """
 

@@ -9,10 +9,11 @@ metric and the clips heard at each checkpoint; the loop
 A run whose config asks for an ``average`` keeps, beside every optimised
 network, an exponential moving average of its weights
 (:class:`torch.optim.swa_utils.AveragedModel`, updated after each of the
-network's steps, its decay warmed up as :func:`warming_average` says). Its checkpoints are scored, heard and exported with the
-averages (:meth:`Trainer.averaged`): ``model.safetensors`` holds them, so
-everything that reads a model reads them, and ``trained.safetensors`` the
-trained weights that the run resumes from.
+network's steps, its decay warmed up as :func:`warming_average` says). Its
+checkpoints are scored, heard and exported with the averages
+(:meth:`Trainer.averaged`): ``model.safetensors`` holds them, so everything
+that reads a model reads them, and ``trained.safetensors`` the trained
+weights that the run resumes from.
 """
 
 from __future__ import annotations
