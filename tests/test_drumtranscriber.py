@@ -15,7 +15,6 @@ from tests.conftest import assert_refused, resume_twice, write_wav
 from wavecraft.corpus.synthetic import drum_hit
 from wavecraft.models.drumtranscriber import DrumTranscriber, DrumTranscriberConfig, Features, drum_onsets, frame_grid, frames_of, pick_onsets, transcribe
 from wavecraft.patterns import parse_pattern, render_pattern
-from wavecraft.train import drumtranscriber as training
 from wavecraft.train.drumtranscriber import THRESHOLDS, choose_thresholds, hit_chances, onset_scores, onset_targets, sequence_loop, threshold_sweep
 
 RATE = 22_050
@@ -126,27 +125,6 @@ def test_sequenced_loops_play_each_drum_its_way_and_label_every_hit() -> None:
     counts = [(np.sum(np.abs(audio) > 1e-3), onsets["kick"].size) for audio, onsets in loops]
     assert any(n == hits > 0 for n, hits in counts)
     assert np.mean([onsets["kick"].size for _, onsets in loops]) > 1  # most loops play the kick, on most of their one to three beats
-
-
-def test_training_one_shots_are_transposed_and_tilted_but_still_struck_on_their_first_sample() -> None:
-    rng = np.random.default_rng(0)
-    t = np.arange(8192) / RATE
-    sound = (np.sin(2 * np.pi * 60 * t) + np.sin(2 * np.pi * 4000 * t)).astype(np.float32)  # a low partial and a high one, level
-    semitones, tilts = [], []
-    for _ in range(60):
-        out = training.varied(sound, RATE, rng)
-        assert np.abs(out).max() == pytest.approx(1, abs=1e-6)
-        spectrum, frequencies = np.abs(np.fft.rfft(out)), np.fft.rfftfreq(out.size, 1 / RATE)
-        low, high = (np.argmax(np.where(frequencies < 1000, spectrum, 0)), np.argmax(np.where(frequencies >= 1000, spectrum, 0)))
-        semitones.append(12 * np.log2(sound.size / out.size))  # played faster is shorter and higher, both partials alike
-        assert 12 * np.log2(frequencies[high] / 4000) == pytest.approx(semitones[-1], abs=0.1)
-        assert 12 * np.log2(frequencies[low] / 60) == pytest.approx(semitones[-1], abs=0.6)  # 2.7 Hz bins
-        tilts.append(20 * np.log10(spectrum[low] / spectrum[high]))
-    assert training.TRANSPOSE[0] <= min(semitones) < -2 and 2 < max(semitones) <= training.TRANSPOSE[1]
-    assert np.ptp(training.TILT_DB) >= max(np.abs(tilts)) + 1 and min(tilts) < -6 and max(tilts) > 6  # lows over highs either way
-    click = np.zeros(4096, np.float32)
-    click[0] = 1
-    assert all(np.argmax(np.abs(training.varied(click, RATE, rng))) < 0.003 * RATE for _ in range(20))  # the labelled onset stays the hit's
 
 
 @pytest.fixture(scope="module")

@@ -32,7 +32,6 @@ import scipy.signal
 import torch
 from torch import nn
 
-from wavecraft.audio import resample
 from wavecraft.errors import InvalidParameterError
 from wavecraft.metrics import onset_f_measure
 from wavecraft.models.drumtranscriber import DrumTranscriber, DrumTranscriberConfig, drum_onsets, frame_grid, frames_of, onset_probability
@@ -57,8 +56,6 @@ THRESHOLDS = (0.2, 0.3, 0.4, 0.5, 0.6)
 ON_THE_BEAT = 0.5
 #: Steps a bar.
 BAR = 16
-#: Each training one-shot's transposition, semitones; its lows' and highs' gains, dB, about a crossover between these frequencies, Hz.
-TRANSPOSE, TILT_DB, CROSSOVER_HZ = (-4.0, 4.0), (-9.0, 9.0), (100.0, 1000.0)
 #: The rooms' reverberation times (s) and wet shares, the low-pass cut-offs (Hz, and the highest as a fraction of the rate), the drives.
 ROOM_SECONDS, ROOM_SHARE, LOWPASS_HZ, LOWPASS_TOP, DRIVE = (0.1, 0.6), (0.05, 0.4), 4000.0, 0.45, (1.0, 4.0)
 
@@ -91,22 +88,8 @@ def hit_chances(drum: str, steps: int, rng: np.random.Generator) -> np.ndarray:
     return np.full(steps, rng.uniform(0, 0.2))
 
 
-def varied(sound: np.ndarray, sample_rate: int, rng: np.random.Generator) -> np.ndarray:
-    """A one-shot as another kit's drum of its class might sound: transposed by up to :data:`TRANSPOSE` semitones (played at another
-    rate: higher is shorter), then its lows and highs about a crossover in :data:`CROSSOVER_HZ` scaled by gains of :data:`TILT_DB`;
-    peak 1 again."""
-    transposed = resample(sound, round(sample_rate * 2 ** (rng.uniform(*TRANSPOSE) / 12)), sample_rate)
-    crossover = np.exp(rng.uniform(*np.log(CROSSOVER_HZ)))
-    lows = scipy.signal.sosfilt(scipy.signal.butter(2, crossover, fs=sample_rate, output="sos"), transposed)
-    low_gain, high_gain = 10 ** (rng.uniform(*TILT_DB, size=2) / 20)
-    tilted = low_gain * lows + high_gain * (transposed - lows)
-    return tilted / max(np.abs(tilted).max(), 1e-12)
-
-
-def sequence_loop(shots: dict[str, list[np.ndarray]], model: DrumTranscriberConfig, sample_rate: int, rng: np.random.Generator, *,
-                  vary: bool = False) -> Loop:
-    """One loop of ``clip_samples`` and every transcribed drum's onsets in seconds (see the module docstring); ``vary`` plays
-    each sound :func:`varied`, as training loops do."""
+def sequence_loop(shots: dict[str, list[np.ndarray]], model: DrumTranscriberConfig, sample_rate: int, rng: np.random.Generator) -> Loop:
+    """One training loop of ``clip_samples`` and every transcribed drum's onsets in seconds (see the module docstring)."""
     step = step_samples(rng.uniform(*TEMPO_RANGE), sample_rate)
     offset = 0 if rng.random() < ON_THE_BEAT else int(rng.integers(step))
     steps = -(-(model.clip_samples + offset) // step)
@@ -114,10 +97,7 @@ def sequence_loop(shots: dict[str, list[np.ndarray]], model: DrumTranscriberConf
                if sounds and rng.random() < (DRUM_CHANCE if label in model.drums else DISTRACTOR_CHANCE)]
     if not playing:
         playing = [next(label for label in model.drums if shots[label])]
-    sounds = []
-    for label in playing:
-        sound = shots[label][rng.integers(len(shots[label]))]
-        sounds.append((varied(sound, sample_rate, rng) if vary else sound) * 10 ** (rng.uniform(*LEVEL_DB) / 20))
+    sounds = [shots[label][rng.integers(len(shots[label]))] * 10 ** (rng.uniform(*LEVEL_DB) / 20) for label in playing]
     pattern = np.stack([rng.random(steps) < hit_chances(label, steps, rng) for label in playing])
     gains = rng.uniform(*VELOCITY, size=pattern.shape)
     mix, _, starts = render_pattern(sounds, pattern, 60 * sample_rate / (4 * step), sample_rate,
@@ -227,7 +207,7 @@ class DrumTranscriberTrainer(Trainer):
     def train_step(self) -> dict:
         """One Adam step on a batch of freshly sequenced loops."""
         m, rate = self.config.model, self.config.sample_rate
-        loops = [sequence_loop(self.shots, m, rate, self.data.sampler.rng, vary=True) for _ in range(self.config.batch_size)]
+        loops = [sequence_loop(self.shots, m, rate, self.data.sampler.rng) for _ in range(self.config.batch_size)]
         frames = frames_of(m.clip_samples, rate, m)
         audio = torch.from_numpy(np.stack([audio for audio, _ in loops])).to(self.device)
         targets = torch.from_numpy(np.stack([onset_targets(onsets, m, rate, frames) for _, onsets in loops])).to(self.device)
