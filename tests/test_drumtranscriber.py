@@ -172,6 +172,8 @@ def test_listen_scores_the_held_out_loops_per_drum(trained, capsys: pytest.Captu
     assert min(s["f"] for s in held.values()) > 0.6
     assert {p.name for p in (folder / "listen").iterdir()} == {"summary.json", "index.html", "activations.png"}
     assert "held-out one-shots" in capsys.readouterr().out
+    spec = ",".join(f"{drum}={t:g}" for drum, t in thresholds.items())  # what to give demix to hear as listen did
+    assert f"--threshold {spec}" in (folder / "listen" / "index.html").read_text()
 
 
 def test_a_resumed_run_equals_one_trained_straight(tmp_path: Path) -> None:
@@ -209,11 +211,16 @@ def test_the_train_command_picks_the_drums_and_refuses_ones_the_corpus_lacks(tmp
     summary = json.loads((tmp_path / "demixed" / "summary.json").read_text())
     assert summary["transcriber"] == run and [c["drum"] for c in summary["components"]] == ["kick", "cymbal"]
     assert all(c["onsets_s"] for c in summary["components"])  # at a threshold of 0.01 even a network of one step hears something
+    assert main(["demix", str(tmp_path / "loop.wav"), "--transcriber", run, "--threshold", "kick=0.01, cymbal=1", "--out", out + "1"]) == 0
+    summary = json.loads((tmp_path / "demixed1" / "summary.json").read_text())  # each drum over its own threshold
+    assert summary["threshold"] == {"kick": 0.01, "cymbal": 1.0} and [bool(c["onsets_s"]) for c in summary["components"]] == [True, False]
     assert_refused({"other drums": ["demix", str(tmp_path / "loop.wav"), "--transcriber", run, "--drums", "kick,snare", "--out", out + "2"],
                     "nmf": ["demix", str(tmp_path / "loop.wav"), "--transcriber", run, "--method", "nmf", "--out", out + "3"],
                     "a threshold alone": ["demix", str(tmp_path / "loop.wav"), "--threshold", "0.3", "--out", out + "4"],
                     "not a transcriber": ["demix", str(tmp_path / "loop.wav"), "--transcriber", str(tmp_path), "--out", out + "5"],
-                    "a NaN threshold": ["demix", str(tmp_path / "loop.wav"), "--transcriber", run, "--threshold", "nan", "--out", out + "6"]}, capsys)
+                    "a NaN threshold": ["demix", str(tmp_path / "loop.wav"), "--transcriber", run, "--threshold", "nan", "--out", out + "6"],
+                    **{f"threshold {text}": ["demix", str(tmp_path / "loop.wav"), "--transcriber", run, "--threshold", text, "--out", out + "6"]
+                       for text in ("snare=0.3", "kick=", "=0.3", "kick=0.5,kick=0.6", "kick=1.5", "kick=0.5,,cymbal=0.3")}}, capsys)
     weights = tmp_path / "run" / "checkpoints" / "best" / "model.safetensors"
     weights.write_bytes(weights.read_bytes()[:1000])  # a truncated model file
     assert_refused({"a truncated model": ["demix", str(tmp_path / "loop.wav"), "--transcriber", run, "--out", out + "7"],

@@ -42,8 +42,9 @@ def register(commands: argparse._SubParsersAction) -> None:
                      help=f"with --templates: its labels, one component each in this order (default {','.join(TEMPLATE_DRUMS)}, or the transcriber's)")
     dmx.add_argument("--transcriber", type=Path, metavar="RUN", help="inform NMFD with the onsets a drum-transcriber run hears in the loop: "
                      "one component per drum it transcribes, sounding only at its onsets")
-    dmx.add_argument("--threshold", type=options.number(0.0, 1.0), default=None,
-                     help="with --transcriber: the onset probability a peak must reach (default the run's)")
+    dmx.add_argument("--threshold", type=options.thresholds, default=None, metavar="P|DRUM=P,...",
+                     help="with --transcriber: the onset probability a peak must reach, one for every drum or each drum's "
+                          "(e.g. kick=0.6,snare=0.3, as `wavecraft listen RUN` chooses them; default the run's)")
     dmx.set_defaults(run=run_demix)
 
     rep = commands.add_parser("reprogram", help=summary("reprogram"))
@@ -85,6 +86,7 @@ def run_demix(args: argparse.Namespace) -> int:
         "seed": args.seed,
         "templates": args.templates,
         "transcriber": None if args.transcriber is None else str(args.transcriber),
+        "threshold": args.threshold,
         "final_cost": round(float(result.factorisation.costs[-1]), 4),
         "components": components,
     }
@@ -111,6 +113,9 @@ def _components(args: argparse.Namespace, transcriber: DrumTranscriber | None) -
         drums = transcriber.config.drums
         if args.drums not in (None, drums):
             raise InvalidParameterError(f"{args.transcriber} transcribes {','.join(drums)}: with --transcriber, its drums are the components")
+        unknown = sorted(set(args.threshold) - set(drums)) if isinstance(args.threshold, dict) else []
+        if unknown:
+            raise InvalidParameterError(f"--threshold names {','.join(unknown)}, but {args.transcriber} transcribes {','.join(drums)}")
     elif args.threshold is not None:
         raise InvalidParameterError("--threshold is the transcriber's: give --transcriber RUN")
     elif args.templates is not None:
@@ -126,8 +131,9 @@ def _components(args: argparse.Namespace, transcriber: DrumTranscriber | None) -
     return drums, len(drums)
 
 
-def transcribed_onsets(network: DrumTranscriber, signal: np.ndarray, sample_rate: int, threshold: float | None) -> list[np.ndarray]:
-    """Each drum's onsets (s) that a drum transcriber hears in the loop (resampled to its rate)."""
+def transcribed_onsets(network: DrumTranscriber, signal: np.ndarray, sample_rate: int, threshold: float | dict[str, float] | None) -> list[np.ndarray]:
+    """Each drum's onsets (s) that a drum transcriber hears in the loop (resampled to its rate), over one threshold or each drum's
+    (the run's where none is given)."""
     found = transcribe(network, audio.resample(signal, sample_rate, network.sample_rate), threshold)
     return [found[drum] for drum in network.config.drums]
 

@@ -67,6 +67,17 @@ def names(text: str) -> tuple[str, ...]:
     return parts
 
 
+def thresholds(text: str) -> float | dict[str, float]:
+    """One probability for every class (``0.4``) or one per named class (``kick=0.6,snare=0.3``), each in [0, 1]."""
+    probability = number(0.0, 1.0)
+    if "=" not in text:
+        return probability(text)
+    pairs = [part.partition("=") for part in names(text)]
+    if not all(name.strip() and sep for name, sep, _ in pairs) or len({name.strip() for name, _, _ in pairs}) < len(pairs):
+        raise argparse.ArgumentTypeError(f"{text!r} is neither a probability nor distinct name=probability pairs such as kick=0.6,snare=0.3")
+    return {name.strip(): probability(value.strip()) for name, _, value in pairs}
+
+
 #: Seeds: any non-negative integer (numpy's generators refuse negative ones).
 seed = integer(0)
 #: Sample rates wavecraft supports, in Hz.

@@ -42,7 +42,9 @@ def listen_drum_transcriber(run: Path, checkpoint: str = "best") -> Listening:
                [[t, *(s["f"] for s in scores.values()), mean_f(scores)] for t, scores in sweep.items()])]
     notes = [f"Onsets are the peaks of each drum's probability over the threshold of its best F on the held-out loops "
              f"({', '.join(f'{drum} {t:g}' for drum, t in thresholds.items())}), which are sequenced as in training from "
-             f"{'the held-out kits' if data.held_out is not None else 'the training one-shots (none were held out)'}."]
+             f"{'the held-out kits' if data.held_out is not None else 'the training one-shots (none were held out)'}; "
+             f"`wavecraft demix LOOP --transcriber {run} --threshold {','.join(f'{drum}={t:g}' for drum, t in thresholds.items())}` "
+             f"informs NMFD with the onsets over them."]
     shown = loops[0][0], {drum: times for drum, times in loops[0][1].items()}, "a held-out loop"
     try:
         real = labelled_loops(config.sample_rate, fetch=False)
