@@ -65,6 +65,7 @@ def test_onsets_are_the_peaks_over_the_threshold_at_least_30_ms_apart() -> None:
     probability = np.zeros(100)
     probability[[0, 10, 12, 40, 70]] = [0.9, 0.8, 0.7, 0.4, 0.6]
     assert np.allclose(pick_onsets(probability, RATE, config), np.array([0, 10, 70]) * 220 / RATE)
+    assert np.allclose(pick_onsets(probability, RATE, config, 0.0), np.array([0, 10, 40, 70]) * 220 / RATE)  # 0 is a threshold, not the default
 
 
 def test_each_drum_picks_its_onsets_over_its_own_threshold() -> None:

@@ -72,10 +72,10 @@ def thresholds(text: str) -> float | dict[str, float]:
     probability = number(0.0, 1.0)
     if "=" not in text:
         return probability(text)
-    pairs = [part.partition("=") for part in names(text)]
-    if not all(name.strip() and sep for name, sep, _ in pairs) or len({name.strip() for name, _, _ in pairs}) < len(pairs):
+    pairs = [[piece.strip() for piece in part.partition("=")] for part in names(text)]
+    if not all(name and sep for name, sep, _ in pairs) or len({name for name, _, _ in pairs}) < len(pairs):
         raise argparse.ArgumentTypeError(f"{text!r} is neither a probability nor distinct name=probability pairs such as kick=0.6,snare=0.3")
-    return {name.strip(): probability(value.strip()) for name, _, value in pairs}
+    return {name: probability(value) for name, _, value in pairs}
 
 
 #: Seeds: any non-negative integer (numpy's generators refuse negative ones).

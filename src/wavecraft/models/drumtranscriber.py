@@ -161,7 +161,7 @@ class DrumTranscriber(nn.Module):
 def pick_onsets(probability: np.ndarray, sample_rate: int, config: DrumTranscriberConfig, threshold: float | None = None) -> np.ndarray:
     """Onset times (s) of one drum: the peaks of its frames' probabilities ``(frames,)`` over ``threshold`` (default the config's),
     at least :data:`MIN_GAP_SECONDS` apart."""
-    return peak_times(probability, sample_rate / frame_grid(sample_rate, config)[1], threshold or config.threshold, MIN_GAP_SECONDS)
+    return peak_times(probability, sample_rate / frame_grid(sample_rate, config)[1], config.threshold if threshold is None else threshold, MIN_GAP_SECONDS)
 
 
 @torch.no_grad()
