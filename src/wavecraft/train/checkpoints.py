@@ -9,8 +9,9 @@ whose config is the run's :class:`~wavecraft.train.config.TrainConfig`) and
 states), and, when the run averages its weights (``TrainConfig.average``),
 ``trained.safetensors`` (the trained weights, named ``OPTIMISER.PARAMETER``;
 ``model.safetensors`` then holds their averages), so a run killed at any
-point continues from its last checkpoint exactly as if it had never stopped. ``checkpoints/best/`` is a copy of the
-checkpoint with the lowest metric, with ``best.json``.
+point continues from its last checkpoint exactly as if it had never stopped.
+``checkpoints/best/`` is a copy of the checkpoint with the lowest metric,
+with ``best.json``.
 """
 
 from __future__ import annotations
