@@ -15,7 +15,16 @@ from tests.conftest import assert_refused, resume_twice, write_wav
 from wavecraft.corpus.synthetic import drum_hit
 from wavecraft.models.drumtranscriber import DrumTranscriber, DrumTranscriberConfig, Features, drum_onsets, frame_grid, frames_of, pick_onsets, transcribe
 from wavecraft.patterns import parse_pattern, render_pattern
-from wavecraft.train.drumtranscriber import THRESHOLDS, choose_thresholds, hit_chances, onset_scores, onset_targets, sequence_loop, threshold_sweep
+from wavecraft.train.drumtranscriber import (
+    THRESHOLDS,
+    choose_thresholds,
+    hit_chances,
+    onset_scores,
+    onset_targets,
+    sequence_loop,
+    sympathetic_ring,
+    threshold_sweep,
+)
 
 RATE = 22_050
 #: a CPU-sized transcriber: 0.74 s loops, 40 bands
@@ -126,6 +135,39 @@ def test_sequenced_loops_play_each_drum_its_way_and_label_every_hit() -> None:
     counts = [(np.sum(np.abs(audio) > 1e-3), onsets["kick"].size) for audio, onsets in loops]
     assert any(n == hits > 0 for n, hits in counts)
     assert np.mean([onsets["kick"].size for _, onsets in loops]) > 1  # most loops play the kick, on most of their one to three beats
+
+
+def test_in_training_loops_the_kick_rings_unlabelled_under_the_snare() -> None:
+    t = np.arange(8192) / RATE
+    kick = 0.5 * np.sin(2 * np.pi * 50 * t) * np.exp(-t / 0.015)
+    kick[:64] += np.hanning(64) * np.sin(2 * np.pi * 3000 * t[:64])  # the beater's click
+    ring = sympathetic_ring(kick, RATE, np.random.default_rng(0))
+    spectrum = np.abs(np.fft.rfft(ring)) / np.abs(np.fft.rfft(kick))
+    freqs = np.fft.rfftfreq(t.size, 1 / RATE)
+    assert 12 <= 20 * np.log10(np.abs(kick).max() / np.abs(ring).max()) <= 30  # under the kick's peak
+    assert spectrum[freqs > 1500].max() < spectrum[np.argmin(np.abs(freqs - 50))] / 100  # the click is gone, the boom stays
+    # each snare far from a kick: its 50-Hz hum over 80 ms, in loops of a 50-Hz kick and a click of a snare (no 50 Hz of its own)
+    config = DrumTranscriberConfig(drums=("kick", "snare"), heard=("kick", "snare"), **TINY)
+    click = np.zeros(config.sound_samples, np.float32)
+    click[0] = 1.0
+    window = int(0.08 * RATE)
+    probe = np.exp(-2j * np.pi * 50 * np.arange(window) / RATE) / window
+
+    def hums(sympathy: bool) -> np.ndarray:
+        rng, found = np.random.default_rng(1), []
+        for _ in range(300):
+            audio, onsets = sequence_loop({"kick": [kick.astype(np.float32)], "snare": [click]}, config, RATE, rng, sympathy=sympathy)
+            assert set(onsets) == {"kick", "snare"}  # the ring is no drum
+            for start in np.round(onsets["snare"] * RATE).astype(int):
+                near = (onsets["kick"] * RATE > start - 0.25 * RATE) & (onsets["kick"] * RATE < start + window)
+                if not near.any() and start + window <= audio.size:
+                    found.append(abs(audio[start:start + window] @ probe))
+        return np.array(found)
+
+    ringing, dry = hums(True), hums(False)
+    assert ringing.size > 50 and dry.size > 50
+    assert ringing.mean() > 3 * dry.mean()
+    assert np.mean(ringing > 10 * np.median(dry)) > 0.05 and np.mean(dry > 10 * np.median(dry)) < 0.01
 
 
 @pytest.fixture(scope="module")

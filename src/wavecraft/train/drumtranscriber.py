@@ -1,25 +1,30 @@
 """Training the drum transcriber (:mod:`wavecraft.models.drumtranscriber`) on loops sequenced afresh at every step from one-shots.
 
-The run's files are one-shots labelled by drum (the ``drums`` corpus, or a
-``folder:`` with a sub-folder per class); its held-out files are whole
-kits where the corpus tags them. Each step sequences ``batch_size`` loops
-(:func:`sequence_loop`): a tempo of 70 to 180 bpm, a random sound of every
-class heard, a random pattern per class in the way that drum is played
-(kicks on the beats, snares on the backbeat, hats and rides on the eighths
-or crashes on the bar, toms and percussion anywhere and rarely), every hit
-at its own velocity, every drum at its own level, the clip starting on a
-step (as a sampled loop does, a hit on its first sample) or anywhere
-within one; then, each with even chance, a room (noise decaying
-over 0.1 to 0.6 s, mixed in at 5 to 40 %), a low-pass (second order, 4 kHz
-to 0.45 of the rate) and saturation (tanh, driven 1 to 4 times): recorded
-loops are played in rooms, sampled from vinyl and compressed, one-shots
-are dry. Drums struck together are the common case, not
-the exception, so the network learns each one under the others. One Adam
-step on the binary cross-entropy of every drum's onset frames (1 at the
-frame nearest an onset, 1/2 at its neighbours: an onset falls between
-frames). The metric that picks ``checkpoints/best`` is 1 - the mean over
-drums of the onset F-measure (±50 ms) on :data:`VALIDATION_LOOPS` loops
-sequenced once from the held-out kits, each drum's onsets picked over the
+The run's files are one-shots labelled by drum (the ``drums`` corpus, or
+a ``folder:`` with a sub-folder per class); its held-out files are whole
+kits where the corpus tags them. Each step sequences ``batch_size``
+loops (:func:`sequence_loop`): a tempo of 70 to 180 bpm, a random sound
+of every class heard, a random pattern per class in the way that drum is
+played (kicks on the beats, snares on the backbeat, hats and rides on
+the eighths or crashes on the bar, toms and percussion anywhere and
+rarely), every hit at its own velocity, every drum at its own level, the
+clip starting on a step (as a sampled loop does, a hit on its first
+sample) or anywhere within one; in half the training loops that play
+both, the kick rings in sympathy with every snare hit (its sound below
+150 Hz, 12 to 30 dB under its own peak, unlabelled: a real kit's snare
+shakes the kick's heads, and sub-bass under a snare is no kick; the
+held-out loops are left without it, so that their scores compare across
+runs); then, each with even chance, a room (noise decaying over 0.1 to
+0.6 s, mixed in at 5 to 40 %), a low-pass (second order, 4 kHz to 0.45
+of the rate) and saturation (tanh, driven 1 to 4 times): recorded loops
+are played in rooms, sampled from vinyl and compressed, one-shots are
+dry. Drums struck together are the common case, not the exception, so
+the network learns each one under the others. One Adam step on the
+binary cross-entropy of every drum's onset frames (1 at the frame
+nearest an onset, 1/2 at its neighbours: an onset falls between frames).
+The metric that picks ``checkpoints/best`` is 1 - the mean over drums of
+the onset F-measure (±50 ms) on :data:`VALIDATION_LOOPS` loops sequenced
+once from the held-out kits, each drum's onsets picked over the
 threshold of its best F there (:func:`choose_thresholds`): the drums are
 not heard with equal confidence (the small preset's kicks choose 0.5 or
 0.6, its cymbals 0.2 to 0.4).
@@ -56,6 +61,9 @@ THRESHOLDS = (0.2, 0.3, 0.4, 0.5, 0.6)
 ON_THE_BEAT = 0.5
 #: Steps a bar.
 BAR = 16
+#: Chance that a training loop's kick rings in sympathy with its snare (each snare hit shakes the kick's heads), that ring's level
+#: below the kick's, dB, and its low-pass cut-off, Hz: sub-bass under a snare that is no kick of its own.
+SYMPATHY_CHANCE, SYMPATHY_DB, SYMPATHY_HZ = 0.5, (-30.0, -12.0), 150.0
 #: The rooms' reverberation times (s) and wet shares, the low-pass cut-offs (Hz, and the highest as a fraction of the rate), the drives.
 ROOM_SECONDS, ROOM_SHARE, LOWPASS_HZ, LOWPASS_TOP, DRIVE = (0.1, 0.6), (0.05, 0.4), 4000.0, 0.45, (1.0, 4.0)
 
@@ -88,8 +96,17 @@ def hit_chances(drum: str, steps: int, rng: np.random.Generator) -> np.ndarray:
     return np.full(steps, rng.uniform(0, 0.2))
 
 
-def sequence_loop(shots: dict[str, list[np.ndarray]], model: DrumTranscriberConfig, sample_rate: int, rng: np.random.Generator) -> Loop:
-    """One training loop of ``clip_samples`` and every transcribed drum's onsets in seconds (see the module docstring)."""
+def sympathetic_ring(kick: np.ndarray, sample_rate: int, rng: np.random.Generator) -> np.ndarray:
+    """The kick's ring when a snare hit shakes it: its sound below :data:`SYMPATHY_HZ` (second order), peaking a level drawn from
+    :data:`SYMPATHY_DB` under the kick's own peak."""
+    ring = scipy.signal.sosfilt(scipy.signal.butter(2, SYMPATHY_HZ, fs=sample_rate, output="sos"), kick)
+    return ring * 10 ** (rng.uniform(*SYMPATHY_DB) / 20) * np.abs(kick).max() / max(np.abs(ring).max(), 1e-12)
+
+
+def sequence_loop(shots: dict[str, list[np.ndarray]], model: DrumTranscriberConfig, sample_rate: int, rng: np.random.Generator, *,
+                  sympathy: bool = False) -> Loop:
+    """One loop of ``clip_samples`` and every transcribed drum's onsets in seconds (see the module docstring); with ``sympathy``
+    (training loops) the kick may ring under the snare (:data:`SYMPATHY_CHANCE`)."""
     step = step_samples(rng.uniform(*TEMPO_RANGE), sample_rate)
     offset = 0 if rng.random() < ON_THE_BEAT else int(rng.integers(step))
     steps = -(-(model.clip_samples + offset) // step)
@@ -100,10 +117,14 @@ def sequence_loop(shots: dict[str, list[np.ndarray]], model: DrumTranscriberConf
     sounds = [shots[label][rng.integers(len(shots[label]))] * 10 ** (rng.uniform(*LEVEL_DB) / 20) for label in playing]
     pattern = np.stack([rng.random(steps) < hit_chances(label, steps, rng) for label in playing])
     gains = rng.uniform(*VELOCITY, size=pattern.shape)
+    if sympathy and {"kick", "snare"} <= set(playing) and rng.random() < SYMPATHY_CHANCE:  # a last row, the ring, that is no drum
+        kick, snare = playing.index("kick"), playing.index("snare")
+        sounds.append(sympathetic_ring(sounds[kick], sample_rate, rng))
+        pattern, gains = np.vstack([pattern, pattern[snare]]), np.vstack([gains, gains[snare]])
     mix, _, starts = render_pattern(sounds, pattern, 60 * sample_rate / (4 * step), sample_rate,
                                     n_samples=model.clip_samples + offset, gains=gains)
     onsets = {drum: np.zeros(0) for drum in model.drums}
-    for label, hits in zip(playing, starts):
+    for label, hits in zip(playing, starts):  # not the ring's
         if label in onsets:
             onsets[label] = (hits[hits >= offset] - offset) / sample_rate
     return recorded(mix[offset:], sample_rate, rng).astype(np.float32), onsets
@@ -207,7 +228,7 @@ class DrumTranscriberTrainer(Trainer):
     def train_step(self) -> dict:
         """One Adam step on a batch of freshly sequenced loops."""
         m, rate = self.config.model, self.config.sample_rate
-        loops = [sequence_loop(self.shots, m, rate, self.data.sampler.rng) for _ in range(self.config.batch_size)]
+        loops = [sequence_loop(self.shots, m, rate, self.data.sampler.rng, sympathy=True) for _ in range(self.config.batch_size)]
         frames = frames_of(m.clip_samples, rate, m)
         audio = torch.from_numpy(np.stack([audio for audio, _ in loops])).to(self.device)
         targets = torch.from_numpy(np.stack([onset_targets(onsets, m, rate, frames) for _, onsets in loops])).to(self.device)
