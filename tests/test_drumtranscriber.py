@@ -234,11 +234,12 @@ def test_the_train_command_picks_the_drums_and_refuses_ones_the_corpus_lacks(tmp
     from wavecraft.train.checkpoints import latest_checkpoint, read_run_config
 
     kits = write_kits(tmp_path / "kits", kits=2, per_label=2)
-    assert main(["train", "drum-transcriber", f"folder:{kits}", "--out", str(tmp_path / "run"), "--steps", "1", "--drums", "kick,cymbal",
-                 "--average", "0.9"]) == 0
+    assert main(["train", "drum-transcriber", f"folder:{kits}", "--out", str(tmp_path / "run"), "--steps", "1", "--drums", "kick,cymbal"]) == 0
     config = read_run_config(tmp_path / "run")[0]
     assert config.kind == "drum-transcriber" and config.sample_rate == RATE and config.model.drums == ("kick", "cymbal")
-    assert config.average == 0.9 and (latest_checkpoint(tmp_path / "run") / "trained.safetensors").is_file()
+    assert config.average == 0.999 and (latest_checkpoint(tmp_path / "run") / "trained.safetensors").is_file()  # averaged by default
+    assert main(["train", "drum-transcriber", f"folder:{kits}", "--out", str(tmp_path / "raw"), "--steps", "1", "--average", "0"]) == 0
+    assert read_run_config(tmp_path / "raw")[0].average == 0 and not (latest_checkpoint(tmp_path / "raw") / "trained.safetensors").exists()
     assert config.model.heard == ("cymbal", "hihat", "kick", "snare", "tom") and config.labels == config.model.heard
     assert_refused({"a drum the corpus lacks": ["train", "drum-transcriber", f"folder:{kits}", "--drums", "conga", "--out", str(tmp_path / "r1")],
                     "no drums at all": ["train", "drum-transcriber", f"folder:{kits / 'tom'}", "--out", str(tmp_path / "r2")],

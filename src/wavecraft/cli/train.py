@@ -206,7 +206,8 @@ def _training_arguments(parser: argparse.ArgumentParser) -> None:
                         help="bf16: mixed precision (autocast); auto (the default) uses bf16 only where this machine runs it faster than fp32")
     parser.add_argument("--average", type=options.number(0.0, 1.0), default=None, metavar="DECAY",
                         help="score, hear and export an exponential moving average of the weights with this decay per step, e.g. 0.999 "
-                             "(about the last 1000 steps, a tenth of those taken until then); default 0: the trained weights")
+                             "(about the last 1000 steps, a tenth of those taken until then); 0: the trained weights (the default, but "
+                             "drum-transcriber 0.999)")
     parser.add_argument("--checkpoint-every", type=options.integer(1), default=100, help="steps between checkpoints (default 100)")
     parser.add_argument("--checkpoint-minutes", type=options.duration, default=None, help="also checkpoint whenever this much time has passed since the last")
     parser.add_argument("--keep", type=options.integer(1), default=3, help="checkpoints kept besides the best (default 3)")
