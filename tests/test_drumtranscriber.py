@@ -152,11 +152,12 @@ def test_in_training_loops_the_kick_rings_unlabelled_under_the_snare() -> None:
     click[0] = 1.0
     window = int(0.08 * RATE)
     probe = np.exp(-2j * np.pi * 50 * np.arange(window) / RATE) / window
+    shots = {"kick": [kick.astype(np.float32)], "snare": [click]}
 
     def hums(sympathy: bool) -> np.ndarray:
         rng, found = np.random.default_rng(1), []
         for _ in range(300):
-            audio, onsets = sequence_loop({"kick": [kick.astype(np.float32)], "snare": [click]}, config, RATE, rng, sympathy=sympathy)
+            audio, onsets = sequence_loop(shots, config, RATE, rng, sympathy=sympathy)
             assert set(onsets) == {"kick", "snare"}  # the ring is no drum
             for start in np.round(onsets["snare"] * RATE).astype(int):
                 near = (onsets["kick"] * RATE > start - 0.25 * RATE) & (onsets["kick"] * RATE < start + window)
